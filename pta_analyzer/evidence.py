@@ -1,0 +1,115 @@
+"""Evidence: the exact lines of a file that prove a statement, and their hash.
+
+``snippet_hash`` is the SHA-256 (64 hex digits) of the UTF-8 bytes of lines
+``line_start..line_end`` (1-based, inclusive) of the decoded file, each line
+without its terminator, joined by ``"\\n"``. Lines are split the way Python's
+``str.splitlines`` splits them, so anyone can re-check a hash with three lines
+of Python. Evidence for a whole file cites every line and also carries
+``file_sha256``, the SHA-256 of the file's raw bytes.
+"""
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+DISPLAY_MAX_CHARS = 160
+
+# Assignments and key/value pairs whose name says they hold a secret; their
+# value is replaced before a line is shown anywhere.
+_SECRET_NAME = (
+    r"[A-Za-z0-9_.-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|"
+    r"PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH|DSN|SALT)[A-Za-z0-9_.-]*"
+)
+_SECRET_ASSIGNMENT = re.compile(
+    rf"(?i)(\b{_SECRET_NAME}\b['\"]?\s*[:=]\s*['\"]?)([^'\"\s,;}}]+)"
+)
+_URL_CREDENTIALS = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
+_LONG_TOKEN = re.compile(r"\b[A-Za-z0-9+/_-]{32,}={0,2}\b")
+
+
+class EvidenceKind(StrEnum):
+    """Whether evidence cites a range of lines or a whole file."""
+
+    LINES = "lines"
+    FILE = "file"
+
+
+@dataclass(frozen=True, order=True)
+class Evidence:
+    """A cited range of lines of one file of the repository."""
+
+    path: str
+    line_start: int
+    line_end: int
+    snippet_hash: str
+    display: str
+    kind: EvidenceKind = EvidenceKind.LINES
+    file_sha256: str | None = None
+
+    @property
+    def location(self) -> str:
+        """``path:line`` or ``path:start-end``, as written in the dossier."""
+        if self.line_start == self.line_end:
+            return f"{self.path}:{self.line_start}"
+        return f"{self.path}:{self.line_start}-{self.line_end}"
+
+    def to_json(self) -> dict[str, object]:
+        """The evidence object written into the output files."""
+        data: dict[str, object] = {
+            "path": self.path,
+            "line_start": self.line_start,
+            "line_end": self.line_end,
+            "snippet_hash": self.snippet_hash,
+            "display": self.display,
+            "kind": str(self.kind),
+        }
+        if self.file_sha256 is not None:
+            data["file_sha256"] = self.file_sha256
+        return data
+
+
+def split_lines(text: str) -> list[str]:
+    """Split decoded text into lines exactly as evidence hashes count them."""
+    return text.splitlines()
+
+
+def hash_snippet(lines: Sequence[str]) -> str:
+    """SHA-256 hex digest of ``lines`` joined by newlines, encoded as UTF-8."""
+    joined = "\n".join(lines)
+    return hashlib.sha256(joined.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def redact(text: str) -> str:
+    """Hide values that may be secrets: named secrets, URL passwords, long tokens."""
+    text = _URL_CREDENTIALS.sub(r"\1***\3", text)
+    text = _SECRET_ASSIGNMENT.sub(_mask_value, text)
+    return _LONG_TOKEN.sub("***", text)
+
+
+def make_display(lines: Sequence[str]) -> str:
+    """A one-line, redacted, bounded excerpt of the cited lines for people."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    shown = redact(first)
+    if len(shown) > DISPLAY_MAX_CHARS:
+        shown = shown[: DISPLAY_MAX_CHARS - 1] + "…"
+    if len(lines) > 1:
+        shown += f" (+{len(lines) - 1} lines)"
+    return shown
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    value = match.group(2)
+    if _looks_like_reference(value):
+        return match.group(0)
+    return match.group(1) + "***"
+
+
+def _looks_like_reference(value: str) -> bool:
+    """True for values that name a secret rather than hold one."""
+    return (
+        value.startswith(("$", "process.env", "os.environ", "os.getenv", "env("))
+        or value in {"None", "null", "true", "false", "''", '""'}
+        or value.isupper()
+    )

@@ -1,0 +1,301 @@
+"""The repository index that every extractor reads through.
+
+``RepoIndex`` knows which files exist (from the walk), reads and decodes them
+on demand (never more than once while they stay in a bounded cache), detects
+binary content, and turns line ranges into ``Evidence`` with their hashes.
+Extractors never open files themselves, so the walk's safety rules hold for
+all of them.
+"""
+
+import fnmatch
+import hashlib
+import logging
+import os
+import stat
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from pta_analyzer.evidence import (
+    Evidence,
+    EvidenceKind,
+    hash_snippet,
+    make_display,
+    split_lines,
+)
+from pta_analyzer.languages import language_of
+from pta_analyzer.scope import Scope, classify_scope
+from pta_analyzer.walk import (
+    FileEntry,
+    SkippedEntry,
+    SkipReason,
+    WalkLimits,
+    walk_repository,
+)
+
+logger = logging.getLogger(__name__)
+
+BINARY_SNIFF_BYTES = 8192
+CACHE_MAX_CHARS = 32_000_000  # decoded text kept in memory across extractors
+HASH_CHUNK_BYTES = 1_048_576
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """A decoded text file with its lines, ready to be cited.
+
+    ``lines`` are for matching: the first one has no byte-order mark. Hashes
+    are computed on the lines exactly as decoded (the mark included), which is
+    what a reader re-checking the file with Python gets.
+    """
+
+    path: str
+    lines: tuple[str, ...]
+    encoding: str
+    file_sha256: str
+    bom: str = ""
+
+    @property
+    def text(self) -> str:
+        """The whole decoded text, lines joined by newlines."""
+        return "\n".join(self.lines)
+
+    def evidence(self, line_start: int, line_end: int | None = None) -> Evidence:
+        """Evidence for lines ``line_start..line_end`` (1-based, inclusive).
+
+        Raises ValueError when the range is outside the file.
+        """
+        end = line_start if line_end is None else line_end
+        if line_start < 1 or end < line_start or end > len(self.lines):
+            raise ValueError(f"{self.path}: no lines {line_start}-{end}")
+        shown = self.lines[line_start - 1 : end]
+        return Evidence(
+            path=self.path,
+            line_start=line_start,
+            line_end=end,
+            snippet_hash=hash_snippet(self._raw_lines(line_start, end)),
+            display=make_display(shown),
+        )
+
+    def file_evidence(self) -> Evidence:
+        """Evidence for the whole file: its first line and its bytes' hash."""
+        return _whole_file_evidence(self.path, self.lines, self.file_sha256, self.bom)
+
+    def line_of_offset(self, offset: int) -> int:
+        """1-based line number of a character offset into ``text``."""
+        return self.text.count("\n", 0, offset) + 1
+
+    def _raw_lines(self, start: int, end: int) -> list[str]:
+        raw = list(self.lines[start - 1 : end])
+        if start == 1 and self.bom:
+            raw[0] = self.bom + raw[0]
+        return raw
+
+
+class RepoIndex:
+    """The files of one repository, their scopes, and cached decoded text."""
+
+    def __init__(self, root: Path, limits: WalkLimits | None = None) -> None:
+        self.root = root.resolve()
+        walked = walk_repository(self.root, limits)
+        self.listing_source = walked.source
+        self._files: dict[str, FileEntry] = {e.path: e for e in walked.files}
+        self._skipped: dict[str, SkippedEntry] = {e.path: e for e in walked.skipped}
+        self._read_skips: dict[str, SkippedEntry] = {}
+        self._cache: OrderedDict[str, SourceText] = OrderedDict()
+        self._cached_chars = 0
+        self._names: dict[str, list[str]] = {}
+        for path in self._files:
+            self._names.setdefault(PurePosixPath(path).name, []).append(path)
+
+    @property
+    def files(self) -> list[FileEntry]:
+        """Readable files, sorted by path."""
+        return list(self._files.values())
+
+    @property
+    def skipped(self) -> list[SkippedEntry]:
+        """Files (and vendored directories) not read, with reasons, sorted."""
+        merged = {**self._skipped, **self._read_skips}
+        return sorted(merged.values())
+
+    def exists(self, path: str) -> bool:
+        """True when ``path`` is a file of the tree (read or not)."""
+        return path in self._files or (
+            path in self._skipped
+            and self._skipped[path].reason
+            in (SkipReason.TOO_LARGE, SkipReason.GENERATED)
+        )
+
+    def paths(self) -> Iterator[str]:
+        """Every readable path, sorted."""
+        return iter(self._files)
+
+    def named(self, *names: str) -> list[str]:
+        """Readable paths whose file name is one of ``names``, sorted."""
+        found: list[str] = []
+        for name in names:
+            found.extend(self._names.get(name, ()))
+        return sorted(found)
+
+    def glob(self, *patterns: str) -> list[str]:
+        """Readable paths matching any shell-style pattern (``*`` spans ``/``)."""
+        return [
+            p for p in self._files if any(fnmatch.fnmatchcase(p, x) for x in patterns)
+        ]
+
+    def scope(self, path: str) -> Scope:
+        """The scope (app, test, example, docs, ci) of ``path``."""
+        return classify_scope(path)
+
+    def language(self, path: str) -> str | None:
+        """The programming language of ``path``, from its name."""
+        return language_of(path)
+
+    def read(self, path: str) -> SourceText | None:
+        """Decoded text of ``path``, or None when it is absent or binary."""
+        cached = self._cache.get(path)
+        if cached is not None:
+            self._cache.move_to_end(path)
+            return cached
+        if path not in self._files or path in self._read_skips:
+            return None
+
+        source = self._load(path)
+        if source is not None:
+            self._remember(source)
+        return source
+
+    def texts(self, paths: Iterable[str]) -> Iterator[SourceText]:
+        """Decoded text of each readable, non-binary path, in the given order."""
+        for path in paths:
+            source = self.read(path)
+            if source is not None:
+                yield source
+
+    def existence_evidence(self, path: str) -> Evidence | None:
+        """Evidence that ``path`` exists, also for files too large to read."""
+        source = self.read(path)
+        if source is not None:
+            return source.file_evidence()
+        if not self.exists(path):
+            return None
+        return self._streamed_file_evidence(path)
+
+    def _load(self, path: str) -> SourceText | None:
+        try:
+            data = _read_regular_file(self.root / path)
+        except OSError:
+            self._read_skips[path] = SkippedEntry(path, SkipReason.UNREADABLE)
+            return None
+
+        decoded = decode_bytes(data)
+        if decoded is None:
+            self._read_skips[path] = SkippedEntry(path, SkipReason.BINARY, len(data))
+            return None
+        text, encoding, bom = decoded
+        return SourceText(
+            path=path,
+            lines=tuple(split_lines(text)),
+            encoding=encoding,
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            bom=bom,
+        )
+
+    def _remember(self, source: SourceText) -> None:
+        size = sum(len(line) for line in source.lines)
+        self._cache[source.path] = source
+        self._cached_chars += size
+        while self._cached_chars > CACHE_MAX_CHARS and len(self._cache) > 1:
+            _, dropped = self._cache.popitem(last=False)
+            self._cached_chars -= sum(len(line) for line in dropped.lines)
+
+    def _streamed_file_evidence(self, path: str) -> Evidence | None:
+        digest = hashlib.sha256()
+        first = b""
+        try:
+            with _RegularFile(self.root / path) as handle:
+                while chunk := handle.read(HASH_CHUNK_BYTES):
+                    if not first:
+                        first = chunk[:4096]
+                    digest.update(chunk)
+        except OSError:
+            return None
+        decoded = decode_bytes(first)
+        first_line = split_lines(decoded[0])[:1] if decoded else []
+        return _whole_file_evidence(path, first_line, digest.hexdigest(), "")
+
+
+def decode_bytes(data: bytes) -> tuple[str, str, str] | None:
+    """Decode file bytes as text: ``(text, encoding, bom)``, None for binary.
+
+    UTF-16/32 with a byte-order mark are decoded as such; otherwise a NUL byte
+    in the first 8 KiB means binary; UTF-8 is tried strictly, then with
+    replacement characters (so any other encoding still yields its ASCII).
+    """
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            return data[len(mark) :].decode(encoding, errors="replace"), encoding, ""
+    if b"\0" in data[:BINARY_SNIFF_BYTES]:
+        return None
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig", "\ufeff"
+    try:
+        return data.decode("utf-8"), "utf-8", ""
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace"), "utf-8-replaced", ""
+
+
+def _whole_file_evidence(
+    path: str, lines: Iterable[str], file_sha256: str, bom: str
+) -> Evidence:
+    first = list(lines)[:1]
+    if not first:
+        first = [""]
+    raw_first = [bom + first[0]]
+    return Evidence(
+        path=path,
+        line_start=1,
+        line_end=1,
+        snippet_hash=hash_snippet(raw_first),
+        display=make_display(first) or "(empty file)",
+        kind=EvidenceKind.FILE,
+        file_sha256=file_sha256,
+    )
+
+
+def _read_regular_file(path: Path) -> bytes:
+    with _RegularFile(path) as handle:
+        return handle.read()
+
+
+class _RegularFile:
+    """Opens a path only if it is a regular file, never through a symlink."""
+
+    def __init__(self, path: Path) -> None:
+        flags = (
+            os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        )
+        self._fd = os.open(path, flags)
+        info = os.fstat(self._fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(self._fd)
+            raise OSError(f"not a regular file: {path}")
+        self._handle = os.fdopen(self._fd, "rb")
+
+    def __enter__(self) -> "_RegularFile":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._handle.close()
+
+    def read(self, size: int = -1) -> bytes:
+        return self._handle.read(size)
