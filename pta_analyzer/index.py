@@ -11,6 +11,7 @@ import fnmatch
 import hashlib
 import logging
 import os
+import re
 import stat
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
@@ -88,6 +89,25 @@ class SourceText:
     def file_evidence(self) -> Evidence:
         """Evidence for the whole file: its first line and its bytes' hash."""
         return _whole_file_evidence(self.path, self.lines, self.file_sha256, self.bom)
+
+    def find_line(
+        self, pattern: "str | re.Pattern[str]", start: int = 1, end: int | None = None
+    ) -> int | None:
+        """First 1-based line in ``start..end`` matching the regex, or None."""
+        for number, _match in self.find_lines(pattern, start, end):
+            return number
+        return None
+
+    def find_lines(
+        self, pattern: "str | re.Pattern[str]", start: int = 1, end: int | None = None
+    ) -> Iterator[tuple[int, "re.Match[str]"]]:
+        """``(line number, match)`` for each line in ``start..end`` matching."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        last = len(self.lines) if end is None else min(end, len(self.lines))
+        for number in range(max(start, 1), last + 1):
+            match = regex.search(self.lines[number - 1])
+            if match is not None:
+                yield number, match
 
     def line_of_offset(self, offset: int) -> int:
         """1-based line number of a character offset into ``text``."""
