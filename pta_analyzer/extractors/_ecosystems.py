@@ -1,0 +1,93 @@
+"""Helpers shared by the manifest extractors of compiled and scripting ecosystems.
+
+Go, Rust, JVM, Ruby, PHP and .NET extractors all turn one manifest into the
+same few kinds of facts; these helpers keep them short and alike. The module's
+name starts with an underscore so the extractor registry skips it.
+"""
+
+from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.facts import (
+    WEIGHT_CONVENTION,
+    WEIGHT_MANIFEST,
+    Fact,
+    FactKind,
+    Status,
+)
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+
+
+def directory_of(path: str) -> str:
+    """The directory of a repository-relative path ("" for the root)."""
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
+
+
+def join(directory: str, name: str) -> str:
+    """``directory/name`` for a repository-relative directory ("" = root)."""
+    return f"{directory}/{name}" if directory else name
+
+
+def is_under(path: str, directory: str) -> bool:
+    """True when ``path`` lies inside ``directory`` ("" contains everything)."""
+    return not directory or path.startswith(directory + "/")
+
+
+def line_evidence(source: SourceText, pattern: str) -> Evidence:
+    """Evidence for the first line matching ``pattern``, else the whole file."""
+    number = source.find_line(pattern)
+    if number is None:
+        return source.file_evidence()
+    return source.evidence(number)
+
+
+def existing(index: RepoIndex, *paths: str) -> tuple[Evidence, ...]:
+    """Existence evidence for each path of ``paths`` that is in the tree."""
+    found = (index.existence_evidence(path) for path in paths)
+    return tuple(item for item in found if item is not None)
+
+
+def fact(
+    kind: FactKind,
+    key: str,
+    rule: str,
+    evidence: Iterable[Evidence],
+    scope: Scope,
+    *,
+    inferred: bool = False,
+    cwd: str = "",
+    note: str = "",
+    attrs: Mapping[str, object] | None = None,
+) -> Fact:
+    """A fact at manifest weight, or at convention weight when inferred."""
+    return Fact(
+        kind=kind,
+        key=key,
+        source=rule,
+        evidence=tuple(evidence),
+        status=Status.INFERRED if inferred else Status.EVIDENCED,
+        scope=scope,
+        weight=WEIGHT_CONVENTION if inferred else WEIGHT_MANIFEST,
+        cwd=cwd,
+        note=note,
+        attrs=dict(attrs or {}),
+    )
+
+
+def default_port(
+    port: int, framework: str, rule: str, evidence: Evidence, scope: Scope
+) -> Fact:
+    """The INFERRED default port of a framework, citing what names it."""
+    return fact(
+        FactKind.PORT,
+        str(port),
+        rule,
+        [evidence],
+        scope,
+        inferred=True,
+        note=f"{framework} listens on {port} unless configured otherwise",
+        attrs={"role": "default"},
+    )

@@ -1,0 +1,343 @@
+"""Go modules: go.mod, their main packages, tests, frameworks and services.
+
+Each ``go.mod`` is one module; its commands run in the module's directory.
+A main package is a directory whose non-test files declare ``package main``
+and one of them ``func main()``; each gets a ``go run`` command citing that
+line. Packages under ``cmd/<name>`` also get ``go build -o <name>``.
+"""
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._ecosystems import (
+    default_port,
+    directory_of,
+    existing,
+    fact,
+    is_under,
+    join,
+)
+from pta_analyzer.facts import Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.services import service_of_dependency
+
+logger = logging.getLogger(__name__)
+
+# Module paths (without a /vN suffix) of HTTP frameworks, to framework names.
+FRAMEWORKS: dict[str, str] = {
+    "github.com/gin-gonic/gin": "gin",
+    "github.com/labstack/echo": "echo",
+    "github.com/gofiber/fiber": "fiber",
+    "github.com/go-chi/chi": "chi",
+    "github.com/gorilla/mux": "gorilla-mux",
+    "github.com/beego/beego": "beego",
+}
+# Beego is the one Go framework with a default port of its own.
+DEFAULT_PORTS: dict[str, int] = {"beego": 8080}
+
+_MODULE = re.compile(r"^\s*module\s+(\S+)")
+_GO_DIRECTIVE = re.compile(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?)\s*$")
+_TOOLCHAIN = re.compile(r"^\s*toolchain\s+go(\S+)")
+_REQUIRE_ONE = re.compile(r"^\s*require\s+([^\s(]+)\s+v\S+")
+_REQUIRE_BLOCK_ITEM = re.compile(r"^\s*([^\s/]+\.[^\s]+)\s+v\S+")
+_MAJOR_SUFFIX = re.compile(r"/v\d+$")
+_PACKAGE_MAIN = re.compile(r"^package\s+main\b")
+_FUNC_MAIN = re.compile(r"^func\s+main\s*\(\s*\)")
+
+
+@dataclass
+class GoModule:
+    """What one go.mod declares, with the line of each statement."""
+
+    source: SourceText
+    directory: str
+    name: str = ""
+    module_line: int = 0
+    go_version: str = ""
+    go_line: int = 0
+    toolchain: str = ""
+    toolchain_line: int = 0
+    requires: list[tuple[str, int, bool]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MainPackage:
+    """A directory holding ``package main`` with ``func main()``."""
+
+    directory: str  # relative to the module's directory ("" = the module root)
+    path: str  # the file declaring func main
+    line: int
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every go.mod of the repository and its Go files."""
+    modules = [parse_go_mod(s) for s in index.texts(index.named("go.mod"))]
+    if not modules:
+        return
+    mains = _find_main_packages(index, [m.directory for m in modules])
+    tests = _find_test_files(index, [m.directory for m in modules])
+    for module in modules:
+        yield from _module_facts(
+            index, module, mains.get(module.directory, []), tests.get(module.directory)
+        )
+
+
+def parse_go_mod(source: SourceText) -> GoModule:
+    """Read the module path, go directive and requirements of a go.mod."""
+    module = GoModule(source=source, directory=directory_of(source.path))
+    in_block = False
+    for number, raw in enumerate(source.lines, start=1):
+        line = raw.split("//", 1)[0]
+        stripped = line.strip()
+        if in_block:
+            if stripped.startswith(")"):
+                in_block = False
+            elif match := _REQUIRE_BLOCK_ITEM.match(line):
+                module.requires.append((match[1], number, "// indirect" in raw))
+            continue
+        if stripped.startswith("require") and stripped.endswith("("):
+            in_block = True
+        elif match := _REQUIRE_ONE.match(line):
+            module.requires.append((match[1], number, "// indirect" in raw))
+        elif match := _MODULE.match(line):
+            module.name, module.module_line = match[1].strip('"'), number
+        elif match := _GO_DIRECTIVE.match(line):
+            module.go_version, module.go_line = match[1], number
+        elif match := _TOOLCHAIN.match(line):
+            module.toolchain, module.toolchain_line = match[1], number
+    return module
+
+
+def _module_facts(
+    index: RepoIndex,
+    module: GoModule,
+    mains: list[MainPackage],
+    test_file: str | None,
+) -> Iterator[Fact]:
+    source, cwd = module.source, module.directory
+    scope = index.scope(source.path)
+    manifest = (
+        source.evidence(module.module_line)
+        if module.module_line
+        else source.file_evidence()
+    )
+    lock = existing(index, join(cwd, "go.sum"))
+
+    yield fact(
+        FactKind.PACKAGE_MANAGER, "go", "golang.go_mod", [manifest, *lock], scope
+    )
+    if module.go_version:
+        yield fact(
+            FactKind.RUNTIME,
+            f"go {module.go_version}",
+            "golang.go_directive",
+            [source.evidence(module.go_line)],
+            scope,
+            note="minimum Go version of the module",
+        )
+    if module.toolchain:
+        yield fact(
+            FactKind.RUNTIME,
+            f"go {module.toolchain}",
+            "golang.toolchain",
+            [source.evidence(module.toolchain_line)],
+            scope,
+            note="Go toolchain the module asks for",
+        )
+
+    yield from _command_facts(index, module, manifest, mains, test_file)
+    frameworks = list(_framework_facts(module, scope))
+    yield from frameworks
+    yield from _service_facts(module, scope)
+    yield _project_kind(module, manifest, scope, mains, bool(frameworks))
+
+
+def _command_facts(
+    index: RepoIndex,
+    module: GoModule,
+    manifest: Evidence,
+    mains: list[MainPackage],
+    test_file: str | None,
+) -> Iterator[Fact]:
+    cwd, scope = module.directory, index.scope(module.source.path)
+    if module.requires:
+        yield fact(
+            FactKind.INSTALL,
+            "go mod download",
+            "golang.go_mod",
+            [manifest],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="downloads the modules go.mod requires",
+        )
+    yield fact(
+        FactKind.BUILD,
+        "go build ./...",
+        "golang.go_mod",
+        [manifest],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="compiles every package of the module",
+    )
+
+    for main in mains:
+        source = index.read(main.path)
+        if source is None:
+            continue
+        cited = source.evidence(main.line)
+        main_scope = index.scope(main.path)
+        target = f"./{main.directory}" if main.directory else "."
+        parts = PurePosixPath(main.directory).parts
+        if len(parts) == 2 and parts[0] == "cmd":
+            yield fact(
+                FactKind.BUILD,
+                f"go build -o {parts[1]} {target}",
+                "golang.main_package",
+                [cited],
+                main_scope,
+                inferred=True,
+                cwd=cwd,
+                note=f"builds the {parts[1]} command",
+            )
+        yield fact(
+            FactKind.DEV,
+            f"go run {target}",
+            "golang.main_package",
+            [cited],
+            main_scope,
+            inferred=True,
+            cwd=cwd,
+            note="runs the main package that defines func main",
+        )
+
+    if test_file is not None:
+        evidence = [manifest, *existing(index, test_file)]
+        yield fact(
+            FactKind.TEST,
+            "go test ./...",
+            "golang.test_files",
+            evidence,
+            Scope.APP,
+            inferred=True,
+            cwd=cwd,
+            note="the module has _test.go files; go test runs the project's tests",
+        )
+
+
+def _framework_facts(module: GoModule, scope: Scope) -> Iterator[Fact]:
+    seen: set[str] = set()
+    for path, number, indirect in module.requires:
+        name = FRAMEWORKS.get(_MAJOR_SUFFIX.sub("", path))
+        if name is None or indirect or name in seen:
+            continue
+        seen.add(name)
+        cited = module.source.evidence(number)
+        yield fact(FactKind.FRAMEWORK, name, "golang.require", [cited], scope)
+        if name in DEFAULT_PORTS:
+            yield default_port(
+                DEFAULT_PORTS[name], name, "golang.require", cited, scope
+            )
+
+
+def _service_facts(module: GoModule, scope: Scope) -> Iterator[Fact]:
+    seen: set[str] = set()
+    for path, number, indirect in module.requires:
+        service = service_of_dependency(path) or service_of_dependency(
+            _MAJOR_SUFFIX.sub("", path)
+        )
+        if service is None or indirect or service in seen:
+            continue
+        seen.add(service)
+        yield fact(
+            FactKind.SERVICE,
+            service,
+            "golang.require",
+            [module.source.evidence(number)],
+            scope,
+            note=f"the module requires {path}",
+        )
+
+
+def _project_kind(
+    module: GoModule,
+    manifest: Evidence,
+    scope: Scope,
+    mains: list[MainPackage],
+    has_framework: bool,
+) -> Fact:
+    if not mains:
+        key, note = "library", "no main package: a module others import"
+    elif has_framework:
+        key, note = "service", "a main package and an HTTP framework"
+    else:
+        key, note = "cli", "a main package and no HTTP framework"
+    return fact(
+        FactKind.PROJECT_KIND,
+        key,
+        "golang.kind",
+        [manifest],
+        scope,
+        inferred=True,
+        cwd=module.directory,
+        note=note,
+    )
+
+
+def _owner(path: str, module_dirs: list[str]) -> str | None:
+    """The deepest module directory containing ``path``."""
+    owners = [d for d in module_dirs if is_under(path, d)]
+    return max(owners, key=len) if owners else None
+
+
+def _find_main_packages(
+    index: RepoIndex, module_dirs: list[str]
+) -> dict[str, list[MainPackage]]:
+    found: dict[str, dict[str, MainPackage]] = {}
+    candidates = (
+        p
+        for p in index.paths()
+        if p.endswith(".go") and not p.endswith("_test.go") and "/testdata/" not in p
+    )
+    for source in index.texts(candidates):
+        if "func main" not in source.text or "package main" not in source.text:
+            continue
+        owner = _owner(source.path, module_dirs)
+        if owner is None or source.find_line(_PACKAGE_MAIN) is None:
+            continue
+        line = source.find_line(_FUNC_MAIN)
+        if line is None or _has_build_ignore(source):
+            continue
+        directory = directory_of(source.path)
+        relative = directory[len(owner) + 1 :] if owner else directory
+        packages = found.setdefault(owner, {})
+        packages.setdefault(relative, MainPackage(relative, source.path, line))
+    return {
+        owner: sorted(p.values(), key=lambda m: m.directory)
+        for owner, p in found.items()
+    }
+
+
+def _has_build_ignore(source: SourceText) -> bool:
+    """True for files excluded from builds (``//go:build ignore`` scripts)."""
+    head = source.lines[:10]
+    return any(
+        line.startswith(("//go:build ignore", "// +build ignore")) for line in head
+    )
+
+
+def _find_test_files(index: RepoIndex, module_dirs: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in index.paths():
+        if not path.endswith("_test.go"):
+            continue
+        owner = _owner(path, module_dirs)
+        if owner is not None:
+            found.setdefault(owner, path)
+    return found

@@ -1,0 +1,362 @@
+"""Rust crates and workspaces: Cargo.toml, binaries, tests, frameworks, services.
+
+Commands are emitted for top manifests only: a Cargo.toml that no ancestor
+workspace contains. Members of a workspace contribute their binaries (run with
+``cargo run -p <package>``), frameworks and services to the workspace's root.
+"""
+
+import logging
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Any
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._ecosystems import (
+    default_port,
+    directory_of,
+    existing,
+    fact,
+    is_under,
+    join,
+    line_evidence,
+)
+from pta_analyzer.facts import Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.services import service_of_dependency
+
+logger = logging.getLogger(__name__)
+
+FRAMEWORKS: dict[str, str] = {
+    "actix-web": "actix-web",
+    "axum": "axum",
+    "rocket": "rocket",
+    "warp": "warp",
+    "poem": "poem",
+    "tide": "tide",
+}
+DEFAULT_PORTS: dict[str, int] = {"rocket": 8000}
+# Crate names the shared service table does not hold or holds for another
+# ecosystem under a different meaning.
+EXTRA_SERVICES: dict[str, str] = {
+    "redis": "redis",
+    "mongodb": "mongodb",
+    "mysql": "mysql",
+    "mysql_async": "mysql",
+    "postgres": "postgres",
+    "deadpool-postgres": "postgres",
+    "lapin": "rabbitmq",
+    "rdkafka": "kafka",
+    "aws-sdk-s3": "s3",
+    "async-stripe": "stripe",
+    "sentry": "sentry",
+}
+DEPENDENCY_TABLES = ("dependencies",)
+
+
+@dataclass
+class Crate:
+    """One parsed Cargo.toml."""
+
+    source: SourceText
+    directory: str
+    data: dict[str, Any]
+    binaries: list[str] = field(default_factory=list)
+
+    @property
+    def package(self) -> dict[str, Any]:
+        package = self.data.get("package")
+        return package if isinstance(package, dict) else {}
+
+    @property
+    def name(self) -> str:
+        name = self.package.get("name")
+        return name if isinstance(name, str) else ""
+
+    @property
+    def is_workspace(self) -> bool:
+        return isinstance(self.data.get("workspace"), dict)
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every Cargo.toml of the repository."""
+    crates = [c for c in map(_parse, index.texts(index.named("Cargo.toml"))) if c]
+    workspaces = [c.directory for c in crates if c.is_workspace]
+    for crate in crates:
+        crate.binaries = _binaries(index, crate)
+
+    for crate in crates:
+        root = _workspace_root(crate, workspaces)
+        yield from _crate_facts(crate, index.scope(crate.source.path))
+        if root is None:
+            members = [
+                c for c in crates if _workspace_root(c, workspaces) == crate.directory
+            ]
+            yield from _top_facts(index, crate, members)
+
+
+def _parse(source: SourceText) -> Crate | None:
+    try:
+        data = tomllib.loads(source.text)
+    except (tomllib.TOMLDecodeError, ValueError) as error:
+        logger.debug(
+            "unreadable Cargo.toml", extra={"path": source.path, "error": str(error)}
+        )
+        return None
+    return Crate(source=source, directory=directory_of(source.path), data=data)
+
+
+def _workspace_root(crate: Crate, workspaces: list[str]) -> str | None:
+    """The directory of the workspace containing ``crate``, None if top-level."""
+    outer = [
+        d for d in workspaces if d != crate.directory and is_under(crate.directory, d)
+    ]
+    return max(outer, key=len) if outer else None
+
+
+def _binaries(index: RepoIndex, crate: Crate) -> list[str]:
+    if not crate.package:
+        return []
+    names: list[str] = []
+    declared = crate.data.get("bin")
+    for item in declared if isinstance(declared, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            names.append(item["name"])
+    autobins = crate.package.get("autobins", True) is not False
+    if autobins and index.exists(join(crate.directory, "src/main.rs")):
+        names.append(crate.name)
+    if autobins:
+        bin_dir = join(crate.directory, "src/bin")
+        for path in index.glob(f"{bin_dir}/*.rs", f"{bin_dir}/*/main.rs"):
+            relative = PurePosixPath(path[len(bin_dir) + 1 :])
+            names.append(
+                relative.stem if relative.name != "main.rs" else relative.parts[0]
+            )
+    return sorted({n for n in names if n})
+
+
+def _crate_facts(crate: Crate, scope: Scope) -> Iterator[Fact]:
+    source = crate.source
+    description = crate.package.get("description")
+    if isinstance(description, str) and description.strip():
+        yield fact(
+            FactKind.DESCRIPTION,
+            description.strip(),
+            "rust.cargo_toml",
+            [line_evidence(source, r"^\s*description\s*=")],
+            scope,
+        )
+    rust_version = crate.package.get("rust-version")
+    if isinstance(rust_version, str):
+        yield fact(
+            FactKind.RUNTIME,
+            f"rust {rust_version}",
+            "rust.rust_version",
+            [line_evidence(source, r"^\s*rust-version\s*=")],
+            scope,
+            note="minimum supported Rust version",
+        )
+
+    seen: set[str] = set()
+    for name in _dependency_names(crate.data):
+        cited = _dependency_line(source, name)
+        framework = FRAMEWORKS.get(name)
+        if framework and framework not in seen:
+            seen.add(framework)
+            yield fact(FactKind.FRAMEWORK, framework, "rust.dependency", [cited], scope)
+            if framework in DEFAULT_PORTS:
+                yield default_port(
+                    DEFAULT_PORTS[framework], framework, "rust.dependency", cited, scope
+                )
+        service = service_of_dependency(name) or EXTRA_SERVICES.get(name)
+        if service and f"service:{service}" not in seen:
+            seen.add(f"service:{service}")
+            yield fact(
+                FactKind.SERVICE,
+                service,
+                "rust.dependency",
+                [cited],
+                scope,
+                note=f"the crate depends on {name}",
+            )
+
+
+def _top_facts(index: RepoIndex, crate: Crate, members: list[Crate]) -> Iterator[Fact]:
+    source, cwd = crate.source, crate.directory
+    scope = index.scope(source.path)
+    manifest = line_evidence(source, r"^\s*\[(package|workspace)\]")
+    lock = existing(index, join(cwd, "Cargo.lock"))
+    yield fact(
+        FactKind.PACKAGE_MANAGER, "cargo", "rust.cargo_toml", [manifest, *lock], scope
+    )
+    yield from _toolchain_facts(index, cwd, scope)
+
+    yield fact(
+        FactKind.BUILD,
+        "cargo build --release",
+        "rust.cargo_toml",
+        [manifest],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="builds optimised binaries into target/release",
+    )
+    yield from _test_facts(index, crate, manifest)
+
+    runnable = [(crate, b) for b in crate.binaries] + [
+        (m, b) for m in members for b in m.binaries
+    ]
+    for owner, binary in runnable:
+        yield _run_fact(index, crate, owner, binary, runnable)
+    if crate.binaries and len(crate.binaries) == 1:
+        yield fact(
+            FactKind.INSTALL,
+            "cargo install --path .",
+            "rust.cargo_toml",
+            [manifest],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note=f"installs the {crate.binaries[0]} binary into Cargo's bin directory",
+        )
+
+    has_framework = any(
+        FRAMEWORKS.get(n) for c in [crate, *members] for n in _dependency_names(c.data)
+    )
+    if runnable and has_framework:
+        kind, note = "service", "a binary and a web framework"
+    elif runnable:
+        kind, note = "cli", "a binary and no web framework"
+    else:
+        kind, note = "library", "a crate with no binary"
+    yield fact(
+        FactKind.PROJECT_KIND,
+        kind,
+        "rust.kind",
+        [manifest],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note=note,
+    )
+
+
+def _run_fact(
+    index: RepoIndex,
+    top: Crate,
+    owner: Crate,
+    binary: str,
+    runnable: list[tuple[Crate, str]],
+) -> Fact:
+    command = "cargo run"
+    if owner is not top:
+        command += f" -p {owner.name}"
+        if len(owner.binaries) > 1:
+            command += f" --bin {binary}"
+    elif len(runnable) > 1:
+        command += f" --bin {binary}"
+    cited = _binary_evidence(index, owner, binary)
+    return fact(
+        FactKind.DEV,
+        command,
+        "rust.binary",
+        [cited],
+        index.scope(owner.source.path),
+        inferred=True,
+        cwd=top.directory,
+        note=f"builds and runs the {binary} binary",
+    )
+
+
+def _binary_evidence(index: RepoIndex, crate: Crate, binary: str) -> Evidence:
+    candidates = [
+        join(crate.directory, "src/main.rs") if binary == crate.name else "",
+        join(crate.directory, f"src/bin/{binary}.rs"),
+        join(crate.directory, f"src/bin/{binary}/main.rs"),
+    ]
+    for path in candidates:
+        source = index.read(path) if path else None
+        if source is not None:
+            line = source.find_line(r"^\s*(pub\s+)?(async\s+)?fn\s+main\s*\(")
+            return source.evidence(line) if line else source.file_evidence()
+    quoted = re.escape(binary)
+    return line_evidence(crate.source, rf"^\s*name\s*=\s*[\"']{quoted}[\"']")
+
+
+def _test_facts(index: RepoIndex, crate: Crate, manifest: Evidence) -> Iterator[Fact]:
+    cwd = crate.directory
+    nextest = join(cwd, ".config/nextest.toml")
+    tests = sorted(index.glob(join(cwd, "tests/*.rs")))
+    suite = existing(index, *tests[:1])
+    if index.exists(nextest):
+        yield fact(
+            FactKind.TEST,
+            "cargo nextest run",
+            "rust.nextest",
+            [*existing(index, nextest), *suite],
+            Scope.APP,
+            cwd=cwd,
+            note="the project configures cargo-nextest as its test runner",
+        )
+    yield fact(
+        FactKind.TEST,
+        "cargo test",
+        "rust.cargo_toml",
+        [manifest, *suite],
+        Scope.APP,
+        inferred=True,
+        cwd=cwd,
+        note="cargo test runs the crate's own unit and integration tests",
+    )
+
+
+def _toolchain_facts(index: RepoIndex, cwd: str, scope: Scope) -> Iterator[Fact]:
+    for name in ("rust-toolchain.toml", "rust-toolchain"):
+        source = index.read(join(cwd, name))
+        if source is None:
+            continue
+        number = source.find_line(r"^\s*channel\s*=\s*[\"']([^\"']+)")
+        if number is not None:
+            match = re.search(r"[\"']([^\"']+)", source.lines[number - 1])
+            channel = match[1] if match else ""
+        else:
+            number = source.find_line(r"^\s*[\w.-]+\s*$")
+            channel = source.lines[number - 1].strip() if number else ""
+        if number and channel:
+            yield fact(
+                FactKind.RUNTIME,
+                f"rust {channel}",
+                "rust.toolchain",
+                [source.evidence(number)],
+                scope,
+                note="toolchain pinned for this directory",
+            )
+        return
+
+
+def _dependency_names(data: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for table in DEPENDENCY_TABLES:
+        deps = data.get(table)
+        if isinstance(deps, dict):
+            names.extend(deps)
+    targets = data.get("target")
+    if isinstance(targets, dict):
+        for target in targets.values():
+            deps = target.get("dependencies") if isinstance(target, dict) else None
+            if isinstance(deps, dict):
+                names.extend(deps)
+    workspace = data.get("workspace")
+    if isinstance(workspace, dict) and isinstance(workspace.get("dependencies"), dict):
+        names.extend(workspace["dependencies"])
+    return list(dict.fromkeys(str(n) for n in names))
+
+
+def _dependency_line(source: SourceText, name: str) -> Evidence:
+    quoted = re.escape(name)
+    return line_evidence(
+        source, rf"^\s*(\"{quoted}\"|{quoted})\s*=|^\s*\[.*dependencies\.{quoted}\]"
+    )
