@@ -1,0 +1,534 @@
+"""Ports an application binds, as its own code and configuration state them.
+
+Covers listen/bind calls and the constants and environment fallbacks they
+use (JavaScript/TypeScript, Python sockets and aiohttp, Go servers, Rust
+binds), configuration files (Node config modules, Spring
+``application*.properties``/``.yml``, Puma, Phoenix, .NET launch settings)
+and ``php -S`` in scripts. Each fact's ``attrs`` say how the port is used:
+``role`` is ``bind`` (a listen in code), ``default`` (the fallback when an
+environment variable is unset; ``env`` names the variable) or ``config``
+(a configuration file); ``profile`` names the NODE_ENV, Spring profile or
+Mix environment the value belongs to. Ports of a test profile are tagged
+``Scope.TEST``. Dockerfiles, compose, Procfiles, manifests' scripts, READMEs,
+env files and Flask/uvicorn/gunicorn calls are other extractors' work.
+"""
+
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from pta_analyzer.facts import WEIGHT_CONVENTION, WEIGHT_MANIFEST, Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.yamlmap import YNode, load_yaml
+
+logger = logging.getLogger(__name__)
+
+PORT_MIN = 1
+PORT_MAX = 65535
+
+JS_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"})
+CONFIG_DIRS = frozenset({"config", "configs", "conf", "configuration", "settings"})
+CONFIG_STEMS = frozenset({"config", "configuration", "settings", "env", "vars"})
+
+# Configuration of tools (bundlers, test runners) whose ``port`` is not the
+# application's: a Karma runner port is a test port, a dev server another's.
+_TOOL_CONFIG = re.compile(
+    r"^(?:webpack|vite|vitest|rollup|karma|jest|babel|eslint|prettier|tailwind|"
+    r"postcss|next|nuxt|svelte|astro|playwright|cypress|wdio|protractor|"
+    r"tsconfig|jsconfig|angular|vue|gatsby|remix|metro|nodemon|pm2|ecosystem)"
+    r"[.\-]",
+    re.IGNORECASE,
+)
+# Names of backing services: a port under these keys, or in a variable named
+# for them, is where the application connects, not where it listens.
+_CLIENT_NAME = re.compile(
+    r"(?i)(?:db|database|redis|mongo|postgres|pg|mysql|maria|sql|smtp|mail|"
+    r"email|rabbit|amqp|elastic|memcache|cache|kafka|nats|ldap|proxy|mq|queue|"
+    r"broker|sentry|statsd|influx|cassandra|neo4j|couch|minio|s3|ftp|ssh|"
+    r"sequelize|knex|typeorm|prisma|connection|upstream|target|remote|client)"
+)
+_PROFILE_KEYS = {
+    "production": "production",
+    "prod": "production",
+    "development": "development",
+    "dev": "development",
+    "staging": "staging",
+    "test": "test",
+    "testing": "test",
+}
+
+_JS_ENV_DEFAULT = re.compile(
+    r"process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])\s*(?:,\s*10\s*)?\)?\s*"
+    r"(?:\|\||\?\?)\s*['\"]?(\d{1,5})\b"
+)
+_JS_LISTEN_NUMBER = re.compile(r"\.listen\(\s*['\"]?(\d{1,5})\b")
+_JS_LISTEN_IDENT = re.compile(r"\.listen\(\s*([A-Za-z_$][\w$]*)\s*[,)]")
+_JS_CONFIG_PORT = re.compile(
+    r"""^\s*['"]?port['"]?\s*:\s*(?:process\.env\.(\w+)\s*(?:\|\||\?\?)\s*)?"""
+    r"""['"]?(\d{1,5})\b"""
+)
+_JS_KEY_BEFORE_BRACE = re.compile(r"""(?:['"]?([\w$-]+)['"]?)\s*[:=]\s*$""")
+
+_PY_BIND_TUPLE = re.compile(
+    r"(?:\.bind|HTTPServer|TCPServer|UDPServer|WSGIServer)\(\s*\(\s*"
+    r"['\"][^'\"]*['\"]\s*,\s*([A-Za-z_]\w*|\d{1,5})\s*\)"
+)
+_PY_MAKE_SERVER = re.compile(
+    r"make_server\(\s*['\"][^'\"]*['\"]\s*,\s*([A-Za-z_]\w*|\d{1,5})\s*,"
+)
+_PY_RUN_APP = re.compile(r"run_app\([^)]*\bport\s*=\s*(\d{1,5})\b")
+_PY_ENV_DEFAULT = re.compile(
+    r"(?:environ\.get|getenv)\(\s*['\"](\w+)['\"]\s*,\s*['\"]?(\d{1,5})\b"
+)
+_PY_SKIP_LINE = re.compile(r"\.run\(|uvicorn|gunicorn")
+
+_GO_LISTEN = re.compile(
+    r"\.(?:ListenAndServe|ListenAndServeTLS|Start|StartTLS|Run|RunTLS|Listen)"
+    r"\(\s*\"[\w.\-\[\]]*:(\d{1,5})\""
+)
+_GO_NET_LISTEN = re.compile(
+    r"Listen\(\s*\"(?:tcp|udp)[46]?\"\s*,\s*\"[^\"]*:(\d{1,5})\""
+)
+_GO_ADDR_FIELD = re.compile(r"\bAddr\s*:\s*\"[\w.\-\[\]]*:(\d{1,5})\"")
+_GO_ADDR_CONST = re.compile(
+    r"\b(\w*(?:[Aa]ddr|[Aa]ddress|[Pp]ort)\w*)\s*:?=\s*\"(?:0\.0\.0\.0|localhost|"
+    r"127\.0\.0\.1|\[::\])?:(\d{1,5})\""
+)
+_GO_FLAG = re.compile(
+    r"flag\.(?:Int|Uint|String)(?:Var\([^,]+,)?\(?\s*\"(\w*(?:port|addr)\w*)\"\s*,"
+    r"\s*\"?(?:[\w.\-\[\]]*:)?(\d{1,5})\"?\s*,",
+    re.IGNORECASE,
+)
+_GO_SERVER_CALL = re.compile(r"ListenAndServe|\.Start\(|\.Run\(|Listen\(|Addr\s*:")
+_GO_ENV_ADDR = re.compile(r"Getenv\(\s*\"(\w*(?:ADDR|ADDRESS|PORT)\w*)\"\s*\)")
+
+_SPRING_PROPERTY = re.compile(
+    r"^\s*server\.port\s*[=:]\s*(?:\$\{(\w+):(\d{1,5})\}|(\d{1,5}))\s*$"
+)
+_SPRING_PLACEHOLDER = re.compile(r"^\$\{(\w+):(\d{1,5})\}$")
+
+_PUMA_PORT = re.compile(
+    r"^\s*port\s*\(?\s*(?:ENV\.fetch\(\s*['\"](\w+)['\"]\s*"
+    r"(?:\)\s*\{\s*(\d{1,5})\s*\}|,\s*(\d{1,5})\s*\))|(\d{1,5}))"
+)
+_PUMA_BIND = re.compile(r"^\s*bind\s+['\"]tcp://[^'\"]*:(\d{1,5})['\"]")
+
+_RUST_BIND = re.compile(
+    r"bind\(\s*(?:&?\s*\"[^\"]*:(\d{1,5})\"|\(\s*\"[^\"]*\"\s*,\s*(\d{1,5})\s*\))"
+)
+_RUST_SOCKET_ADDR = re.compile(
+    r"SocketAddr(?:V4)?::(?:from|new)\(\s*\(?\s*\[[\d,\s]+\]\s*,\s*(\d{1,5})\s*\)"
+)
+
+_PHP_SERVER = re.compile(r"\bphp\s+(?:-\w+\s+\S+\s+)*-S\s+[\w.\-\[\]]*:(\d{1,5})\b")
+_LAUNCH_URL = re.compile(r"\"applicationUrl\"\s*:\s*\"([^\"]*)\"")
+_URL_PORT = re.compile(r"https?://[^:/;\"]+:(\d{1,5})")
+_ELIXIR_HTTP = re.compile(r"\b(?:http|https)\s*:\s*\[[^\]]*\bport\s*:\s*(.+)")
+_ELIXIR_ENV_PORT = re.compile(
+    r"System\.get_env\(\s*\"(\w+)\"\s*\)\s*\|\|\s*\"?(\d{1,5})\b"
+    r"|System\.get_env\(\s*\"(\w+)\"\s*,\s*\"(\d{1,5})\"\s*\)"
+)
+_ELIXIR_NUMBER = re.compile(r"^\s*(\d{1,5})\b")
+
+
+@dataclass
+class _Found:
+    """One port statement in one file, before it becomes a fact."""
+
+    port: int
+    role: str
+    lines: list[int]
+    rule: str
+    env: str = ""
+    profile: str = ""
+    weight: int = WEIGHT_MANIFEST
+    note: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+_Scanner = Callable[[SourceText], Iterable[_Found]]
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """PORT facts from application code and configuration files."""
+    for path in index.paths():
+        scanner = _scanner_for(path)
+        if scanner is None:
+            continue
+        source = index.read(path)
+        if source is None:
+            continue
+        try:
+            found = list(scanner(source))
+        except (ValueError, RecursionError) as error:
+            logger.debug("ports not read", extra={"path": path, "error": str(error)})
+            continue
+        yield from _facts(index, source, found)
+
+
+def _scanner_for(path: str) -> _Scanner | None:
+    pure = PurePosixPath(path)
+    name = pure.name
+    suffix = pure.suffix.lower()
+    if suffix in JS_SUFFIXES and not name.endswith(".d.ts"):
+        return _scan_js
+    if suffix == ".py":
+        return _scan_python
+    if suffix == ".go":
+        return _scan_go
+    if suffix == ".rs":
+        return _scan_rust
+    if name.startswith("application") and suffix == ".properties":
+        return _scan_spring_properties
+    if name.startswith("application") and suffix in (".yml", ".yaml"):
+        return _scan_spring_yaml
+    if name == "puma.rb":
+        return _scan_puma
+    if name == "launchSettings.json":
+        return _scan_launch_settings
+    if suffix == ".exs" and "config" in pure.parts:
+        return _scan_elixir_config
+    if suffix == ".json" and _is_config_module(pure):
+        return _scan_js_config_only
+    if suffix in (".sh", ".bash") or name in ("composer.json", "Makefile"):
+        return _scan_php_server
+    return None
+
+
+def _facts(index: RepoIndex, source: SourceText, found: list[_Found]) -> Iterator[Fact]:
+    """Merge statements of the same port, role and profile; make facts."""
+    merged: dict[tuple[int, str, str, str], _Found] = {}
+    for item in found:
+        if not PORT_MIN <= item.port <= PORT_MAX:
+            continue
+        key = (item.port, item.role, item.env, item.profile)
+        if key in merged:
+            merged[key].lines.extend(item.lines)
+        else:
+            merged[key] = item
+
+    file_scope = index.scope(source.path)
+    for item in merged.values():
+        lines = sorted(set(item.lines))
+        scope = file_scope
+        if item.profile == "test" and scope is Scope.APP:
+            scope = Scope.TEST
+        attrs: dict[str, object] = {"role": item.role, **item.extra}
+        if item.env:
+            attrs["env"] = item.env
+        if item.profile:
+            attrs["profile"] = item.profile
+        yield Fact(
+            kind=FactKind.PORT,
+            key=str(item.port),
+            source=f"ports.{item.rule}",
+            evidence=tuple(source.evidence(n) for n in lines),
+            scope=scope,
+            weight=item.weight,
+            note=item.note,
+            attrs=attrs,
+        )
+
+
+# JavaScript / TypeScript
+
+
+def _scan_js(source: SourceText) -> Iterator[_Found]:
+    text = source.text
+    has_listen = ".listen(" in text
+    has_port = "port" in text or "PORT" in text
+    if not has_listen and not has_port:
+        return
+
+    if has_listen:
+        yield from _js_listens(source)
+    configured: set[int] = set()
+    if has_port and _is_config_module(PurePosixPath(source.path)):
+        for found in _scan_js_config_only(source):
+            configured.update(found.lines)
+            yield found
+    if has_port and "process.env" in text:
+        for number, match in source.find_lines(_JS_ENV_DEFAULT):
+            env = match.group(1) or match.group(2)
+            if number not in configured and _is_listen_port_name(env):
+                yield _Found(int(match.group(3)), "default", [number], "js_env", env)
+
+
+def _js_listens(source: SourceText) -> Iterator[_Found]:
+    for number, match in source.find_lines(_JS_LISTEN_NUMBER):
+        yield _Found(int(match.group(1)), "bind", [number], "js_listen")
+
+    for number, match in source.find_lines(_JS_LISTEN_IDENT):
+        name = match.group(1)
+        if not re.fullmatch(r"(?i)\w*port\w*", name):
+            continue
+        definition = re.compile(
+            rf"(?:const|let|var)\s+{re.escape(name)}\s*(?::\s*\w+\s*)?=\s*(.+)"
+        )
+        for line, found in source.find_lines(definition):
+            value = found.group(1)
+            literal = re.match(r"['\"]?(\d{1,5})\b", value)
+            if literal:
+                yield _Found(int(literal.group(1)), "bind", [line, number], "js_listen")
+                continue
+            env = _JS_ENV_DEFAULT.search(value)
+            if env:
+                variable = env.group(1) or env.group(2)
+                yield _Found(
+                    int(env.group(3)), "default", [line, number], "js_env", variable
+                )
+
+
+def _scan_js_config_only(source: SourceText) -> Iterator[_Found]:
+    """``port: 7070`` in a configuration module, with its NODE_ENV block."""
+    if "port" not in source.text or _TOOL_CONFIG.match(PurePosixPath(source.path).name):
+        return
+    profile_of_file = _PROFILE_KEYS.get(PurePosixPath(source.path).stem.lower(), "")
+    for number, keys in _key_paths(source.lines):
+        match = _JS_CONFIG_PORT.match(source.lines[number - 1])
+        if match is None or any(_CLIENT_NAME.search(k) for k in keys):
+            continue
+        profile = profile_of_file
+        for key in keys:
+            profile = _PROFILE_KEYS.get(key.lower(), profile)
+        env = match.group(1) or ""
+        if env and not _is_listen_port_name(env):
+            continue
+        role = "default" if env else "config"
+        yield _Found(int(match.group(2)), role, [number], "js_config", env, profile)
+
+
+def _key_paths(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each line's 1-based number with the object keys enclosing its start."""
+    stack: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        yield number, [k for k in stack if k]
+        if "{" not in line and "}" not in line:
+            continue
+        for position, char in enumerate(line):
+            if char == "{":
+                before = _JS_KEY_BEFORE_BRACE.search(line[:position])
+                stack.append(before.group(1) if before else "")
+            elif char == "}" and stack:
+                stack.pop()
+
+
+def _is_config_module(pure: PurePosixPath) -> bool:
+    if _TOOL_CONFIG.match(pure.name) or pure.name in ("package.json", "tsconfig.json"):
+        return False
+    directories = {part.lower() for part in pure.parts[:-1]}
+    stem = pure.name.split(".")[0].lower()
+    return bool(directories & CONFIG_DIRS) or stem in CONFIG_STEMS
+
+
+def _is_listen_port_name(name: str) -> bool:
+    """True for ``PORT``, ``APP_PORT``, ``HTTP_PORT``; not ``DB_PORT``."""
+    upper = name.upper()
+    return "PORT" in upper and _CLIENT_NAME.search(upper.replace("PORT", "")) is None
+
+
+# Python
+
+
+def _scan_python(source: SourceText) -> Iterator[_Found]:
+    text = source.text
+    if not any(word in text for word in ("bind(", "Server(", "run_app", "PORT")):
+        return
+
+    for pattern in (_PY_BIND_TUPLE, _PY_MAKE_SERVER):
+        for number, match in source.find_lines(pattern):
+            yield from _python_port_value(source, match.group(1), number)
+    if "run_app" in text:
+        for number, match in source.find_lines(_PY_RUN_APP):
+            yield _Found(int(match.group(1)), "bind", [number], "py_bind")
+    if "PORT" in text:
+        for number, match in source.find_lines(_PY_ENV_DEFAULT):
+            name = match.group(1)
+            line = source.lines[number - 1]
+            if _is_listen_port_name(name) and not _PY_SKIP_LINE.search(line):
+                yield _Found(int(match.group(2)), "default", [number], "py_env", name)
+
+
+def _python_port_value(source: SourceText, value: str, number: int) -> Iterator[_Found]:
+    if value.isdigit():
+        yield _Found(int(value), "bind", [number], "py_bind")
+        return
+    definition = re.compile(rf"^\s*{re.escape(value)}\s*(?::\s*int\s*)?=\s*(.+)")
+    for line, found in source.find_lines(definition, end=number):
+        rhs = found.group(1)
+        literal = re.match(r"(\d{1,5})\b", rhs)
+        if literal:
+            yield _Found(int(literal.group(1)), "bind", [line, number], "py_bind")
+        env = _PY_ENV_DEFAULT.search(rhs)
+        if env:
+            yield _Found(
+                int(env.group(2)), "default", [line, number], "py_env", env.group(1)
+            )
+
+
+# Go
+
+
+def _scan_go(source: SourceText) -> Iterator[_Found]:
+    text = source.text
+    if '":' not in text and "flag." not in text:
+        return
+
+    if any(word in text for word in ("Listen", ".Start", ".Run", "Addr")):
+        for pattern in (_GO_LISTEN, _GO_NET_LISTEN, _GO_ADDR_FIELD):
+            for number, match in source.find_lines(pattern):
+                yield _Found(int(match.group(1)), "bind", [number], "go_listen")
+
+    if "flag." in text:
+        for number, match in source.find_lines(_GO_FLAG):
+            if _CLIENT_NAME.search(match.group(1)) is None:
+                yield _Found(int(match.group(2)), "default", [number], "go_flag")
+
+    if _GO_SERVER_CALL.search(text) is None:
+        return
+    env_lines = {
+        match.group(1): number
+        for number, match in source.find_lines(_GO_ENV_ADDR)
+        if _CLIENT_NAME.search(match.group(1)) is None
+    }
+    env, env_line = next(iter(env_lines.items())) if len(env_lines) == 1 else ("", 0)
+    for number, match in source.find_lines(_GO_ADDR_CONST):
+        name = match.group(1)
+        if _CLIENT_NAME.search(name) or "Addr:" in source.lines[number - 1]:
+            continue
+        yield _Found(
+            int(match.group(2)),
+            "default",
+            [number, env_line] if env else [number],
+            "go_addr",
+            env,
+            weight=WEIGHT_CONVENTION,
+            note="address constant in a file that starts a server",
+        )
+
+
+# Rust
+
+
+def _scan_rust(source: SourceText) -> Iterator[_Found]:
+    text = source.text
+    if "bind" in text:
+        for number, match in source.find_lines(_RUST_BIND):
+            port = match.group(1) or match.group(2)
+            yield _Found(int(port), "bind", [number], "rust_bind")
+    if "SocketAddr" in text:
+        for number, match in source.find_lines(_RUST_SOCKET_ADDR):
+            yield _Found(int(match.group(1)), "bind", [number], "rust_bind")
+
+
+# Configuration files
+
+
+def _scan_spring_properties(source: SourceText) -> Iterator[_Found]:
+    if "server.port" not in source.text:
+        return
+    profile = _spring_profile(source.path)
+    for number, match in source.find_lines(_SPRING_PROPERTY):
+        if match.group(1):
+            yield _Found(
+                int(match.group(2)),
+                "config",
+                [number],
+                "spring",
+                match.group(1),
+                profile,
+            )
+        else:
+            yield _Found(int(match.group(3)), "config", [number], "spring", "", profile)
+
+
+def _scan_spring_yaml(source: SourceText) -> Iterator[_Found]:
+    if "port" not in source.text:
+        return
+    for document in load_yaml(source):
+        node = _yaml_path(document, "server", "port") or document.get("server.port")
+        if node is None:
+            continue
+        value = node.text() or ""
+        profile = _spring_profile(source.path) or _yaml_profile(document)
+        placeholder = _SPRING_PLACEHOLDER.match(value)
+        if placeholder:
+            yield _Found(
+                int(placeholder.group(2)),
+                "config",
+                [node.line],
+                "spring",
+                placeholder.group(1),
+                profile,
+            )
+        elif value.isdigit():
+            yield _Found(int(value), "config", [node.line], "spring", "", profile)
+
+
+def _yaml_path(node: YNode, *keys: str) -> YNode | None:
+    current: YNode | None = node
+    for key in keys:
+        current = current.get(key) if current is not None else None
+    return current
+
+
+def _yaml_profile(document: YNode) -> str:
+    on_profile = _yaml_path(document, "spring", "config", "activate", "on-profile")
+    node = on_profile or _yaml_path(document, "spring", "profiles")
+    text = node.text() if node is not None else None
+    return _normal_profile(text) if text else ""
+
+
+def _spring_profile(path: str) -> str:
+    stem = PurePosixPath(path).stem
+    return _normal_profile(stem.partition("-")[2]) if "-" in stem else ""
+
+
+def _normal_profile(name: str) -> str:
+    return _PROFILE_KEYS.get(name.lower(), name)
+
+
+def _scan_puma(source: SourceText) -> Iterator[_Found]:
+    for number, match in source.find_lines(_PUMA_PORT):
+        env = match.group(1) or ""
+        port = match.group(2) or match.group(3) or match.group(4)
+        if port:
+            role = "default" if env else "config"
+            yield _Found(int(port), role, [number], "puma", env)
+    for number, match in source.find_lines(_PUMA_BIND):
+        yield _Found(int(match.group(1)), "config", [number], "puma")
+
+
+def _scan_launch_settings(source: SourceText) -> Iterator[_Found]:
+    for number, match in source.find_lines(_LAUNCH_URL):
+        for url in _URL_PORT.finditer(match.group(1)):
+            yield _Found(int(url.group(1)), "config", [number], "dotnet_launch")
+
+
+def _scan_elixir_config(source: SourceText) -> Iterator[_Found]:
+    if "port" not in source.text:
+        return
+    profile = _PROFILE_KEYS.get(PurePosixPath(source.path).stem.lower(), "")
+    for number, match in source.find_lines(_ELIXIR_HTTP):
+        value = match.group(1)
+        env = _ELIXIR_ENV_PORT.search(value)
+        if env:
+            name = env.group(1) or env.group(3)
+            port = env.group(2) or env.group(4)
+            yield _Found(int(port), "default", [number], "phoenix", name, profile)
+            continue
+        literal = _ELIXIR_NUMBER.match(value)
+        if literal:
+            yield _Found(
+                int(literal.group(1)), "config", [number], "phoenix", "", profile
+            )
+
+
+def _scan_php_server(source: SourceText) -> Iterator[_Found]:
+    if "-S" not in source.text or "php" not in source.text:
+        return
+    for number, match in source.find_lines(_PHP_SERVER):
+        yield _Found(int(match.group(1)), "bind", [number], "php_server")
