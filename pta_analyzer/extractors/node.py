@@ -1,0 +1,533 @@
+"""Node/JavaScript: package.json files, lockfiles, workspaces, version pins.
+
+Every package.json that is not vendored is read (the root and any nested or
+workspace package); its commands run in its own directory (``cwd``). What it
+yields: the package manager and install command (from lockfiles and the
+``packageManager`` field), one command per meaningful script (each citing its
+own line), ``node <main>`` when there is no start script, frameworks and their
+default ports, services from dependencies, the Node version, the package's
+description, project-kind hints, and workspace components.
+"""
+
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Any
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors.node_frameworks import (
+    FRONTEND_FRAMEWORKS,
+    SERVER_FRAMEWORKS,
+    default_port,
+    framework_of,
+    script_ports,
+)
+from pta_analyzer.extractors.node_json import Span, key_spans
+from pta_analyzer.extractors.node_scripts import (
+    classify_script,
+    install_command,
+    script_command,
+)
+from pta_analyzer.extractors.node_workspaces import Member, find_members
+from pta_analyzer.facts import (
+    WEIGHT_CONVENTION,
+    WEIGHT_DECLARED,
+    WEIGHT_GUESS,
+    WEIGHT_MANIFEST,
+    Fact,
+    FactKind,
+    Status,
+)
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.services import service_of_dependency
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_JSON_MAX_CHARS = 2_000_000  # larger files are generated, not manifests
+# Lockfiles in the order their manager wins when several are present.
+LOCKFILES: tuple[tuple[str, str], ...] = (
+    ("pnpm-lock.yaml", "pnpm"),
+    ("yarn.lock", "yarn"),
+    ("bun.lockb", "bun"),
+    ("bun.lock", "bun"),
+    ("package-lock.json", "npm"),
+    ("npm-shrinkwrap.json", "npm"),
+)
+KNOWN_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+ENTRY_FILES = ("server.js", "app.js", "index.js")  # tried when there is no main
+DEPENDENCY_SECTIONS = ("dependencies", "devDependencies")
+RUN_KINDS = frozenset({FactKind.DEV, FactKind.PROD})
+VERSION_MAX_CHARS = 40  # a longer first line of .nvmrc is not a version
+
+
+@dataclass(frozen=True)
+class _Package:
+    """One parsed package.json with the lines of its keys."""
+
+    path: str
+    directory: str  # "" = the repository root
+    source: SourceText
+    data: dict[str, Any]
+    spans: dict[tuple[str, ...], Span]
+    scope: Scope
+
+    def evidence(self, *key: str) -> Evidence | None:
+        span = self.spans.get(key)
+        return None if span is None else self.source.evidence(*span)
+
+    def strings(self, section: str) -> dict[str, str]:
+        value = self.data.get(section)
+        if not isinstance(value, dict):
+            return {}
+        return {k: v for k, v in value.items() if isinstance(v, str)}
+
+    def dependencies(self, sections: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
+        """``(name, version, section)`` of each dependency, in file order."""
+        for section in sections:
+            for name, version in self.strings(section).items():
+                yield name, version, section
+
+
+@dataclass(frozen=True)
+class _Manager:
+    """The package manager that runs a package's scripts."""
+
+    name: str
+    has_lockfile: bool
+    declared: bool  # named by the packageManager field
+    evidence: dict[str, tuple[Evidence, ...]]  # manager -> what shows it
+
+
+@dataclass
+class _Summary:
+    """What the component and monorepo facts need to know of a package."""
+
+    package: _Package
+    member: Member | None
+    run_evidence: tuple[Evidence, ...]  # the package's run scripts
+
+    @property
+    def deployable(self) -> bool:
+        return bool(self.run_evidence)
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every non-vendored package.json and the Node version files."""
+    packages = [p for p in (_load(index, x) for x in index.named("package.json")) if p]
+    members = find_members(index, (p.directory for p in packages if p.directory))
+    by_directory = {p.directory: p for p in packages}
+    summaries: list[_Summary] = []
+
+    for package in packages:
+        member = members.get(package.directory)
+        root = by_directory.get(member.root) if member is not None else None
+        manager = _manager(index, package, root)
+        if member is None or manager.has_lockfile:
+            yield from _manager_facts(package, manager)
+        facts = list(_package_facts(index, package, manager.name))
+        runs = [f for f in facts if f.kind in RUN_KINDS and "script" in f.attrs]
+        run_evidence = tuple(f.evidence[0] for f in runs)
+        summaries.append(_Summary(package, member, run_evidence))
+        yield from facts
+
+    yield from _component_facts(summaries)
+    yield from _version_file_facts(index)
+
+
+def _load(index: RepoIndex, path: str) -> _Package | None:
+    source = index.read(path)
+    if source is None or len(source.text) > PACKAGE_JSON_MAX_CHARS:
+        return None
+    try:
+        data = json.loads(source.text)
+    except ValueError:
+        logger.debug("package.json not parsed", extra={"path": path})
+        return None
+    if not isinstance(data, dict):
+        return None
+    return _Package(
+        path=path,
+        directory=_directory(path),
+        source=source,
+        data=data,
+        spans=key_spans(source.text),
+        scope=index.scope(path),
+    )
+
+
+def _manager(index: RepoIndex, package: _Package, root: _Package | None) -> _Manager:
+    """The manager of ``package``; a workspace member inherits its root's."""
+    found: dict[str, list[Evidence]] = {}
+    for name, manager in LOCKFILES:
+        evidence = index.existence_evidence(_join(package.directory, name))
+        if evidence is not None:
+            found.setdefault(manager, []).append(evidence)
+    has_lockfile = bool(found)
+
+    declared = _declared_manager(package)
+    if declared is None and root is not None and not has_lockfile:
+        inherited = _manager(index, root, None)
+        return _Manager(inherited.name, False, inherited.declared, {})
+    if declared is not None:
+        name, evidence = declared
+        found.setdefault(name, []).insert(0, evidence)
+        primary = name
+    else:
+        primary = next(iter(found), "npm")
+    evidence_of = {name: tuple(items) for name, items in found.items()}
+    return _Manager(primary, has_lockfile, declared is not None, evidence_of)
+
+
+def _declared_manager(package: _Package) -> tuple[str, Evidence] | None:
+    field = package.data.get("packageManager")
+    evidence = package.evidence("packageManager")
+    if not isinstance(field, str) or evidence is None:
+        return None
+    name = field.split("@", 1)[0].strip().lower()
+    return (name, evidence) if name in KNOWN_MANAGERS else None
+
+
+def _manager_facts(package: _Package, manager: _Manager) -> Iterator[Fact]:
+    if not manager.evidence:
+        yield from _default_npm_facts(package)
+        return
+    for name, evidence in manager.evidence.items():
+        primary = name == manager.name
+        weight = WEIGHT_DECLARED if primary and manager.declared else WEIGHT_MANIFEST
+        if not primary:
+            weight = WEIGHT_CONVENTION
+        common: dict[str, Any] = {
+            "evidence": evidence,
+            "scope": package.scope,
+            "cwd": package.directory,
+            "weight": weight,
+        }
+        yield Fact(FactKind.PACKAGE_MANAGER, name, "node.package_manager", **common)
+        has_lockfile = any(e.path != package.path for e in evidence)
+        command = install_command(name, has_lockfile)
+        yield Fact(FactKind.INSTALL, command, "node.install", **common)
+
+
+def _default_npm_facts(package: _Package) -> Iterator[Fact]:
+    """No lockfile and no packageManager field: npm, by convention."""
+    common: dict[str, Any] = {
+        "evidence": (package.source.file_evidence(),),
+        "status": Status.INFERRED,
+        "scope": package.scope,
+        "cwd": package.directory,
+        "weight": WEIGHT_CONVENTION,
+        "note": "no lockfile; npm is the default package manager",
+    }
+    yield Fact(FactKind.PACKAGE_MANAGER, "npm", "node.package_manager", **common)
+    yield Fact(FactKind.INSTALL, "npm install", "node.install", **common)
+
+
+def _package_facts(index: RepoIndex, package: _Package, manager: str) -> Iterator[Fact]:
+    script_facts = list(_script_facts(package, manager))
+    frameworks = dict(_frameworks(package))
+    has_start = any(f.attrs.get("script") == "start" for f in script_facts)
+
+    yield from script_facts
+    yield from _framework_facts(package, frameworks)
+    yield from _service_facts(package)
+    if not has_start:
+        yield from _entry_facts(index, package, frameworks, script_facts)
+    yield from _runtime_and_description(package)
+    yield from _kind_facts(package, frameworks, script_facts)
+
+
+def _script_facts(package: _Package, manager: str) -> Iterator[Fact]:
+    scripts = package.strings("scripts")
+    for name, body in scripts.items():
+        kind = classify_script(name, body, scripts)
+        evidence = package.evidence("scripts", name)
+        if kind is None or evidence is None:
+            continue
+        yield Fact(
+            kind,
+            script_command(manager, name),
+            "node.script",
+            evidence=(evidence,),
+            scope=package.scope,
+            weight=WEIGHT_MANIFEST,
+            cwd=package.directory,
+            note=f"package.json script {name!r}",
+            attrs={"script": name, "body": body, "via": f"{manager} script"},
+        )
+        if kind in RUN_KINDS:
+            yield from _script_port_facts(package, name, body, evidence)
+
+
+def _script_port_facts(
+    package: _Package, name: str, body: str, evidence: Evidence
+) -> Iterator[Fact]:
+    for port in script_ports(body):
+        yield Fact(
+            FactKind.PORT,
+            str(port),
+            "node.script_port",
+            evidence=(evidence,),
+            scope=package.scope,
+            weight=WEIGHT_MANIFEST,
+            cwd=package.directory,
+            note=f"set in package.json script {name!r}",
+            attrs={"role": "bind", "script": name},
+        )
+
+
+def _frameworks(package: _Package) -> Iterator[tuple[str, tuple[str, Evidence]]]:
+    """``(framework, (version, evidence))``, the first dependency of each."""
+    seen: set[str] = set()
+    for name, version, section in package.dependencies(DEPENDENCY_SECTIONS):
+        framework = framework_of(name)
+        evidence = package.evidence(section, name)
+        if framework is None or framework in seen or evidence is None:
+            continue
+        seen.add(framework)
+        yield framework, (version, evidence)
+
+
+def _framework_facts(
+    package: _Package, frameworks: dict[str, tuple[str, Evidence]]
+) -> Iterator[Fact]:
+    for framework, (version, evidence) in frameworks.items():
+        yield Fact(
+            FactKind.FRAMEWORK,
+            framework,
+            "node.framework",
+            evidence=(evidence,),
+            scope=package.scope,
+            cwd=package.directory,
+            attrs={"version": version},
+        )
+        port = default_port(framework, version)
+        if port is None:
+            continue
+        yield Fact(
+            FactKind.PORT,
+            str(port),
+            "node.framework_port",
+            evidence=(evidence,),
+            status=Status.INFERRED,
+            scope=package.scope,
+            weight=WEIGHT_CONVENTION,
+            cwd=package.directory,
+            note=f"default port of {framework}",
+            attrs={"role": "default", "framework": framework},
+        )
+
+
+def _service_facts(package: _Package) -> Iterator[Fact]:
+    seen: set[str] = set()
+    for name, _version, section in package.dependencies(("dependencies",)):
+        service = service_of_dependency(name)
+        evidence = package.evidence(section, name)
+        if service is None or service in seen or evidence is None:
+            continue
+        seen.add(service)
+        yield Fact(
+            FactKind.SERVICE,
+            service,
+            "node.dependency_service",
+            evidence=(evidence,),
+            scope=package.scope,
+            cwd=package.directory,
+            note=f"dependency {name}",
+            attrs={"dependency": name},
+        )
+
+
+def _entry_facts(
+    index: RepoIndex,
+    package: _Package,
+    frameworks: dict[str, tuple[str, Evidence]],
+    script_facts: list[Fact],
+) -> Iterator[Fact]:
+    """``node <main>`` for an application package without a start script."""
+    is_server = bool(SERVER_FRAMEWORKS.intersection(frameworks))
+    has_dev = any(f.kind is FactKind.DEV for f in script_facts)
+    if not (is_server or has_dev) or _is_frontend_only(frameworks):
+        return
+
+    main = package.data.get("main")
+    evidence = package.evidence("main")
+    if isinstance(main, str) and main.strip() and evidence is not None:
+        target = main.strip()
+        note = "package.json main; no start script"
+    else:
+        entry = _entry_file(index, package.directory)
+        if entry is None:
+            return
+        target, evidence = entry
+        note = f"{target} at the package root; no start script"
+    yield Fact(
+        FactKind.PROD,
+        f"node {target}",
+        "node.main",
+        evidence=(evidence,),
+        status=Status.INFERRED,
+        scope=package.scope,
+        weight=WEIGHT_CONVENTION if is_server else WEIGHT_GUESS,
+        cwd=package.directory,
+        note=note,
+    )
+
+
+def _entry_file(index: RepoIndex, directory: str) -> tuple[str, Evidence] | None:
+    for name in ENTRY_FILES:
+        evidence = index.existence_evidence(_join(directory, name))
+        if evidence is not None:
+            return name, evidence
+    return None
+
+
+def _runtime_and_description(package: _Package) -> Iterator[Fact]:
+    engines = package.data.get("engines")
+    node = engines.get("node") if isinstance(engines, dict) else None
+    evidence = package.evidence("engines", "node")
+    if isinstance(node, str) and node.strip() and evidence is not None:
+        yield Fact(
+            FactKind.RUNTIME,
+            "node " + " ".join(node.split()),
+            "node.engines",
+            evidence=(evidence,),
+            scope=package.scope,
+            cwd=package.directory,
+        )
+
+    description = package.data.get("description")
+    evidence = package.evidence("description")
+    if isinstance(description, str) and description.strip() and evidence is not None:
+        yield Fact(
+            FactKind.DESCRIPTION,
+            " ".join(description.split()),
+            "node.description",
+            evidence=(evidence,),
+            scope=package.scope,
+            cwd=package.directory,
+        )
+
+
+def _kind_facts(
+    package: _Package,
+    frameworks: dict[str, tuple[str, Evidence]],
+    script_facts: list[Fact],
+) -> Iterator[Fact]:
+    """PROJECT_KIND hints: cli, service, static-site, library."""
+    servers = [e for f, (_v, e) in frameworks.items() if f in SERVER_FRAMEWORKS]
+    starts = [f.evidence[0] for f in script_facts if f.kind is FactKind.PROD]
+    builds = [f.evidence[0] for f in script_facts if f.kind is FactKind.BUILD]
+    runs = [f for f in script_facts if f.kind in RUN_KINDS]
+    bin_evidence = package.evidence("bin")
+
+    if bin_evidence is not None:
+        yield _hint(package, "cli", (bin_evidence,), "package.json bin")
+    if _is_frontend_only(frameworks):
+        if builds:
+            front = [e for f, (_v, e) in frameworks.items() if f in FRONTEND_FRAMEWORKS]
+            note = "front-end framework with a build script and no server"
+            yield _hint(package, "static-site", (*front[:1], *builds[:1]), note)
+        return
+    if servers or starts:
+        note = "server framework" if servers else "start script"
+        yield _hint(package, "service", (*servers[:1], *starts[:1]), note)
+        return
+
+    exported = package.evidence("main") or package.evidence("exports")
+    if exported is not None and not runs and bin_evidence is None:
+        note = "main/exports and no start or dev script"
+        yield _hint(package, "library", (exported,), note)
+
+
+def _hint(
+    package: _Package, kind: str, evidence: tuple[Evidence, ...], note: str
+) -> Fact:
+    return Fact(
+        FactKind.PROJECT_KIND,
+        kind,
+        "node.project_kind",
+        evidence=evidence,
+        status=Status.INFERRED,
+        scope=package.scope,
+        weight=WEIGHT_CONVENTION,
+        cwd=package.directory,
+        note=note,
+    )
+
+
+def _component_facts(summaries: list[_Summary]) -> Iterator[Fact]:
+    """A COMPONENT per workspace member and per nested deployable package."""
+    deployable: list[Evidence] = []
+    for summary in summaries:
+        package, member = summary.package, summary.member
+        if member is None and not (
+            package.directory and summary.deployable and package.scope is Scope.APP
+        ):
+            continue
+        cited = summary.run_evidence
+        if member is not None:
+            cited = (member.evidence, *cited)
+        if summary.deployable and package.scope is Scope.APP:
+            deployable.append(cited[0])
+        name = package.data.get("name")
+        yield Fact(
+            FactKind.COMPONENT,
+            package.directory,
+            "node.component",
+            evidence=cited,
+            scope=package.scope,
+            cwd=package.directory,
+            note="workspace package" if member else "nested package with run scripts",
+            attrs={
+                "name": name if isinstance(name, str) else "",
+                "workspace": member.tool if member else "",
+                "deployable": summary.deployable,
+            },
+        )
+
+    if len(deployable) >= 2:
+        yield Fact(
+            FactKind.PROJECT_KIND,
+            "monorepo",
+            "node.project_kind",
+            evidence=tuple(deployable),
+            status=Status.INFERRED,
+            weight=WEIGHT_CONVENTION,
+            note=f"{len(deployable)} deployable JavaScript packages",
+        )
+
+
+def _version_file_facts(index: RepoIndex) -> Iterator[Fact]:
+    """RUNTIME from ``.nvmrc`` and ``.node-version``."""
+    for source in index.texts(index.named(".nvmrc", ".node-version")):
+        for number, line in enumerate(source.lines, start=1):
+            version = line.split("#", 1)[0].strip()
+            if not version:
+                continue
+            if len(version) <= VERSION_MAX_CHARS and " " not in version:
+                yield Fact(
+                    FactKind.RUNTIME,
+                    "node " + version.removeprefix("v"),
+                    "node.version_file",
+                    evidence=(source.evidence(number),),
+                    scope=index.scope(source.path),
+                    cwd=_directory(source.path),
+                )
+            break
+
+
+def _is_frontend_only(frameworks: dict[str, tuple[str, Evidence]]) -> bool:
+    names = set(frameworks)
+    return bool(names & FRONTEND_FRAMEWORKS) and not names & SERVER_FRAMEWORKS
+
+
+def _directory(path: str) -> str:
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
+
+
+def _join(directory: str, name: str) -> str:
+    return f"{directory}/{name}" if directory else name
