@@ -1,0 +1,537 @@
+"""Python run commands and ports from the source: apps, scripts, Django, Celery.
+
+One pass over the ``.py`` files finds application objects (``Flask(__name__)``,
+``FastAPI()``, ``Celery(...)``), ``if __name__ == "__main__":`` blocks that
+start a server, packages with a ``__main__.py``, Django projects and gunicorn
+configuration files. Module paths are written relative to the directory the
+module imports from, which is the command's working directory.
+"""
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._python_common import (
+    directory_of,
+    is_under,
+    module_name,
+    module_root,
+    owner_project,
+    relative_to,
+)
+from pta_analyzer.facts import (
+    WEIGHT_CONVENTION,
+    WEIGHT_MANIFEST,
+    Fact,
+    FactKind,
+    Status,
+)
+from pta_analyzer.index import SourceText
+from pta_analyzer.scope import Scope
+
+if TYPE_CHECKING:
+    from pta_analyzer.extractors.python import Context
+
+logger = logging.getLogger(__name__)
+
+FLASK_PORT = 5000
+DJANGO_PORT = 8000
+UVICORN_PORT = 8000
+GUNICORN_PORT = 8000
+GUNICORN_CONFIGS = (
+    "gunicorn.conf.py",
+    "gunicorn_config.py",
+    "gunicorn_conf.py",
+    "gunicorn.config.py",
+    "gunicorn_cfg.py",
+)
+MAIN_BLOCK_LINES = 200  # lines of a __main__ block searched for a server start
+
+_MARKERS = (
+    "Flask(",
+    "Quart(",
+    "FastAPI(",
+    "Starlette(",
+    "Celery(",
+    "__main__",
+    "WSGI_APPLICATION",
+    "unittest",
+    "pytest",
+)
+_WSGI_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
+_FACTORY = re.compile(r"^def (create_app|make_app)\(")
+_ASGI_APP = re.compile(
+    r"^(\w+)\s*(?::[^=]+)?=\s*(?:fastapi\.|starlette\.applications\.)?"
+    r"(FastAPI|Starlette)\("
+)
+_CELERY_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:celery\.)?Celery\(")
+_MAIN = re.compile(r"""^(\s*)if\s+__name__\s*==\s*["']__main__["']\s*:""")
+_PORT_KWARG = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
+_PORT_ENV_DEFAULT = re.compile(
+    r"\bport\s*=\s*(?:int\()?\s*(?:os\.)?(?:environ\.get|getenv)\(\s*"
+    r"""["'][A-Z_]+["']\s*,\s*["']?(\d{2,5})"""
+)
+_PORT_NAME = re.compile(r"\bport\s*=\s*([A-Za-z_]\w*)\s*[,)]")
+_LISTEN = re.compile(r"\.listen\(\s*(\d{2,5})\b")
+_WSGI_SETTING = re.compile(r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)["']""")
+_BIND = re.compile(r"""^bind\s*=.*?:(\d{2,5})\b""")
+_GUNICORN_APP = re.compile(r"""^wsgi_app\s*=\s*["']([\w.:]+)["']""")
+
+
+@dataclass(frozen=True)
+class FlaskApp:
+    """A Flask application: where its commands run and how to name it."""
+
+    cwd: str
+    app_option: str  # "" when `flask` finds it alone, else "--app m "
+    evidence: Evidence
+    scope: Scope
+
+
+@dataclass
+class Apps:
+    """What the pass over the sources found, for the other Python rules."""
+
+    facts: list[Fact] = field(default_factory=list)
+    web_dirs: dict[str, Evidence] = field(default_factory=dict)
+    flask_apps: list[FlaskApp] = field(default_factory=list)
+    django_dirs: set[str] = field(default_factory=set)
+    unittest_files: dict[str, Evidence] = field(default_factory=dict)
+    pytest_files: dict[str, Evidence] = field(default_factory=dict)
+    wsgi_settings: list[tuple[str, Evidence]] = field(default_factory=list)
+
+
+def scan(context: "Context") -> Apps:
+    """Read the ``.py`` files once and turn what they show into facts."""
+    apps = Apps()
+    index = context.index
+    paths = [p for p in index.paths() if p.endswith(".py")]
+    for source in index.texts(paths):
+        text = source.text
+        if not any(marker in text for marker in _MARKERS):
+            continue
+        _scan_file(context, apps, source, text)
+
+    for path in index.named("manage.py"):
+        _django(context, apps, path)
+    for path in index.named(*GUNICORN_CONFIGS):
+        _gunicorn_config(context, apps, path)
+    return apps
+
+
+def _scan_file(context: "Context", apps: Apps, source: SourceText, text: str) -> None:
+    index = context.index
+    root = module_root(index, source.path)
+    module = module_name(source.path, root)
+    owner = owner_project(source.path, context.projects)
+    main = _server_start(source) if "__main__" in text else None
+
+    if "WSGI_APPLICATION" in text:
+        for number, match in source.find_lines(_WSGI_SETTING):
+            apps.wsgi_settings.append((match.group(1), source.evidence(number)))
+    if index.scope(source.path) is Scope.TEST:
+        _note_test_file(context, apps, source, text)
+    if source.path.endswith("__main__.py"):
+        _package_main(context, apps, source, root, module, owner)
+
+    if "Flask(" in text or "Quart(" in text:
+        _flask(context, apps, source, root, module, main)
+    if "FastAPI(" in text or "Starlette(" in text:
+        _asgi(context, apps, source, root, module, main)
+    if "Celery(" in text:
+        _celery(context, apps, source, root, module)
+    if main is not None and not any(f.evidence[0] == main[0] for f in apps.facts):
+        _script(context, apps, source, root, main)
+
+
+def _flask(
+    context: "Context",
+    apps: Apps,
+    source: SourceText,
+    root: str,
+    module: str,
+    main: tuple[Evidence, str] | None,
+) -> None:
+    factory = source.find_line(_FACTORY)
+    found = next(source.find_lines(_WSGI_APP), None)
+    if found is None and factory is None:
+        return
+    number = found[0] if found else factory
+    assert number is not None
+    name = found[1].group(1) if found else "app"
+    evidence = source.evidence(number)
+    scope = context.index.scope(source.path)
+    apps.web_dirs.setdefault(owner_project(source.path, context.projects), evidence)
+    auto = module.rsplit(".", 1)[-1] in ("app", "wsgi") and "." not in module
+    option = "" if auto and name in ("app", "application") else f"--app {module} "
+    apps.flask_apps.append(FlaskApp(root, option, evidence, scope))
+
+    if main is not None:
+        _script(context, apps, source, root, main, FLASK_PORT)
+    else:
+        _add(
+            apps,
+            FactKind.DEV,
+            f"flask {option}run",
+            evidence,
+            scope,
+            root,
+            "Flask's own development server finds this application",
+            {"process": "web"},
+        )
+        _default_port(apps, FLASK_PORT, evidence, scope, root, "flask run")
+    if context.find_dep(directory_of(source.path), "gunicorn") and module:
+        target = module if name == "application" else f"{module}:{name}"
+        _gunicorn(context, apps, target, evidence, scope, root)
+
+
+def _asgi(
+    context: "Context",
+    apps: Apps,
+    source: SourceText,
+    root: str,
+    module: str,
+    main: tuple[Evidence, str] | None,
+) -> None:
+    found = next(source.find_lines(_ASGI_APP), None)
+    if found is None or not module:
+        return
+    evidence = source.evidence(found[0])
+    scope = context.index.scope(source.path)
+    apps.web_dirs.setdefault(owner_project(source.path, context.projects), evidence)
+    _add(
+        apps,
+        FactKind.PROD,
+        f"uvicorn {module}:{found[1].group(1)}",
+        evidence,
+        scope,
+        root,
+        "an ASGI application object, served by uvicorn",
+        {"process": "web"},
+    )
+    _default_port(apps, UVICORN_PORT, evidence, scope, root, "uvicorn")
+    if main is not None:
+        _script(context, apps, source, root, main, UVICORN_PORT)
+
+
+def _celery(
+    context: "Context", apps: Apps, source: SourceText, root: str, module: str
+) -> None:
+    found = next(source.find_lines(_CELERY_APP), None)
+    if found is None or not module:
+        return
+    evidence = source.evidence(found[0])
+    _add(
+        apps,
+        FactKind.PROD,
+        f"celery -A {module}.{found[1].group(1)} worker",
+        evidence,
+        context.index.scope(source.path),
+        root,
+        "a Celery application: its worker process",
+        {"process": "worker"},
+    )
+
+
+def _package_main(
+    context: "Context",
+    apps: Apps,
+    source: SourceText,
+    root: str,
+    module: str,
+    owner: str,
+) -> None:
+    package = module.rsplit(".", 1)[0] if module.endswith(".__main__") else ""
+    if not package or owner in context.helper_scripts:
+        return
+    number = source.find_line(_MAIN)
+    evidence = source.evidence(number) if number else source.file_evidence()
+    apps.facts.append(
+        Fact(
+            FactKind.PROD,
+            f"python -m {package}",
+            "python.package_main",
+            (evidence,),
+            scope=context.index.scope(source.path),
+            weight=WEIGHT_CONVENTION,
+            cwd=root,
+            note=f"{source.path} makes the package runnable with -m",
+        )
+    )
+
+
+def _script(
+    context: "Context",
+    apps: Apps,
+    source: SourceText,
+    root: str,
+    main: tuple[Evidence, str],
+    default_port: int | None = None,
+) -> None:
+    evidence, call = main
+    scope = context.index.scope(source.path)
+    in_package = root != directory_of(source.path)
+    if in_package:
+        command = f"python -m {module_name(source.path, root)}"
+    else:
+        command = f"python {relative_to(source.path, root)}"
+    kind = (
+        FactKind.DEV if re.search(r"(debug|reload)\s*=\s*True", call) else FactKind.PROD
+    )
+    if ".run(" in call and "uvicorn" not in call and default_port == FLASK_PORT:
+        kind = FactKind.DEV
+    _add(
+        apps,
+        kind,
+        command,
+        evidence,
+        scope,
+        root,
+        "the module starts a server when run as a script",
+        {"process": "web"},
+        Status.EVIDENCED,
+    )
+    ports = _explicit_ports(source, call, evidence)
+    for port, port_evidence, note in ports:
+        apps.facts.append(
+            Fact(
+                FactKind.PORT,
+                str(port),
+                "python.server_call",
+                (port_evidence,),
+                scope=scope,
+                cwd=root,
+                note=note,
+                attrs={"role": "bind"},
+            )
+        )
+    if not ports and default_port is not None:
+        _default_port(apps, default_port, evidence, scope, root, command)
+
+
+def _server_start(source: SourceText) -> tuple[Evidence, str] | None:
+    """The first server-starting call of the ``__main__`` block, with its text."""
+    for number, match in source.find_lines(_MAIN):
+        indent = len(match.group(1))
+        last = min(len(source.lines), number + MAIN_BLOCK_LINES)
+        for inner in range(number + 1, last + 1):
+            line = source.lines[inner - 1]
+            if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                break
+            if _starts_server(line, source.text):
+                end = _call_end(source, inner)
+                call = " ".join(source.lines[inner - 1 : end])
+                return source.evidence(inner, end), call
+    return None
+
+
+def _starts_server(line: str, text: str) -> bool:
+    code = line.split("#", 1)[0]
+    if re.search(r"\b(uvicorn\.run|web\.run_app|run_simple|serve_forever)\(", code):
+        return True
+    if re.search(r"\b(app|application|socketio|server)\.run\(", code):
+        return True
+    if "waitress" in text and re.search(r"\bserve\(", code):
+        return True
+    return "tornado" in text and bool(_LISTEN.search(code))
+
+
+def _call_end(source: SourceText, start: int) -> int:
+    depth = 0
+    for number in range(start, min(len(source.lines), start + 20) + 1):
+        line = source.lines[number - 1].split("#", 1)[0]
+        depth += line.count("(") - line.count(")")
+        if depth <= 0:
+            return number
+    return start
+
+
+def _explicit_ports(
+    source: SourceText, call: str, evidence: Evidence
+) -> list[tuple[int, Evidence, str]]:
+    for pattern, note in (
+        (_PORT_KWARG, "the server call names its port"),
+        (_PORT_ENV_DEFAULT, "the port when the variable is unset"),
+        (_LISTEN, "the server listens on this port"),
+    ):
+        match = pattern.search(call)
+        if match:
+            return [(int(match.group(1)), evidence, note)]
+    name = _PORT_NAME.search(call)
+    if name:
+        assigned = (
+            rf"^\s*{re.escape(name.group(1))}\s*=\s*(?:.*?[,(]\s*)?[\"']?(\d{{2,5}})\b"
+        )
+        for number, match in source.find_lines(assigned):
+            note = "the port the server call is given"
+            return [(int(match.group(1)), source.evidence(number), note)]
+    return []
+
+
+def _django(context: "Context", apps: Apps, path: str) -> None:
+    source = context.index.read(path)
+    if source is None or "django" not in source.text:
+        return
+    directory = directory_of(path)
+    apps.django_dirs.add(directory)
+    number = source.find_line(r"execute_from_command_line|DJANGO_SETTINGS_MODULE")
+    manage = source.evidence(number) if number else source.file_evidence()
+    dep = context.find_dep(directory, "django")
+    evidence = (manage, dep.evidence) if dep else (manage,)
+    scope = context.index.scope(path)
+    apps.web_dirs.setdefault(owner_project(path, context.projects), manage)
+    for kind, command, note in (
+        (FactKind.DEV, "python manage.py runserver", "Django's development server"),
+        (FactKind.MIGRATE, "python manage.py migrate", "Django applies migrations"),
+    ):
+        apps.facts.append(
+            Fact(
+                kind,
+                command,
+                "python.django",
+                evidence,
+                Status.INFERRED,
+                scope=scope,
+                weight=WEIGHT_CONVENTION,
+                cwd=directory,
+                note=note,
+                attrs={"process": "web"} if kind is FactKind.DEV else {},
+            )
+        )
+    _default_port(apps, DJANGO_PORT, manage, scope, directory, "manage.py runserver")
+    gunicorn = context.find_dep(directory, "gunicorn")
+    for value, setting in apps.wsgi_settings:
+        if (
+            gunicorn
+            and is_under(setting.path, directory)
+            and value.endswith(".application")
+        ):
+            target = value.rsplit(".", 1)[0]
+            _gunicorn(context, apps, target, setting, scope, directory)
+            break
+
+
+def _gunicorn(
+    context: "Context",
+    apps: Apps,
+    target: str,
+    evidence: Evidence,
+    scope: Scope,
+    cwd: str,
+) -> None:
+    dep = context.find_dep(cwd, "gunicorn")
+    proof = (evidence, dep.evidence) if dep else (evidence,)
+    apps.facts.append(
+        Fact(
+            FactKind.PROD,
+            f"gunicorn {target}",
+            "python.gunicorn",
+            proof,
+            Status.INFERRED,
+            scope=scope,
+            weight=WEIGHT_CONVENTION,
+            cwd=cwd,
+            note="gunicorn is a dependency and serves this WSGI application",
+            attrs={"process": "web"},
+        )
+    )
+    _default_port(apps, GUNICORN_PORT, evidence, scope, cwd, "gunicorn")
+
+
+def _gunicorn_config(context: "Context", apps: Apps, path: str) -> None:
+    source = context.index.read(path)
+    if source is None:
+        return
+    scope = context.index.scope(path)
+    directory = directory_of(path)
+    for number, match in source.find_lines(_BIND):
+        apps.facts.append(
+            Fact(
+                FactKind.PORT,
+                match.group(1),
+                "python.gunicorn_config",
+                (source.evidence(number),),
+                scope=scope,
+                cwd=directory,
+                note="gunicorn binds this address",
+                attrs={"role": "bind"},
+            )
+        )
+    for number, _match in source.find_lines(_GUNICORN_APP):
+        name = relative_to(path, directory)
+        apps.facts.append(
+            Fact(
+                FactKind.PROD,
+                f"gunicorn -c {name}",
+                "python.gunicorn_config",
+                (source.evidence(number),),
+                scope=scope,
+                weight=WEIGHT_MANIFEST,
+                cwd=directory,
+                note="the configuration names the application",
+                attrs={"process": "web"},
+            )
+        )
+
+
+def _note_test_file(
+    context: "Context", apps: Apps, source: SourceText, text: str
+) -> None:
+    owner = owner_project(source.path, context.projects)
+    for marker, found in (
+        ("pytest", apps.pytest_files),
+        ("unittest", apps.unittest_files),
+    ):
+        if marker in text and owner not in found:
+            number = source.find_line(rf"^\s*(?:import|from)\s+{marker}\b")
+            if number:
+                found[owner] = source.evidence(number)
+
+
+def _add(
+    apps: Apps,
+    kind: FactKind,
+    command: str,
+    evidence: Evidence,
+    scope: Scope,
+    cwd: str,
+    note: str,
+    attrs: dict[str, object],
+    status: Status = Status.INFERRED,
+) -> None:
+    weight = WEIGHT_MANIFEST if status is Status.EVIDENCED else WEIGHT_CONVENTION
+    apps.facts.append(
+        Fact(
+            kind,
+            command,
+            f"python.{command.split()[0]}",
+            (evidence,),
+            status,
+            scope=scope,
+            weight=weight,
+            cwd=cwd,
+            note=note,
+            attrs=attrs,
+        )
+    )
+
+
+def _default_port(
+    apps: Apps, port: int, evidence: Evidence, scope: Scope, cwd: str, what: str
+) -> None:
+    apps.facts.append(
+        Fact(
+            FactKind.PORT,
+            str(port),
+            "python.default_port",
+            (evidence,),
+            Status.INFERRED,
+            scope=scope,
+            weight=WEIGHT_CONVENTION,
+            cwd=cwd,
+            note=f"{what} listens on {port} unless told otherwise",
+            attrs={"role": "default"},
+        )
+    )
