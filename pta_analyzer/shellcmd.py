@@ -269,7 +269,15 @@ _PYTHON_TOOL_MODULES = frozenset(
         "sphinx", "mkdocs", "http.server", "webbrowser", "site", "pip_audit",
     }
 )  # fmt: skip
-_SCRIPT_RUNNERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+# Installing only these sets up tooling, not the project.
+_PYTHON_TOOL_PACKAGES = frozenset(
+    {
+        "pip", "setuptools", "wheel", "virtualenv", "build", "twine", "tox",
+        "tox-gh-actions", "nox", "pre-commit", "flake8", "black", "mypy",
+        "ruff", "isort", "pylint", "coverage", "codecov", "uv", "poetry",
+        "pipenv", "pdm", "hatch",
+    }
+)  # fmt: skip
 _NPM_INSTALL = frozenset({"install", "i", "ci", "add"})
 _RUNNER_OWN = frozenset(
     {"run", "exec", "x", "dlx", "install", "i", "ci", "add", "test", "t", "start"}
@@ -407,7 +415,7 @@ def _pip(args: Sequence[str]) -> Role | None:
     if not args or args[0] != "install":
         return None
     packages = {arg.lower() for arg in _positional(args[1:])}
-    if packages and packages <= {"pip", "setuptools", "wheel", "virtualenv"}:
+    if packages and packages <= _PYTHON_TOOL_PACKAGES:
         return None
     return Role.INSTALL
 
@@ -606,7 +614,8 @@ def _make(args: Sequence[str]) -> Role | None:
 
 def _just(args: Sequence[str]) -> Role | None:
     targets = _skip_options(args, {"-f", "--justfile", "-d"})
-    return _role_of_name(targets[0]) if targets else None
+    roles = [_role_of_name(target) for target in targets]
+    return next((role for role in reversed(roles) if role is not None), None)
 
 
 def _docker(args: Sequence[str]) -> Role | None:

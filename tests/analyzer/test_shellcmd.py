@@ -1,0 +1,227 @@
+"""Splitting shell text into commands and saying what each one does."""
+
+import pytest
+
+from pta_analyzer.facts import FactKind
+from pta_analyzer.shellcmd import (
+    Role,
+    ShellCommand,
+    classify,
+    fact_kind,
+    is_command_text,
+    process_of,
+    split_commands,
+)
+
+
+def numbered(*lines: str) -> list[tuple[int, str]]:
+    return list(enumerate(lines, start=1))
+
+
+@pytest.mark.parametrize(
+    ("command", "role"),
+    [
+        ("pip install -r requirements.txt", Role.INSTALL),
+        ("pip3 install -e .", Role.INSTALL),
+        ("python -m pip install -r requirements/dev.txt", Role.INSTALL),
+        ("python3 -m venv venv", Role.INSTALL),
+        ("uv sync", Role.INSTALL),
+        ("uv pip install -e .", Role.INSTALL),
+        ("poetry install --no-root", Role.INSTALL),
+        ("pipenv install --dev", Role.INSTALL),
+        ("pdm install", Role.INSTALL),
+        ("python app.py", Role.RUN),
+        ("python -m pytest -q", Role.TEST),
+        ("python manage.py runserver 0.0.0.0:8000", Role.DEV),
+        ("python manage.py test", Role.TEST),
+        ("python manage.py migrate", Role.MIGRATE),
+        ("./manage.py migrate", Role.MIGRATE),
+        ("flask run --port=5001 --debug", Role.DEV),
+        ("flask --app flaskr init-db", Role.MIGRATE),
+        ("flask db upgrade", Role.MIGRATE),
+        ("uvicorn app.main:app --reload", Role.DEV),
+        ("uvicorn main:app --host 0.0.0.0", Role.RUN),
+        ("gunicorn locallibrary.wsgi", Role.PROD),
+        ("celery -A worker.celery worker --loglevel=info", Role.RUN),
+        ("pytest", Role.TEST),
+        ("tox -e py311", Role.TEST),
+        ("nox", Role.TEST),
+        ("uv run pytest", Role.TEST),
+        ("poetry run python manage.py test", Role.TEST),
+        ("alembic upgrade head", Role.MIGRATE),
+        ("npm install", Role.INSTALL),
+        ("npm ci", Role.INSTALL),
+        ("yarn", Role.INSTALL),
+        ("yarn --pure-lockfile", Role.INSTALL),
+        ("pnpm install --frozen-lockfile", Role.INSTALL),
+        ("bun install", Role.INSTALL),
+        ("npm run build", Role.BUILD),
+        ("npm run dev", Role.DEV),
+        ("npm start", Role.RUN),
+        ("npm test", Role.TEST),
+        ("yarn test:unit", Role.TEST),
+        ("yarn docker:dev", Role.DEV),
+        ("pnpm run db:migrate", Role.MIGRATE),
+        ("npx prisma migrate deploy", Role.MIGRATE),
+        ("npx jest", Role.TEST),
+        ("node src/index.js", Role.RUN),
+        ("nodemon ./src/index.js", Role.DEV),
+        ("cross-env NODE_ENV=production pm2 start ./src/index.js", Role.PROD),
+        ("go mod download", Role.INSTALL),
+        ("go build -o engine ./app/", Role.BUILD),
+        ("go run ./app", Role.RUN),
+        ("go test ./...", Role.TEST),
+        ("air", Role.DEV),
+        ("gotestsum", Role.TEST),
+        ("cargo build --release", Role.BUILD),
+        ("cargo install zoxide --locked", Role.INSTALL),
+        ("cargo run", Role.RUN),
+        ("cargo test --workspace", Role.TEST),
+        ("cargo nextest run --all-features", Role.TEST),
+        ("make test", Role.TEST),
+        ("make install-deps", Role.INSTALL),
+        ("make", Role.BUILD),
+        ("just lint test", Role.TEST),
+        ("docker build -t app .", Role.BUILD),
+        ("docker-compose build", Role.BUILD),
+        ("docker compose up -d --build", Role.RUN),
+        ("docker-compose exec web pytest", Role.TEST),
+        ("docker compose exec web python -m pytest", Role.TEST),
+        ("docker-compose run --rm web python manage.py migrate", Role.MIGRATE),
+        ("docker run -p 8081:8080 app", Role.RUN),
+        ("bundle install", Role.INSTALL),
+        ("bundle exec rails s", Role.DEV),
+        ("bin/rails server", Role.DEV),
+        ("rake db:migrate", Role.MIGRATE),
+        ("bundle exec rake test", Role.TEST),
+        ("bundle exec rspec", Role.TEST),
+        ("bin/setup", Role.INSTALL),
+        ("./mvnw spring-boot:run", Role.RUN),
+        ("mvn clean package -DskipTests", Role.BUILD),
+        ("mvn test", Role.TEST),
+        ("./gradlew bootRun", Role.RUN),
+        ("./gradlew clean test", Role.TEST),
+        ("gradle build", Role.BUILD),
+        ("java -jar build/libs/app.jar", Role.PROD),
+        ("composer install", Role.INSTALL),
+        ("php artisan serve", Role.DEV),
+        ("php artisan migrate --force", Role.MIGRATE),
+        ("dotnet restore", Role.INSTALL),
+        ("dotnet test", Role.TEST),
+        ("mix deps.get", Role.INSTALL),
+        ("mix ecto.migrate", Role.MIGRATE),
+        ("./setup.sh", Role.INSTALL),
+        ("setup.sh", Role.INSTALL),
+        ("./rest-server.py", Role.RUN),
+        ("bash scripts/test.sh", Role.TEST),
+        ("cp .env.example .env", Role.INSTALL),
+    ],
+)
+def test_classify_names_the_role_of_common_tools(command: str, role: Role) -> None:
+    assert classify(command) is role
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "Install Python 3 and git.",
+        "git clone https://github.com/x/y.git",
+        "python -c 'print(1)'",
+        "pip install --upgrade pip",
+        "pip install tox tox-gh-actions",
+        "npm install -g nodemon",
+        "yarn lint",
+        "make cleanup",
+        "cargo clippy",
+        "docker push app",
+        "echo hello",
+        "",
+    ],
+)
+def test_classify_returns_none_for_what_is_not_a_project_step(command: str) -> None:
+    assert classify(command) is None
+
+
+def test_split_strips_prompts_and_drops_output_lines() -> None:
+    commands = split_commands(
+        numbered(
+            "$ pip install -r requirements.txt", "Collecting flask", "(env)$ flask run"
+        )
+    )
+
+    assert commands == [
+        ShellCommand("pip install -r requirements.txt", "", 1, 1),
+        ShellCommand("flask run", "", 3, 3),
+    ]
+
+
+def test_split_joins_continuations_and_cites_every_line() -> None:
+    commands = split_commands(
+        numbered("uvicorn app:app \\", "  --reload \\", "  --port 8000")
+    )
+
+    assert commands == [ShellCommand("uvicorn app:app --reload --port 8000", "", 1, 3)]
+
+
+def test_split_follows_cd_and_splits_chains() -> None:
+    commands = split_commands(
+        numbered(
+            "cd server && pip install -r requirements.txt; pytest",
+            "cd ../client",
+            "npm ci",
+        )
+    )
+
+    assert [(c.text, c.cwd, c.first_line) for c in commands] == [
+        ("pip install -r requirements.txt", "server", 1),
+        ("pytest", "server", 1),
+        ("npm ci", "client", 3),
+    ]
+
+
+def test_split_stops_after_cd_leaving_the_tree() -> None:
+    commands = split_commands(numbered("npm ci", "cd /usr/src/app", "npm test"))
+
+    assert [c.text for c in commands] == ["npm ci"]
+
+
+def test_split_treats_exports_and_comments_as_no_commands() -> None:
+    commands = split_commands(
+        numbered(
+            "# install", "export FLASK_APP=app.py", "DEBUG=1", "FLASK_DEBUG=1 flask run"
+        )
+    )
+
+    assert [c.text for c in commands] == ["FLASK_DEBUG=1 flask run"]
+
+
+def test_split_keeps_quoted_separators_inside_one_command() -> None:
+    commands = split_commands(numbered("pytest -k 'a; b' && echo done  # comment"))
+
+    assert [c.text for c in commands] == ["pytest -k 'a; b'", "echo done"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "curl -H 'Authorization: <your-token>' http://x",
+        "export KEY=YOUR_API_KEY",
+        "pip install -r requirements/${{ matrix.env }}.txt",
+        "Then run the server:",
+        "x" * 500,
+    ],
+)
+def test_placeholders_and_prose_are_not_command_text(text: str) -> None:
+    assert not is_command_text(text)
+
+
+def test_fact_kind_maps_bare_run_to_the_given_default() -> None:
+    assert fact_kind(Role.RUN) is FactKind.DEV
+    assert fact_kind(Role.RUN, run_default=FactKind.PROD) is FactKind.PROD
+    assert fact_kind(Role.TEST) is FactKind.TEST
+
+
+def test_process_of_tells_workers_and_schedulers_from_web() -> None:
+    assert process_of("celery -A proj worker -l info") == "worker"
+    assert process_of("celery -A proj beat") == "scheduler"
+    assert process_of("gunicorn app:app") == "web"
