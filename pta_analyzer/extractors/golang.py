@@ -224,7 +224,7 @@ def _command_facts(
             "go test ./...",
             "golang.test_files",
             evidence,
-            Scope.APP,
+            scope,
             inferred=True,
             cwd=cwd,
             note="the module has _test.go files; go test runs the project's tests",

@@ -292,7 +292,7 @@ def _root_facts(
         f"{runner} test",
         rule,
         test_evidence,
-        Scope.APP,
+        scope,
         inferred=True,
         cwd=root,
         note="runs the project's own tests under src/test"

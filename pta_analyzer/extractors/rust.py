@@ -287,7 +287,7 @@ def _binary_evidence(index: RepoIndex, crate: Crate, binary: str) -> Evidence:
 
 
 def _test_facts(index: RepoIndex, crate: Crate, manifest: Evidence) -> Iterator[Fact]:
-    cwd = crate.directory
+    cwd, scope = crate.directory, index.scope(crate.source.path)
     nextest = join(cwd, ".config/nextest.toml")
     tests = sorted(index.glob(join(cwd, "tests/*.rs")))
     suite = existing(index, *tests[:1])
@@ -297,7 +297,7 @@ def _test_facts(index: RepoIndex, crate: Crate, manifest: Evidence) -> Iterator[
             "cargo nextest run",
             "rust.nextest",
             [*existing(index, nextest), *suite],
-            Scope.APP,
+            scope,
             cwd=cwd,
             note="the project configures cargo-nextest as its test runner",
         )
@@ -306,7 +306,7 @@ def _test_facts(index: RepoIndex, crate: Crate, manifest: Evidence) -> Iterator[
         "cargo test",
         "rust.cargo_toml",
         [manifest, *suite],
-        Scope.APP,
+        scope,
         inferred=True,
         cwd=cwd,
         note="cargo test runs the crate's own unit and integration tests",

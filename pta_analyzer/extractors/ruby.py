@@ -1,0 +1,422 @@
+"""Ruby projects: Bundler, Rails, Rack, Sinatra and Sidekiq.
+
+Each Gemfile is a project whose commands run in its directory. Rails is
+recognised by ``gem 'rails'`` with ``config/application.rb``; the Rails major
+version (from Gemfile.lock, else the Gemfile's constraint) decides between
+``bin/rails`` tasks (Rails 5 and later) and ``rake`` tasks (before 5).
+"""
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._ecosystems import (
+    default_port,
+    directory_of,
+    existing,
+    fact,
+    join,
+    line_evidence,
+)
+from pta_analyzer.facts import Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.services import service_of_dependency
+
+logger = logging.getLogger(__name__)
+
+RAILS_PORT = 3000
+RACKUP_PORT = 9292
+SINATRA_PORT = 4567
+# Gem names the shared service table does not hold.
+EXTRA_SERVICES: dict[str, str] = {
+    "pg": "postgres", "mysql2": "mysql", "trilogy": "mysql", "sqlite3": "sqlite",
+    "redis": "redis", "mongoid": "mongodb", "mongo": "mongodb",
+    "aws-sdk-s3": "s3", "bunny": "rabbitmq", "dalli": "memcached",
+    "ruby-kafka": "kafka", "sentry-ruby": "sentry", "sentry-raven": "sentry",
+    "stripe": "stripe", "elasticsearch": "elasticsearch", "searchkick": "elasticsearch",
+}  # fmt: skip
+ADAPTER_SERVICES: dict[str, str] = {
+    "sqlite3": "sqlite", "postgresql": "postgres", "postgis": "postgres",
+    "mysql2": "mysql", "trilogy": "mysql", "mysql": "mysql", "sqlserver": "mssql",
+    "oracle_enhanced": "oracle",
+}  # fmt: skip
+
+_GEM = re.compile(r"""^\s*gem\s*\(?\s*["']([\w.\-]+)["'](.*)$""")
+_GROUP = re.compile(r"^\s*group\s+(.+?)\s+do\b")
+_BLOCK_START = re.compile(r"^\s*(platforms?|source|git|path|install_if)\b.*\bdo\b")
+_RUBY = re.compile(r"""^\s*ruby\s*\(?\s*["']([^"']+)["']""")
+_VERSION = re.compile(r"(\d+)(?:\.\d+)*")
+_LOCK_RAILS = re.compile(r"^    (rails|railties) \((\d+)[\d.]*\)")
+_ADAPTER = re.compile(r"^\s*adapter:\s*[\"']?([\w-]+)")
+
+
+@dataclass(frozen=True)
+class Gem:
+    """One ``gem`` line of a Gemfile."""
+
+    name: str
+    line: int
+    groups: frozenset[str]
+    constraint: str
+
+
+@dataclass
+class Gemfile:
+    """A parsed Gemfile: its gems and the ``ruby`` line."""
+
+    source: SourceText
+    directory: str
+    gems: dict[str, Gem] = field(default_factory=dict)
+    ruby: str = ""
+    ruby_line: int = 0
+
+    def has(self, *names: str) -> Gem | None:
+        """The first of ``names`` the Gemfile requires, or None."""
+        return next((self.gems[n] for n in names if n in self.gems), None)
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every Gemfile of the repository and the project around it."""
+    for source in index.texts(index.named("Gemfile", "gems.rb")):
+        yield from _project_facts(index, parse_gemfile(source))
+
+
+def parse_gemfile(source: SourceText) -> Gemfile:
+    """Read the gems (with their groups) and the ruby version of a Gemfile."""
+    gemfile = Gemfile(source=source, directory=directory_of(source.path))
+    stack: list[frozenset[str]] = []
+    for number, raw in enumerate(source.lines, start=1):
+        line = raw.split("#", 1)[0]
+        if match := _GROUP.match(line):
+            stack.append(_symbols(match[1]))
+            continue
+        if _BLOCK_START.match(line):
+            stack.append(frozenset())
+            continue
+        if re.match(r"^\s*end\b", line) and stack:
+            stack.pop()
+            continue
+        groups = frozenset().union(*stack) if stack else frozenset()
+        if match := _GEM.match(line):
+            inline = re.search(r"group[s]?\s*(?::|=>)\s*(\[[^\]]*\]|:\w+)", match[2])
+            if inline:
+                groups = groups | _symbols(inline[1])
+            gem = Gem(match[1], number, groups, match[2])
+            gemfile.gems.setdefault(gem.name, gem)
+        elif match := _RUBY.match(line):
+            gemfile.ruby, gemfile.ruby_line = match[1], number
+    return gemfile
+
+
+def _symbols(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text))
+
+
+def _project_facts(index: RepoIndex, gemfile: Gemfile) -> Iterator[Fact]:
+    source, cwd = gemfile.source, gemfile.directory
+    scope = index.scope(source.path)
+    manifest = line_evidence(source, r"^\s*source\s")
+    lock_path = join(
+        cwd, "Gemfile.lock" if source.path.endswith("Gemfile") else "gems.locked"
+    )
+    yield fact(
+        FactKind.PACKAGE_MANAGER,
+        "bundler",
+        "ruby.gemfile",
+        [manifest, *existing(index, lock_path)],
+        scope,
+    )
+    yield fact(
+        FactKind.INSTALL,
+        "bundle install",
+        "ruby.gemfile",
+        [manifest],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="installs the gems the Gemfile lists",
+    )
+    yield from _runtime_facts(index, gemfile, scope)
+
+    rails = gemfile.has("rails", "railties")
+    is_rails = rails is not None and index.exists(join(cwd, "config/application.rb"))
+    if rails is not None and is_rails:
+        major, stated = _rails_major(index, lock_path, rails)
+        yield from _rails_facts(index, gemfile, rails, (major, stated), scope)
+    else:
+        yield from _rack_facts(index, gemfile, scope)
+        yield from _plain_test_facts(index, gemfile)
+
+    sidekiq = gemfile.has("sidekiq")
+    if sidekiq is not None:
+        yield fact(
+            FactKind.PROD,
+            "bundle exec sidekiq",
+            "ruby.sidekiq",
+            [source.evidence(sidekiq.line)],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="Sidekiq runs background jobs in a process of its own",
+            attrs={"process": "worker"},
+        )
+    yield from _gem_services(gemfile, scope)
+    if is_rails:
+        yield from _database_yml_services(index, cwd)
+
+
+def _runtime_facts(index: RepoIndex, gemfile: Gemfile, scope: Scope) -> Iterator[Fact]:
+    if gemfile.ruby and gemfile.ruby_line:
+        yield fact(
+            FactKind.RUNTIME,
+            f"ruby {gemfile.ruby}",
+            "ruby.gemfile",
+            [gemfile.source.evidence(gemfile.ruby_line)],
+            scope,
+        )
+    version_file = index.read(join(gemfile.directory, ".ruby-version"))
+    if version_file is not None:
+        number = version_file.find_line(r"\S")
+        if number is not None:
+            version = version_file.lines[number - 1].strip().removeprefix("ruby-")
+            yield fact(
+                FactKind.RUNTIME,
+                f"ruby {version}",
+                "ruby.ruby_version",
+                [version_file.evidence(number)],
+                index.scope(version_file.path),
+            )
+
+
+def _rails_major(
+    index: RepoIndex, lock_path: str, rails: Gem
+) -> tuple[int | None, tuple[Evidence, ...]]:
+    """The Rails major version and the Gemfile.lock line stating it, if any."""
+    lock = index.read(lock_path)
+    if lock is not None:
+        for number, match in lock.find_lines(_LOCK_RAILS):
+            return int(match[2]), (lock.evidence(number),)
+    constraint = _VERSION.search(rails.constraint)
+    return (int(constraint[1]) if constraint else None), ()
+
+
+def _rails_facts(
+    index: RepoIndex,
+    gemfile: Gemfile,
+    rails: Gem,
+    version: tuple[int | None, tuple[Evidence, ...]],
+    scope: Scope,
+) -> Iterator[Fact]:
+    cwd, cited = gemfile.directory, gemfile.source.evidence(rails.line)
+    major, stated = version
+    rails_cmd = (
+        "bin/rails" if index.exists(join(cwd, "bin/rails")) else "bundle exec rails"
+    )
+    legacy = major is not None and major < 5
+    version_note = (
+        f"Rails {major}" if major is not None else "Rails (version not stated)"
+    )
+
+    yield fact(FactKind.FRAMEWORK, "rails", "ruby.rails", [cited], scope)
+    yield default_port(RAILS_PORT, "rails server", "ruby.rails", cited, scope)
+    yield fact(
+        FactKind.PROJECT_KIND,
+        "service",
+        "ruby.rails",
+        [cited],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="a Rails application",
+    )
+    yield fact(
+        FactKind.DEV,
+        f"{rails_cmd} server",
+        "ruby.rails",
+        [cited, *existing(index, join(cwd, "config/application.rb"))],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="starts the Rails application server",
+        attrs={"process": "web"},
+    )
+
+    migrations = sorted(index.glob(join(cwd, "db/migrate/*.rb")))
+    schema = existing(
+        index,
+        *migrations[:1],
+        join(cwd, "db/schema.rb"),
+        join(cwd, "config/database.yml"),
+    )
+    if schema:
+        command = "rake db:migrate" if legacy else f"{rails_cmd} db:migrate"
+        yield fact(
+            FactKind.MIGRATE,
+            command,
+            "ruby.rails",
+            [cited, *stated, *schema[:1]],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note=f"applies Active Record migrations ({version_note})",
+        )
+
+    test_files = sorted(index.glob(join(cwd, "test/*_test.rb")))
+    if test_files:
+        command = "bundle exec rake test" if legacy else f"{rails_cmd} test"
+        yield fact(
+            FactKind.TEST,
+            command,
+            "ruby.rails",
+            [cited, *stated, *existing(index, test_files[0])],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note=f"runs the application's own Minitest suite ({version_note})",
+        )
+    yield from _rspec_facts(index, gemfile)
+
+
+def _rspec_facts(index: RepoIndex, gemfile: Gemfile) -> Iterator[Fact]:
+    scope = index.scope(gemfile.source.path)
+    rspec = gemfile.has("rspec-rails", "rspec", "rspec-core")
+    specs = sorted(index.glob(join(gemfile.directory, "spec/*_spec.rb")))
+    if rspec is None or not specs:
+        return
+    yield fact(
+        FactKind.TEST,
+        "bundle exec rspec",
+        "ruby.rspec",
+        [gemfile.source.evidence(rspec.line), *existing(index, specs[0])],
+        scope,
+        inferred=True,
+        cwd=gemfile.directory,
+        note="runs the project's own RSpec suite under spec/",
+    )
+
+
+def _plain_test_facts(index: RepoIndex, gemfile: Gemfile) -> Iterator[Fact]:
+    yield from _rspec_facts(index, gemfile)
+    cwd, scope = gemfile.directory, index.scope(gemfile.source.path)
+    tests = sorted(index.glob(join(cwd, "test/*_test.rb"), join(cwd, "test/test_*.rb")))
+    rakefile = index.read(join(cwd, "Rakefile"))
+    if not tests or rakefile is None:
+        return
+    task = rakefile.find_line(r"TestTask|task\s*\(?\s*:?[\"']?test\b")
+    if task is None:
+        return
+    yield fact(
+        FactKind.TEST,
+        "bundle exec rake test",
+        "ruby.rake",
+        [rakefile.evidence(task), *existing(index, tests[0])],
+        scope,
+        cwd=cwd,
+        note="the Rakefile defines the test task that runs the suite under test/",
+    )
+
+
+def _rack_facts(index: RepoIndex, gemfile: Gemfile, scope: Scope) -> Iterator[Fact]:
+    cwd = gemfile.directory
+    config_ru = index.read(join(cwd, "config.ru"))
+    sinatra = gemfile.has("sinatra")
+    if sinatra is not None:
+        yield fact(
+            FactKind.FRAMEWORK,
+            "sinatra",
+            "ruby.gemfile",
+            [gemfile.source.evidence(sinatra.line)],
+            scope,
+        )
+    if config_ru is not None:
+        run_line = config_ru.find_line(r"^\s*run\b")
+        cited = config_ru.evidence(run_line) if run_line else config_ru.file_evidence()
+        ru_scope = index.scope(config_ru.path)
+        yield fact(
+            FactKind.DEV,
+            "bundle exec rackup",
+            "ruby.rack",
+            [cited],
+            ru_scope,
+            inferred=True,
+            cwd=cwd,
+            note="config.ru declares the Rack application",
+            attrs={"process": "web"},
+        )
+        yield default_port(RACKUP_PORT, "rackup", "ruby.rack", cited, ru_scope)
+        yield fact(
+            FactKind.PROJECT_KIND,
+            "service",
+            "ruby.rack",
+            [cited],
+            ru_scope,
+            inferred=True,
+            cwd=cwd,
+            note="a Rack application",
+        )
+    elif sinatra is not None:
+        cited = gemfile.source.evidence(sinatra.line)
+        yield default_port(SINATRA_PORT, "Sinatra", "ruby.gemfile", cited, scope)
+        yield fact(
+            FactKind.PROJECT_KIND,
+            "service",
+            "ruby.gemfile",
+            [cited],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="a Sinatra application",
+        )
+    elif index.glob(join(cwd, "*.gemspec")):
+        yield fact(
+            FactKind.PROJECT_KIND,
+            "library",
+            "ruby.gemspec",
+            existing(index, sorted(index.glob(join(cwd, "*.gemspec")))[0]),
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="a gem with no application server",
+        )
+
+
+def _gem_services(gemfile: Gemfile, scope: Scope) -> Iterator[Fact]:
+    seen: set[str] = set()
+    for gem in gemfile.gems.values():
+        if gem.groups and gem.groups <= {"test"}:
+            continue
+        service = EXTRA_SERVICES.get(gem.name) or service_of_dependency(gem.name)
+        if service is None or service in seen:
+            continue
+        seen.add(service)
+        yield fact(
+            FactKind.SERVICE,
+            service,
+            "ruby.gemfile",
+            [gemfile.source.evidence(gem.line)],
+            scope,
+            note=f"the Gemfile requires {gem.name}",
+        )
+
+
+def _database_yml_services(index: RepoIndex, cwd: str) -> Iterator[Fact]:
+    source = index.read(join(cwd, "config/database.yml"))
+    if source is None:
+        return
+    seen: set[str] = set()
+    for number, match in source.find_lines(_ADAPTER):
+        service = ADAPTER_SERVICES.get(match[1])
+        if service is None or service in seen:
+            continue
+        seen.add(service)
+        yield fact(
+            FactKind.SERVICE,
+            service,
+            "ruby.database_yml",
+            [source.evidence(number)],
+            index.scope(source.path),
+            note=f"Active Record adapter {match[1]}",
+        )
