@@ -1,0 +1,318 @@
+"""Environment variables the application reads, from its code and configuration.
+
+One ENV_VAR fact per place a variable is read, keyed by the variable's name and
+citing the lines of the read. ``attrs``: ``required`` (True: the program fails
+without it; False: a default is given or its absence is checked; None: unclear,
+e.g. ``os.getenv("X")``), ``default`` (the literal default as text, else None)
+and ``secret`` (the name says it holds a credential; its default is then never
+shown). The per-language scanners are the ``envvars_*`` modules; this module
+picks the files, runs them, and resolves dotenv-safe (every name of the example
+file it checks is required).
+
+Names the system or a tool sets (PATH, HOME, PYTHONUNBUFFERED...) are left
+out: see ``envvars_common.AMBIENT_NAMES`` and ``TOOL_SWITCHES``.
+"""
+
+import dataclasses
+import logging
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import PurePosixPath
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors import (
+    envvars_go,
+    envvars_js,
+    envvars_placeholders,
+    envvars_python,
+    envvars_rust,
+    envvars_scripting,
+)
+from pta_analyzer.extractors.envvars_common import EnvRead, keep_app_names
+from pta_analyzer.facts import (
+    WEIGHT_CONVENTION,
+    WEIGHT_DECLARED,
+    WEIGHT_MANIFEST,
+    Fact,
+    FactKind,
+    Status,
+)
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope, classify_scope
+
+logger = logging.getLogger(__name__)
+
+Scanner = Callable[[str], Iterable[EnvRead]]
+
+JS_SUFFIXES = (
+    ".js",
+    ".mjs",
+    ".cjs",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".mts",
+    ".cts",
+    ".vue",
+    ".svelte",
+)
+JVM_SUFFIXES = (".java", ".kt", ".kts", ".groovy", ".scala")
+RUBY_SUFFIXES = (".rb", ".rake", ".ru", ".gemspec")
+RUBY_NAMES = frozenset({"Rakefile", "Gemfile", "Guardfile", "Capfile"})
+ERB_SUFFIXES = (".erb",)
+YAML_SUFFIXES = (".yml", ".yaml")
+CONFIG_SUFFIXES = (".toml", ".ini", ".conf", ".cfg", ".hcl", ".tf", *YAML_SUFFIXES)
+
+SECRET_NAME = re.compile(
+    r"(?i)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY"
+    r"|ACCESS_?KEY|CREDENTIAL|_PASS$|_PWD$|SIGNING_?KEY|ENCRYPTION_?KEY)"
+)
+# Agents that configure themselves from variables with a fixed prefix: when the
+# code loads one, the example file's names with that prefix are its settings.
+AGENT_PREFIXES: dict[str, str] = {
+    "elastic-apm-node": "ELASTIC_APM_",
+    "elasticapm": "ELASTIC_APM_",
+    "newrelic": "NEW_RELIC_",
+    "dd-trace": "DD_",
+    "ddtrace": "DD_",
+    "@opentelemetry/": "OTEL_",
+    "opentelemetry": "OTEL_",
+    "@sentry/": "SENTRY_",
+    "sentry_sdk": "SENTRY_",
+}
+EXAMPLE_FILES = (
+    ".env.example", ".env.sample", ".env.template", ".env.dist", "example.env",
+    "sample.env", "env.example", ".env.local.example",
+)  # fmt: skip
+_AGENT_IMPORT = re.compile(
+    r"""(?:require\(\s*['"]|from\s+['"]|import\s+['"]|^\s*import\s+|^\s*from\s+)"""
+    r"""(?P<module>elastic-apm-node|elasticapm|newrelic|dd-trace|ddtrace"""
+    r"""|@opentelemetry/|opentelemetry|@sentry/|sentry_sdk)"""
+)
+_EXAMPLE_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+_NOTE_DOTENV = "the file loads a .env file (python-dotenv)"
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """ENV_VAR facts for every variable read found in the repository."""
+    facts: list[Fact] = []
+    loaders: list[tuple[SourceText, int, str]] = []
+    seen: set[tuple[str, str, int]] = set()
+    agents: list[tuple[SourceText, int, str]] = []
+
+    for source in index.texts(p for p in index.paths() if _scanner_for(p)):
+        scanner = _scanner_for(source.path)
+        if scanner is None:
+            continue
+        text = source.text
+        try:
+            reads = keep_app_names(scanner(text))
+            note = ""
+            if source.path.endswith(".py") and envvars_python.loads_dotenv(text):
+                note = _NOTE_DOTENV
+            for read in reads:
+                marker = (source.path, read.name, read.line_start)
+                if marker not in seen:
+                    seen.add(marker)
+                    facts.append(_fact(index, source, read, note))
+        except (ValueError, RecursionError, IndexError):
+            # A scanner bug or an odd file must not stop the analysis.
+            logger.debug("env scan failed", extra={"path": source.path})
+        if source.path.endswith(JS_SUFFIXES):
+            loader = envvars_js.dotenv_safe_example(text)
+            if loader is not None:
+                loaders.append((source, *loader))
+        if source.path.endswith((*JS_SUFFIXES, ".py")):
+            agents.extend(_agent_imports(source))
+
+    if loaders:
+        facts = list(_apply_dotenv_safe(index, facts, loaders))
+    if agents:
+        names = {fact.key for fact in facts}
+        facts.extend(_agent_settings(index, agents, names))
+    yield from facts
+
+
+def looks_secret(name: str) -> bool:
+    """True when a variable's name says it holds a credential."""
+    return SECRET_NAME.search(name) is not None
+
+
+def _scanner_for(path: str) -> Scanner | None:
+    name = PurePosixPath(path).name
+    lowered = name.lower()
+    if lowered.endswith(".py"):
+        return envvars_python.scan
+    if lowered.endswith(JS_SUFFIXES) and not lowered.endswith((".min.js", ".d.ts")):
+        return envvars_js.scan
+    if lowered.endswith(".go"):
+        return envvars_go.scan
+    if lowered.endswith(".rs"):
+        return envvars_rust.scan
+    if lowered.endswith(RUBY_SUFFIXES) or name in RUBY_NAMES:
+        return envvars_scripting.scan_ruby
+    if lowered.endswith(ERB_SUFFIXES):
+        return _scan_erb
+    if lowered.endswith(".php"):
+        return envvars_scripting.scan_php
+    if lowered.endswith((".ex", ".exs")):
+        return envvars_scripting.scan_elixir
+    if lowered.endswith(JVM_SUFFIXES):
+        return envvars_placeholders.scan_jvm
+    if envvars_placeholders.is_spring_config(path):
+        return envvars_placeholders.scan_spring_config
+    if envvars_placeholders.is_shell_template(path):
+        return envvars_placeholders.scan_shell
+    if lowered.endswith(YAML_SUFFIXES) and _is_app_config(path):
+        return _scan_yaml
+    if lowered.endswith(CONFIG_SUFFIXES) and _is_app_config(path):
+        return envvars_placeholders.scan_config
+    return None
+
+
+def _is_app_config(path: str) -> bool:
+    """Configuration read at run time, not a CI pipeline's."""
+    return classify_scope(path) is not Scope.CI and not path.startswith(".")
+
+
+def _scan_erb(text: str) -> Iterable[EnvRead]:
+    return envvars_scripting.scan_ruby(text, erb_only=True)
+
+
+def _scan_yaml(text: str) -> Iterator[EnvRead]:
+    """YAML: Rails-style ERB tags, else ``${X}`` placeholders."""
+    if "<%" in text:
+        yield from envvars_scripting.scan_ruby(text, erb_only=True)
+    else:
+        yield from envvars_placeholders.scan_config(text)
+
+
+def _fact(index: RepoIndex, source: SourceText, read: EnvRead, note: str) -> Fact:
+    evidence = source.evidence(read.line_start, read.line_end)
+    secret = looks_secret(read.name)
+    default = read.default
+    notes = [part for part in (read.note, note) if part]
+    if secret and default:
+        evidence = _without(evidence, default)
+        default = None
+        notes.append("default withheld: the name says it holds a secret")
+    placeholder = read.rule.startswith(("config.", "spring.placeholder", "shell."))
+    return Fact(
+        kind=FactKind.ENV_VAR,
+        key=read.name,
+        source=f"envvars.{read.rule}",
+        evidence=(evidence,),
+        scope=index.scope(source.path),
+        weight=WEIGHT_MANIFEST if placeholder else WEIGHT_DECLARED,
+        note="; ".join(notes),
+        attrs={"required": read.required, "default": default, "secret": secret},
+    )
+
+
+def _without(evidence: Evidence, value: str) -> Evidence:
+    """The evidence with ``value`` masked in its display."""
+    return dataclasses.replace(evidence, display=evidence.display.replace(value, "***"))
+
+
+def _apply_dotenv_safe(
+    index: RepoIndex, facts: list[Fact], loaders: list[tuple[SourceText, int, str]]
+) -> Iterator[Fact]:
+    """Facts for the names dotenv-safe requires; reads of them become required."""
+    required: set[str] = set()
+    extra: list[Fact] = []
+    for source, line, written in loaders:
+        example = _find_example(index, source.path, written)
+        if example is None:
+            continue
+        loader_evidence = source.evidence(line)
+        for number, match in example.find_lines(_EXAMPLE_LINE):
+            name = match.group(1)
+            if not keep_app_names([EnvRead(name, number, number, "")]):
+                continue
+            required.add(name)
+            extra.append(
+                Fact(
+                    kind=FactKind.ENV_VAR,
+                    key=name,
+                    source="envvars.js.dotenv_safe",
+                    evidence=(loader_evidence, example.evidence(number)),
+                    scope=index.scope(source.path),
+                    weight=WEIGHT_DECLARED,
+                    note=f"dotenv-safe requires every name of {example.path}",
+                    attrs={
+                        "required": True,
+                        "default": None,
+                        "secret": looks_secret(name),
+                    },
+                )
+            )
+
+    for fact in facts:
+        if fact.key in required and fact.attrs.get("required") is None:
+            attrs = {**fact.attrs, "required": True}
+            fact = dataclasses.replace(fact, attrs=attrs)
+        yield fact
+    yield from extra
+
+
+def _agent_imports(source: SourceText) -> Iterator[tuple[SourceText, int, str]]:
+    """``(file, line, module)`` for each agent the file imports."""
+    text = source.text
+    if not any(module.rstrip("/") in text for module in AGENT_PREFIXES):
+        return
+    for number, match in source.find_lines(_AGENT_IMPORT):
+        yield source, number, match["module"]
+
+
+def _agent_settings(
+    index: RepoIndex, agents: list[tuple[SourceText, int, str]], read: set[str]
+) -> Iterator[Fact]:
+    """Names of an example file that an imported agent reads by its prefix."""
+    done: set[str] = set()
+    for source, line, module in agents:
+        prefix = AGENT_PREFIXES[module]
+        for name in EXAMPLE_FILES:
+            example = _find_example(index, source.path, name)
+            if example is None:
+                continue
+            for number, match in example.find_lines(_EXAMPLE_LINE):
+                key = match.group(1)
+                if not key.startswith(prefix) or key in read or key in done:
+                    continue
+                done.add(key)
+                yield Fact(
+                    kind=FactKind.ENV_VAR,
+                    key=key,
+                    source="envvars.agent_settings",
+                    evidence=(source.evidence(line), example.evidence(number)),
+                    status=Status.INFERRED,
+                    scope=index.scope(source.path),
+                    weight=WEIGHT_CONVENTION,
+                    note=f"read by {module} (variables starting {prefix})",
+                    attrs={
+                        "required": None,
+                        "default": None,
+                        "secret": looks_secret(key),
+                    },
+                )
+
+
+def _find_example(index: RepoIndex, loader: str, written: str) -> SourceText | None:
+    """The example file a dotenv-safe call checks, as the loader names it."""
+    folder = posixpath.dirname(loader)
+    candidates: list[str] = []
+    while True:
+        candidates.append(posixpath.normpath(posixpath.join(folder, written)))
+        candidates.append(
+            posixpath.normpath(posixpath.join(folder, posixpath.basename(written)))
+        )
+        if not folder:
+            break
+        folder = posixpath.dirname(folder)
+    for candidate in candidates:
+        if not candidate.startswith("..") and index.exists(candidate):
+            found = index.read(candidate)
+            if found is not None:
+                return found
+    return None

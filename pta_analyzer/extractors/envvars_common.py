@@ -1,0 +1,213 @@
+"""Shared pieces of the environment-variable scanners (``envvars_*.py``).
+
+A scanner turns the text of one file into ``EnvRead``s: a variable name, the
+lines that read it, whether the program fails without it and the literal
+default it states. ``envvars.extract`` turns the reads into facts. Scanners
+only see one file: a name is read when it is a literal string, or a constant
+assigned a literal string in the same file; computed names are skipped.
+"""
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Names every process sees, set by the operating system, the shell or a CI
+# runner: reading them says nothing about how to configure the application.
+AMBIENT_NAMES = frozenset(
+    {
+        # POSIX shell and login session
+        "PATH", "HOME", "PWD", "OLDPWD", "TERM", "SHELL", "USER", "USERNAME",
+        "LOGNAME", "LANG", "LANGUAGE", "TMPDIR", "TMP", "TEMP", "HOSTNAME",
+        "EDITOR", "VISUAL", "PAGER", "DISPLAY", "TZ", "SHLVL", "COLUMNS",
+        "LINES", "MAIL", "PS1", "PS2", "PROMPT_COMMAND", "IFS", "OSTYPE",
+        "HOSTTYPE", "MACHTYPE", "UID", "EUID", "PPID", "RANDOM", "SECONDS",
+        "BASH_VERSION", "BASH_VERSINFO", "ZSH_VERSION", "KSH_VERSION",
+        "SHELLOPTS", "SSH_AUTH_SOCK", "COLORTERM", "TERM_PROGRAM", "NO_COLOR",
+        "FORCE_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "WAYLAND_DISPLAY",
+        # Windows session
+        "APPDATA", "LOCALAPPDATA", "USERPROFILE", "PROGRAMFILES",
+        "PROGRAMDATA", "SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT",
+        "HOMEDRIVE", "HOMEPATH", "COMPUTERNAME",
+        # CI runners announcing themselves
+        "CI", "GITHUB_ACTIONS", "GITLAB_CI", "TRAVIS", "CIRCLECI", "BUILDKITE",
+        "JENKINS_URL", "TF_BUILD",
+    }
+)  # fmt: skip
+AMBIENT_PREFIXES = ("LC_", "XDG_")
+
+# Switches of an interpreter, a package manager or a build tool: they change
+# how the tool runs, not what the application needs.
+TOOL_SWITCHES = frozenset(
+    {
+        "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PYTHONPATH",
+        "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONWARNINGS",
+        "PYTHONOPTIMIZE", "PYTHONBREAKPOINT", "PYTHONSTARTUP", "PYTHONHOME",
+        "PYTHONUTF8", "VIRTUAL_ENV", "CONDA_PREFIX", "PIP_NO_CACHE_DIR",
+        "NODE_OPTIONS", "NODE_PATH", "NODE_NO_WARNINGS", "GOPATH", "GOROOT",
+        "GOOS", "GOARCH", "GOFLAGS", "GO111MODULE", "CGO_ENABLED", "GOPROXY",
+        "RUST_BACKTRACE", "RUSTFLAGS", "OUT_DIR", "JAVA_HOME",
+        "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "MAVEN_OPTS", "GRADLE_OPTS",
+        "RUBYOPT", "RUBYLIB", "GEM_HOME", "GEM_PATH", "BUNDLE_GEMFILE",
+        "BUNDLE_PATH", "BUNDLE_WITHOUT", "PERL5LIB", "COMPOSER_HOME",
+        "DEBIAN_FRONTEND", "LD_LIBRARY_PATH", "LD_PRELOAD",
+    }
+)  # fmt: skip
+TOOL_PREFIXES = ("CARGO_", "NPM_CONFIG_", "DYLD_")
+
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# A name argument: a quoted literal or an identifier (a same-file constant).
+NAME_ARG = r"""(?:"(?P<dq>[^"\\\n]*)"|'(?P<sq>[^'\\\n]*)'|(?P<ident>[A-Za-z_][\w.]*))"""
+
+_LITERAL = re.compile(
+    r"""\s*(?:"(?P<dq>[^"\\\n]*)"|'(?P<sq>[^'\\\n]*)'|`(?P<bq>[^`\\$\n]*)`"""
+    r"""|(?P<num>-?\d+(?:\.\d+)?)\b|(?P<word>true|false|True|False)\b)"""
+)
+_CONSTANT = re.compile(
+    r"""(?m)^\s*(?:export\s+)?(?:(?:pub|public|private|protected|static|final"""
+    r"""|const|let|var|val|readonly)\s+)*(?:String\s+)?(?P<ident>[A-Za-z_]\w*)"""
+    r"""\s*(?::\s*[\w&'<> ]+)?\s*:?=\s*["'](?P<value>[A-Za-z_][A-Za-z0-9_]*)["']"""
+    r"""\s*;?\s*$"""
+)
+_C_LIKE_NOISE = re.compile(
+    r"""(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)"""
+    r"""|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""
+)
+_HASH_NOISE = re.compile(
+    r"""(?P<s>\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*\""""
+    r"""|'(?:\\.|[^'\\\n])*')|(?P<c>#[^\n]*)"""
+)
+_RUST_NOISE = re.compile(
+    r"""(?P<s>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])')|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""
+)
+_PHP_NOISE = re.compile(
+    r"""(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
+    r"""|(?P<c>//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/)"""
+)
+
+
+@dataclass(frozen=True)
+class EnvRead:
+    """One place where a file reads (or sets a default for) a variable."""
+
+    name: str
+    line_start: int
+    line_end: int
+    rule: str  # e.g. "python.os_environ"
+    required: bool | None = None
+    default: str | None = None
+    note: str = ""
+
+
+class LineMap:
+    """Turns character offsets of a text into 1-based line numbers."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0]
+        self._starts.extend(m.end() for m in re.finditer("\n", text))
+
+    def line(self, offset: int) -> int:
+        """The 1-based line holding ``offset``."""
+        return bisect.bisect_right(self._starts, offset)
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """First and last line of the characters ``start..end`` (exclusive)."""
+        return self.line(start), self.line(max(start, end - 1))
+
+
+def is_ambient(name: str) -> bool:
+    """True for names set by the system or a tool switch, not the app's."""
+    upper = name.upper()
+    return (
+        upper in AMBIENT_NAMES
+        or upper in TOOL_SWITCHES
+        or upper.startswith(AMBIENT_PREFIXES)
+        or upper.startswith(TOOL_PREFIXES)
+    )
+
+
+def blank_comments(text: str, style: str) -> str:
+    """``text`` with its comments replaced by spaces (line breaks kept).
+
+    Offsets and line numbers are unchanged, so a read found in the result is
+    cited at the right place; a commented-out read is no longer found.
+    ``style`` is ``"c"`` (// and /* */), ``"hash"`` (#), ``"rust"`` or ``"php"``.
+    """
+    pattern = {
+        "c": _C_LIKE_NOISE,
+        "hash": _HASH_NOISE,
+        "rust": _RUST_NOISE,
+        "php": _PHP_NOISE,
+    }[style]
+    return pattern.sub(_blank_comment, text)
+
+
+def constants(text: str) -> dict[str, str]:
+    """Names bound to a literal, variable-shaped string in this file."""
+    return {m["ident"]: m["value"] for m in _CONSTANT.finditer(text)}
+
+
+def resolve_name(match: "re.Match[str]", consts: dict[str, str]) -> str | None:
+    """The variable name of a ``NAME_ARG`` match, or None when computed."""
+    for group in ("dq", "sq"):
+        value = match.group(group)
+        if value is not None:
+            return value if NAME.match(value) else None
+    ident = match.group("ident")
+    if ident is None:
+        return None
+    return consts.get(ident.rsplit(".", 1)[-1])
+
+
+def literal_at(text: str, pos: int) -> tuple[str, int] | None:
+    """The literal value starting at ``pos`` (after blanks) and its end offset."""
+    match = _LITERAL.match(text, pos)
+    if match is None:
+        return None
+    for group in ("dq", "sq", "bq", "num", "word"):
+        value = match.group(group)
+        if value is not None:
+            return value, match.end()
+    return None
+
+
+def closing_paren(text: str, open_pos: int, limit: int = 4000) -> int:
+    """Offset just after the bracket matching the one at ``open_pos``.
+
+    Quotes are skipped. Returns ``open_pos + 1`` when unbalanced within
+    ``limit`` characters, so a caller never runs away on odd input.
+    """
+    pairs = {"(": ")", "[": "]", "{": "}"}
+    stack = [pairs[text[open_pos]]]
+    quote = ""
+    end = min(len(text), open_pos + limit)
+    pos = open_pos + 1
+    while pos < end:
+        char = text[pos]
+        if quote:
+            if char == "\\":
+                pos += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in pairs:
+            stack.append(pairs[char])
+        elif char == stack[-1]:
+            stack.pop()
+            if not stack:
+                return pos + 1
+        pos += 1
+    return open_pos + 1
+
+
+def keep_app_names(reads: Iterable[EnvRead]) -> list[EnvRead]:
+    """The reads of valid, non-ambient names."""
+    return [r for r in reads if NAME.match(r.name) and not is_ambient(r.name)]
+
+
+def _blank_comment(match: "re.Match[str]") -> str:
+    if match.group("c") is None:
+        return match.group(0)
+    return re.sub(r"[^\n]", " ", match.group(0))

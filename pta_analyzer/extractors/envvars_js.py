@@ -1,0 +1,197 @@
+"""Environment variables read by JavaScript and TypeScript code.
+
+``process.env.X`` and ``process.env["X"]`` (with ``||`` / ``??`` defaults and
+the TypeScript ``!``), destructuring ``const { A, B = 'x' } = process.env``,
+``import.meta.env.VITE_X``, ``Deno.env.get("X")``, the ``env-var`` package
+(``env.get('X').required()``) and envalid ``cleanEnv(process.env, {...})``.
+dotenv-safe is found here and resolved against its example file by
+``envvars.extract``.
+"""
+
+import re
+from collections.abc import Iterator
+
+from pta_analyzer.extractors.envvars_common import (
+    NAME_ARG,
+    EnvRead,
+    LineMap,
+    blank_comments,
+    closing_paren,
+    constants,
+    literal_at,
+    resolve_name,
+)
+
+PRECHECK = ("process.env", "import.meta.env", "Deno.env", "cleanEnv", "env-var")
+
+# Values Vite defines itself on import.meta.env.
+VITE_BUILTINS = frozenset({"MODE", "BASE_URL", "PROD", "DEV", "SSR"})
+
+_MEMBER = re.compile(
+    r"(?P<obj>process\.env|import\.meta\.env)(?:\?\.|\.)(?P<name>[A-Za-z_]\w*)\b"
+    rf"|(?P<obj2>process\.env|import\.meta\.env)\??\.?\[\s*{NAME_ARG}\s*\]"
+)
+_AFTER = re.compile(r"\s*(?P<op>\|\||\?\?|!(?!=)|=(?![=>]))?")
+_DESTRUCTURE = re.compile(
+    r"(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*process\.env\b"
+)
+_DENO = re.compile(rf"Deno\.env\.get\(\s*{NAME_ARG}\s*\)")
+_ENV_VAR_GET = re.compile(rf"(?<![\w$])(?P<var>\w+)\.get\(\s*{NAME_ARG}\s*\)")
+_ENV_VAR_IMPORT = re.compile(
+    r"""(?:(?:const|let|var)\s+(?P<a>\w+)\s*=\s*require\(\s*['"]env-var['"]\s*\)"""
+    r"""|import\s+(?:\*\s+as\s+)?(?P<b>\w+)\s+from\s+['"]env-var['"])"""
+)
+_CHAIN_CALL = re.compile(r"\s*\.\s*(?P<method>\w+)\s*\(")
+_CLEAN_ENV = re.compile(r"cleanEnv\(\s*[\w.]+\s*,\s*\{")
+_ENVALID_KEY = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*:\s*\w+\s*\(")
+_DOTENV_SAFE = re.compile(
+    r"""(?:require\(\s*['"]dotenv-safe['"]\s*\)|from\s+['"]dotenv-safe['"])"""
+)
+_EXAMPLE_OPTION = re.compile(r"""example\s*:[^,}\n]*?['"](?P<path>[^'"]+)['"]""")
+
+
+def scan(text: str) -> Iterator[EnvRead]:
+    """Every variable read of one JavaScript or TypeScript file."""
+    if not any(word in text for word in PRECHECK):
+        return
+    code = blank_comments(text, "c")
+    consts = constants(code)
+    lines = LineMap(code)
+
+    yield from _scan_members(code, consts, lines)
+    if "process.env" in code and "{" in code:
+        yield from _scan_destructuring(code, lines)
+    if "Deno.env" in code:
+        for match in _DENO.finditer(code):
+            name = resolve_name(match, consts)
+            if name:
+                yield EnvRead(
+                    name, *lines.span(match.start(), match.end()), "js.deno_env"
+                )
+    if "env-var" in code:
+        yield from _scan_env_var(code, consts, lines)
+    if "cleanEnv" in code:
+        yield from _scan_envalid(code, lines)
+
+
+def dotenv_safe_example(text: str) -> tuple[int, str] | None:
+    """``(line, example file path as written)`` when the file loads dotenv-safe.
+
+    The path is the ``example`` option's literal, or ``.env.example``.
+    """
+    if "dotenv-safe" not in text:
+        return None
+    code = blank_comments(text, "c")
+    match = _DOTENV_SAFE.search(code)
+    if match is None:
+        return None
+    line = LineMap(code).line(match.start())
+    option = _EXAMPLE_OPTION.search(code, match.end(), match.end() + 800)
+    return line, option["path"] if option else ".env.example"
+
+
+def _scan_members(
+    code: str, consts: dict[str, str], lines: LineMap
+) -> Iterator[EnvRead]:
+    for match in _MEMBER.finditer(code):
+        is_vite = "meta" in (match.group("obj") or match.group("obj2") or "")
+        name = match.group("name") or resolve_name(match, consts)
+        if not name or (is_vite and name in VITE_BUILTINS):
+            continue
+        after = _AFTER.match(code, match.end())
+        op = after.group("op") if after else None
+        if op == "=":
+            continue  # an assignment, not a read
+        required: bool | None = None
+        default: str | None = None
+        end = match.end()
+        if op == "!":
+            required = True
+        elif op in ("||", "??") and after is not None:
+            required = False
+            found = literal_at(code, after.end())
+            if found:
+                default, end = found
+        rule = "js.import_meta_env" if is_vite else "js.process_env"
+        yield EnvRead(name, *lines.span(match.start(), end), rule, required, default)
+
+
+def _scan_destructuring(code: str, lines: LineMap) -> Iterator[EnvRead]:
+    for match in _DESTRUCTURE.finditer(code):
+        body = match.group("body")
+        offset = match.start("body")
+        for part in re.finditer(r"[^,]+", body):
+            item = part.group(0)
+            found = re.match(r"\s*([A-Za-z_]\w*)\s*(?::\s*\w+\s*)?(=\s*)?", item)
+            if found is None:
+                continue
+            default: str | None = None
+            if found.group(2):
+                literal = literal_at(item, found.end())
+                default = literal[0] if literal else None
+            start = offset + part.start() + found.start(1)
+            line = lines.line(start)
+            yield EnvRead(
+                found.group(1),
+                line,
+                line,
+                "js.process_env_destructuring",
+                False if found.group(2) else None,
+                default,
+            )
+
+
+def _scan_env_var(
+    code: str, consts: dict[str, str], lines: LineMap
+) -> Iterator[EnvRead]:
+    variables = {m.group("a") or m.group("b") for m in _ENV_VAR_IMPORT.finditer(code)}
+    for match in _ENV_VAR_GET.finditer(code):
+        if match.group("var") not in variables:
+            continue
+        name = resolve_name(match, consts)
+        if not name:
+            continue
+        required: bool | None = None
+        default: str | None = None
+        pos = match.end()
+        while call := _CHAIN_CALL.match(code, pos):
+            close = closing_paren(code, call.end() - 1)
+            method = call.group("method")
+            argument = code[call.end() : close - 1].strip()
+            if method == "required":
+                required = argument not in ("false",)
+            elif method == "default":
+                required = False
+                found = literal_at(code, call.end())
+                default = found[0] if found else None
+            pos = close
+        yield EnvRead(
+            name, *lines.span(match.start(), pos), "js.env_var", required, default
+        )
+
+
+def _scan_envalid(code: str, lines: LineMap) -> Iterator[EnvRead]:
+    for match in _CLEAN_ENV.finditer(code):
+        open_pos = match.end() - 1
+        close = closing_paren(code, open_pos)
+        pos = open_pos + 1
+        while pos < close - 1:
+            key = _ENVALID_KEY.search(code, pos, close)
+            if key is None:
+                break
+            validator_end = closing_paren(code, key.end() - 1)
+            options = code[key.end() : validator_end]
+            has_default = re.search(r"\b(?:default|devDefault)\s*:", options)
+            default = None
+            found = re.search(r"\bdefault\s*:", options)
+            if found:
+                literal = literal_at(options, found.end())
+                default = literal[0] if literal else None
+            yield EnvRead(
+                key.group("name"),
+                *lines.span(key.start(), validator_end),
+                "js.envalid",
+                not has_default,
+                default,
+            )
+            pos = validator_end

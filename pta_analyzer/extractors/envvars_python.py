@@ -1,0 +1,304 @@
+"""Environment variables read by Python code.
+
+``os.environ[...]``, ``os.environ.get``, ``os.getenv``, ``"X" in os.environ``,
+``os.environ.setdefault`` (a default the program sets for itself, e.g.
+``DJANGO_SETTINGS_MODULE``), django-environ ``env("X")`` / ``env.str(...)``,
+python-decouple ``config("X")`` and pydantic ``BaseSettings`` fields.
+"""
+
+import ast
+import logging
+import re
+from collections.abc import Iterator
+
+from pta_analyzer.extractors.envvars_common import (
+    NAME_ARG,
+    EnvRead,
+    LineMap,
+    blank_comments,
+    closing_paren,
+    constants,
+    literal_at,
+    resolve_name,
+)
+
+logger = logging.getLogger(__name__)
+
+PRECHECK = ("environ", "getenv", "decouple", "BaseSettings")
+
+_ENVIRON = r"(?<![\w.])(?:os\.)?environ"
+_SUBSCRIPT = re.compile(rf"{_ENVIRON}\[\s*{NAME_ARG}\s*\](?!\s*=[^=])")
+_GET = re.compile(rf"{_ENVIRON}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_GETENV = re.compile(rf"(?<![\w.])(?:os\.)?getenv\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_SETDEFAULT = re.compile(rf"{_ENVIRON}\.setdefault\(\s*{NAME_ARG}\s*,")
+_MEMBERSHIP = re.compile(rf"{NAME_ARG}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?!\.)")
+_DJANGO_ENV_VAR = re.compile(r"(?m)^\s*(\w+)\s*=\s*(?:environ\.)?Env\(")
+_DJANGO_SCHEME = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=\s*\(\s*\w+\s*,")
+_DECOUPLE = re.compile(rf"(?<![\w.])config\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_DEFAULT_KW = re.compile(r"\bdefault\s*=")
+_NONE = re.compile(r"\s*None\s*[,)]")
+# django-environ's url helpers read a fixed name when given none.
+_DJANGO_URL_DEFAULTS = {
+    "db": "DATABASE_URL",
+    "db_url": "DATABASE_URL",
+    "cache": "CACHE_URL",
+    "cache_url": "CACHE_URL",
+    "email": "EMAIL_URL",
+    "email_url": "EMAIL_URL",
+    "search_url": "SEARCH_URL",
+}
+
+
+def scan(text: str) -> Iterator[EnvRead]:
+    """Every variable read of one Python file."""
+    if not any(word in text for word in PRECHECK):
+        return
+    code = blank_comments(text, "hash")
+    consts = constants(code)
+    lines = LineMap(code)
+
+    if "environ" in code or "getenv" in code:
+        yield from _scan_os(code, consts, lines)
+    if "Env(" in code and "environ" in code:
+        yield from _scan_django_environ(code, consts, lines)
+    if "decouple" in code:
+        yield from _scan_decouple(code, consts, lines)
+    if "BaseSettings" in code:
+        yield from _scan_pydantic(text)
+
+
+def loads_dotenv(text: str) -> bool:
+    """True when the file loads a ``.env`` file with python-dotenv."""
+    return "load_dotenv(" in text or "dotenv_values(" in text
+
+
+def _scan_os(code: str, consts: dict[str, str], lines: LineMap) -> Iterator[EnvRead]:
+    for match in _SUBSCRIPT.finditer(code):
+        name = resolve_name(match, consts)
+        if name:
+            yield _read(name, lines, match, "python.os_environ", True)
+
+    for regex, rule in ((_GET, "python.environ_get"), (_GETENV, "python.getenv")):
+        for match in regex.finditer(code):
+            name = resolve_name(match, consts)
+            if name:
+                yield _call_read(code, name, lines, match, rule)
+
+    for match in _SETDEFAULT.finditer(code):
+        name = resolve_name(match, consts)
+        if name:
+            end = closing_paren(code, code.index("(", match.start()))
+            found = literal_at(code, match.end())
+            yield EnvRead(
+                name,
+                *lines.span(match.start(), end),
+                "python.environ_setdefault",
+                False,
+                found[0] if found else None,
+                "the program sets this default itself",
+            )
+
+    for match in _MEMBERSHIP.finditer(code):
+        name = resolve_name(match, consts)
+        if name:
+            yield _read(name, lines, match, "python.environ_check", False)
+
+
+def _scan_django_environ(
+    code: str, consts: dict[str, str], lines: LineMap
+) -> Iterator[EnvRead]:
+    variables = {m.group(1) for m in _DJANGO_ENV_VAR.finditer(code)}
+    defaults: set[str] = set()
+    for match in _DJANGO_ENV_VAR.finditer(code):
+        open_pos = match.end() - 1
+        scheme = code[open_pos : closing_paren(code, open_pos)]
+        defaults.update(m["name"] for m in _DJANGO_SCHEME.finditer(scheme))
+
+    for variable in sorted(variables):
+        call = re.compile(
+            rf"(?<![\w.]){re.escape(variable)}(?:\.(?P<cast>\w+))?\(\s*"
+            rf"(?:{NAME_ARG}\s*)?(?P<more>[,)])"
+        )
+        for match in call.finditer(code):
+            name = resolve_name(match, consts)
+            if name is None:
+                name = _DJANGO_URL_DEFAULTS.get(match.group("cast") or "")
+                if name is None or match.group("more") != ")":
+                    continue
+            read = _call_read(code, name, lines, match, "python.django_environ")
+            if read.required is None:
+                read = _with(read, required=name not in defaults)
+            yield read
+
+
+def _scan_decouple(
+    code: str, consts: dict[str, str], lines: LineMap
+) -> Iterator[EnvRead]:
+    for match in _DECOUPLE.finditer(code):
+        name = resolve_name(match, consts)
+        if name:
+            read = _call_read(code, name, lines, match, "python.decouple")
+            if read.required is None:
+                read = _with(read, required=True)
+            yield read
+
+
+def _scan_pydantic(text: str) -> Iterator[EnvRead]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        logger.debug("pydantic settings: file does not parse")
+        return
+    settings: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = {_dotted_tail(base) for base in node.bases}
+        if "BaseSettings" in bases or bases & settings:
+            settings.add(node.name)
+            yield from _settings_fields(node)
+
+
+def _settings_fields(node: ast.ClassDef) -> Iterator[EnvRead]:
+    prefix = _env_prefix(node)
+    for item in node.body:
+        if not isinstance(item, ast.AnnAssign):
+            continue
+        if not isinstance(item.target, ast.Name) or item.target.id.startswith("_"):
+            continue
+        if _dotted_tail(item.annotation) == "ClassVar":
+            continue
+        name = prefix + item.target.id
+        required: bool = item.value is None
+        default: str | None = None
+        if (
+            isinstance(item.value, ast.Call)
+            and _dotted_tail(item.value.func) == "Field"
+        ):
+            explicit = _field_env_name(item.value)
+            if explicit:
+                name = explicit
+            required, default = _field_default(item.value)
+        elif isinstance(item.value, ast.Constant) and item.value.value is not None:
+            default = str(item.value.value)
+        end = item.end_lineno or item.lineno
+        yield EnvRead(
+            name.upper(),
+            item.lineno,
+            end,
+            "python.pydantic_settings",
+            required,
+            default,
+        )
+
+
+def _env_prefix(node: ast.ClassDef) -> str:
+    for item in node.body:
+        if isinstance(item, ast.ClassDef) and item.name == "Config":
+            for inner in item.body:
+                if (
+                    isinstance(inner, ast.Assign)
+                    and any(
+                        isinstance(t, ast.Name) and t.id == "env_prefix"
+                        for t in inner.targets
+                    )
+                    and isinstance(inner.value, ast.Constant)
+                    and isinstance(inner.value.value, str)
+                ):
+                    return inner.value.value
+        value = _assigned_value(item, "model_config")
+        if isinstance(value, ast.Call):
+            for keyword in value.keywords:
+                if (
+                    keyword.arg == "env_prefix"
+                    and isinstance(keyword.value, ast.Constant)
+                    and isinstance(keyword.value.value, str)
+                ):
+                    return keyword.value.value
+    return ""
+
+
+def _assigned_value(item: ast.stmt, target: str) -> ast.expr | None:
+    if isinstance(item, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == target for t in item.targets
+    ):
+        return item.value
+    if (
+        isinstance(item, ast.AnnAssign)
+        and isinstance(item.target, ast.Name)
+        and item.target.id == target
+    ):
+        return item.value
+    return None
+
+
+def _field_env_name(call: ast.Call) -> str | None:
+    for keyword in call.keywords:
+        if keyword.arg in ("env", "alias", "validation_alias") and isinstance(
+            keyword.value, ast.Constant
+        ):
+            value = keyword.value.value
+            if isinstance(value, str):
+                return value
+    return None
+
+
+def _field_default(call: ast.Call) -> tuple[bool, str | None]:
+    """``(required, literal default)`` of a ``Field(...)`` call."""
+    default: ast.expr | None = call.args[0] if call.args else None
+    for keyword in call.keywords:
+        if keyword.arg == "default":
+            default = keyword.value
+        elif keyword.arg == "default_factory":
+            return False, None
+    if default is None:
+        return True, None
+    if isinstance(default, ast.Constant) and default.value is Ellipsis:
+        return True, None
+    if isinstance(default, ast.Constant) and default.value is not None:
+        return False, str(default.value)
+    return False, None
+
+
+def _dotted_tail(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Subscript):
+        return _dotted_tail(node.value)
+    return ""
+
+
+def _read(
+    name: str, lines: LineMap, match: "re.Match[str]", rule: str, required: bool | None
+) -> EnvRead:
+    return EnvRead(name, *lines.span(match.start(), match.end()), rule, required)
+
+
+def _call_read(
+    code: str, name: str, lines: LineMap, match: "re.Match[str]", rule: str
+) -> EnvRead:
+    """A read through a call ``f(NAME[, default | default=...])``."""
+    open_pos = code.index("(", match.start())
+    end = closing_paren(code, open_pos)
+    required: bool | None = None
+    default: str | None = None
+    if match.group("more") == ",":
+        rest = code[match.end() : end]
+        keyword = _DEFAULT_KW.search(rest)
+        positional = not re.match(r"\s*\w+\s*=", rest)
+        if keyword or positional:
+            start = match.end() + (keyword.end() if keyword else 0)
+            if not _NONE.match(code, start):
+                required = False
+                found = literal_at(code, start)
+                default = found[0] if found else None
+    return EnvRead(name, *lines.span(match.start(), end), rule, required, default)
+
+
+def _with(read: EnvRead, required: bool | None) -> EnvRead:
+    return EnvRead(
+        read.name, read.line_start, read.line_end, read.rule, required,
+        read.default, read.note,
+    )  # fmt: skip
