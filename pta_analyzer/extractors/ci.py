@@ -104,6 +104,7 @@ GITLAB_RESERVED = frozenset(
         "variables", "cache", "include", "default", "workflow", "spec",
     }
 )  # fmt: skip
+_FOLDED = re.compile(r"(?::|-)\s*>[-+0-9]*\s*(?:#.*)?$")
 TRAVIS_PHASES = ("before_install", "install", "before_script", "script")
 
 
@@ -216,9 +217,14 @@ def _join_cwd(base: str | None, directory: str | None) -> str | None:
         return base
     if directory.startswith(("/", "~", "$")) or "${{" in directory:
         return None
-    parts = [p for p in PurePosixPath(base, directory).parts if p not in {".", ""}]
-    if ".." in parts:
-        return None
+    parts: list[str] = [p for p in base.split("/") if p]
+    for part in PurePosixPath(directory).parts:
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
     return "/".join(parts)
 
 
@@ -366,26 +372,27 @@ def _numbered_lines(source: SourceText, node: YNode) -> list[tuple[int, str]]:
     out, as it cannot be cited.
     """
     text = node.text()
-    if not text:
+    if not text or node.line > len(source.lines):
         return []
-    values = text.splitlines()
-    if len(values) == 1:
-        number = _find_line(source, values[0], node.line, node.end_line)
-        return [(number, values[0])] if number else []
-    header = source.lines[node.line - 1] if node.line <= len(source.lines) else ""
-    found: list[tuple[int, str]] = []
+    if _FOLDED.search(source.lines[node.line - 1]):
+        last = min(node.end_line, len(source.lines))
+        found = [
+            (number, source.lines[number - 1].strip())
+            for number in range(node.line + 1, last + 1)
+            if source.lines[number - 1].strip()
+        ]
+        return [(n, v + " \\") for n, v in found[:-1]] + found[-1:]
+    numbered: list[tuple[int, str]] = []
     cursor = node.line
-    for value in values:
+    for value in text.splitlines():
         if not value.strip():
             continue
         number = _find_line(source, value, cursor, node.end_line)
         if number is None:
             continue
-        found.append((number, value))
+        numbered.append((number, value))
         cursor = number + 1
-    if re.search(r"(?::|-)\s*>[-+0-9]*\s*(?:#.*)?$", header):
-        return [(n, v + " \\") for n, v in found[:-1]] + found[-1:]
-    return found
+    return numbered
 
 
 def _find_line(source: SourceText, value: str, start: int, end: int) -> int | None:
