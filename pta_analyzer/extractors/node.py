@@ -119,13 +119,17 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     packages = [p for p in (_load(index, x) for x in index.named("package.json")) if p]
     members = find_members(index, (p.directory for p in packages if p.directory))
     by_directory = {p.directory: p for p in packages}
+    own_managers = {p.directory: _own_manager(index, p) for p in packages}
     summaries: list[_Summary] = []
 
     for package in packages:
         member = members.get(package.directory)
+        manager = own_managers[package.directory]
         root = by_directory.get(member.root) if member is not None else None
-        manager = _manager(index, package, root)
-        if member is None or manager.has_lockfile:
+        if root is not None and not manager.evidence:
+            inherited = own_managers[root.directory]
+            manager = _Manager(inherited.name, False, inherited.declared, {})
+        elif member is None or manager.has_lockfile:
             yield from _manager_facts(package, manager)
         facts = list(_package_facts(index, package, manager.name))
         runs = [f for f in facts if f.kind in RUN_KINDS and "script" in f.attrs]
@@ -158,8 +162,8 @@ def _load(index: RepoIndex, path: str) -> _Package | None:
     )
 
 
-def _manager(index: RepoIndex, package: _Package, root: _Package | None) -> _Manager:
-    """The manager of ``package``; a workspace member inherits its root's."""
+def _own_manager(index: RepoIndex, package: _Package) -> _Manager:
+    """The manager that the package's own directory and fields name."""
     found: dict[str, list[Evidence]] = {}
     for name, manager in LOCKFILES:
         evidence = index.existence_evidence(_join(package.directory, name))
@@ -168,9 +172,6 @@ def _manager(index: RepoIndex, package: _Package, root: _Package | None) -> _Man
     has_lockfile = bool(found)
 
     declared = _declared_manager(package)
-    if declared is None and root is not None and not has_lockfile:
-        inherited = _manager(index, root, None)
-        return _Manager(inherited.name, False, inherited.declared, {})
     if declared is not None:
         name, evidence = declared
         found.setdefault(name, []).insert(0, evidence)
@@ -192,7 +193,8 @@ def _declared_manager(package: _Package) -> tuple[str, Evidence] | None:
 
 def _manager_facts(package: _Package, manager: _Manager) -> Iterator[Fact]:
     if not manager.evidence:
-        yield from _default_npm_facts(package)
+        if _has_dependencies_or_scripts(package):
+            yield from _default_npm_facts(package)
         return
     for name, evidence in manager.evidence.items():
         primary = name == manager.name
@@ -517,6 +519,11 @@ def _version_file_facts(index: RepoIndex) -> Iterator[Fact]:
                     cwd=_directory(source.path),
                 )
             break
+
+
+def _has_dependencies_or_scripts(package: _Package) -> bool:
+    sections = ("scripts", *DEPENDENCY_SECTIONS, "optionalDependencies")
+    return any(package.strings(section) for section in sections)
 
 
 def _is_frontend_only(frameworks: dict[str, tuple[str, Evidence]]) -> bool:

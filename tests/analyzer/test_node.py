@@ -1,11 +1,21 @@
 """The Node extractor on small repositories."""
 
+import hashlib
 import json
+from pathlib import Path
 
 from pta_analyzer.extractors.node import extract
 from pta_analyzer.facts import Fact, FactKind, Status
+from pta_analyzer.index import RepoIndex
 from pta_analyzer.scope import Scope
-from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies, keys, of_kind
+from pta_analyzer.walk import WalkLimits
+from tests.analyzer.conftest import (
+    MakeRepo,
+    assert_evidence_verifies,
+    keys,
+    of_kind,
+    write_tree,
+)
 
 
 def package_json(**fields: object) -> str:
@@ -360,7 +370,7 @@ def test_malformed_files_do_not_raise(make_repo: MakeRepo) -> None:
             "package.json": '{"scripts": {"start": ',
             "a/package.json": "[1, 2]",
             "b/package.json": package_json(
-                scripts={"start": 3, "dev": None},
+                scripts={"start": 3, "dev": None, "build": "tsc"},
                 dependencies=["express"],
                 engines="node 18",
                 workspaces=7,
@@ -378,4 +388,30 @@ def test_malformed_files_do_not_raise(make_repo: MakeRepo) -> None:
     facts = list(extract(index))
 
     assert keys(facts, FactKind.INSTALL) == {"npm install"}
+    assert keys(facts, FactKind.BUILD) == {"npm run build"}
     assert_evidence_verifies(index, facts)
+
+
+def test_bare_package_json_claims_no_install(make_repo: MakeRepo) -> None:
+    index = make_repo({"src/package.json": package_json(type="module")})
+
+    assert list(extract(index)) == []
+
+
+def test_oversized_lockfile_still_names_the_manager(tmp_path: Path) -> None:
+    root = write_tree(
+        tmp_path / "repo",
+        {"package.json": EXPRESS_APP, "yarn.lock": "# yarn\n" + "x" * 5000},
+    )
+    index = RepoIndex(root, WalkLimits(max_file_bytes=1000))
+
+    facts = list(extract(index))
+
+    manager = only(facts, FactKind.PACKAGE_MANAGER, "yarn")
+    assert manager.evidence[0].path == "yarn.lock"
+    assert manager.evidence[0].kind == "file"
+    assert (
+        manager.evidence[0].file_sha256
+        == hashlib.sha256((root / "yarn.lock").read_bytes()).hexdigest()
+    )
+    assert keys(facts, FactKind.INSTALL) == {"yarn install"}
