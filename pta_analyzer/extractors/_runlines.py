@@ -1,0 +1,209 @@
+"""Shell lines shared by the container, process and task-runner extractors.
+
+Dockerfile ``RUN`` lines, compose ``command:`` values, Procfile entries and
+recipe lines of Makefiles all hold shell text. This module splits that text
+into single commands, unwraps ``sh -c '...'``, and says which of them install
+dependencies, build, migrate or only print something.
+"""
+
+import re
+import shlex
+from collections.abc import Iterator
+
+from pta_analyzer.facts import FactKind
+
+# Names whose value is a credential: the value is never reported.
+SECRET_NAME = re.compile(
+    r"(?i)(SECRET|TOKEN|PASSWORD|PASSWD|_PASS$|^PASS|PWD|API_?KEY|PRIVATE_?KEY|"
+    r"ACCESS_?KEY|CREDENTIAL|AUTH|DSN|SALT|SIGNING_?KEY|ENCRYPTION_?KEY)"
+)
+
+_MIGRATION = re.compile(
+    r"(manage\.py\s+migrate\b|\bdb:migrate\b|\balembic\s+upgrade\b|"
+    r"\bflask\s+db\s+upgrade\b|\bprisma\s+migrate\s+deploy\b|"
+    r"\bknex\s+migrate|\bsequelize(-cli)?\s+db:migrate\b|\bflyway\s+migrate\b|"
+    r"\btypeorm\s+migration:run\b|\bmigrate\s+(-database|up)\b)"
+)
+_SHELL_WRAPPER = re.compile(r"^(?:/bin/|/usr/bin/)?(?:sh|bash|ash|zsh)\s+-\w*c\s+(.+)$")
+_NIX_RUN = re.compile(r"^nix-shell\b.*?--run\s+(.+)$")
+_QUIET_PROGRAMS = frozenset(
+    {
+        "echo", "printf", "cat", "ls", "rm", "mkdir", "cp", "mv", "cd", "touch",
+        "chmod", "chown", "sleep", "true", "false", ":", "export", "set", "exit",
+        "while", "until", "do", "done", "if", "then", "fi", "else", "for",
+        "test", "[", "wait", "trap", "unset", "source", ".",
+    }
+)  # fmt: skip
+_URL_PASSWORD = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)")
+_PIP_SELF = frozenset({"pip", "setuptools", "wheel", "pip-tools", "uv", "poetry"})
+
+
+def split_chain(script: str) -> list[str]:
+    """Split shell text on ``&&``, ``||``, ``;`` and newlines outside quotes."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote = ""
+    index = 0
+    while index < len(script):
+        char = script[index]
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+            current.append(char)
+        elif script.startswith(("&&", "||"), index):
+            parts.append("".join(current))
+            current = []
+            index += 1
+        elif char in ";\n":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return [normalize(part) for part in parts if normalize(part)]
+
+
+def normalize(command: str) -> str:
+    """Collapse runs of whitespace and strip the ends."""
+    return " ".join(command.split())
+
+
+def unwrap(command: str) -> list[str]:
+    """The commands inside ``sh -c '...'`` or ``nix-shell --run '...'``.
+
+    Returns ``[command]`` when it wraps nothing.
+    """
+    for pattern in (_SHELL_WRAPPER, _NIX_RUN):
+        match = pattern.match(command.strip())
+        if match is None:
+            continue
+        script = _unquote(match.group(1).strip())
+        if script is not None:
+            return split_chain(script)
+    return [command]
+
+
+def program_of(command: str) -> str:
+    """The program a command runs, after ``VAR=value`` prefixes."""
+    for word in command.split():
+        if "=" in word.split("/", 1)[0] and not word.startswith("-"):
+            continue
+        return word.rsplit("/", 1)[-1] if word.startswith("/") else word
+    return ""
+
+
+def is_noise(command: str) -> bool:
+    """True for commands that only print, move files or wait."""
+    program = program_of(command)
+    return not program or program in _QUIET_PROGRAMS or program.startswith("$(")
+
+
+def runs_migrations(command: str) -> bool:
+    """True when the command applies database migrations."""
+    return _MIGRATION.search(command) is not None
+
+
+def step_kind(command: str) -> FactKind | None:
+    """INSTALL or BUILD for a command that installs dependencies or builds.
+
+    None for anything else (system packages, copies, prints).
+    """
+    words = command.split()
+    while words and "=" in words[0] and not words[0].startswith("-"):
+        words = words[1:]
+    if not words:
+        return None
+    program = words[0].rsplit("/", 1)[-1]
+    rest = words[1:]
+    if program in ("python", "python3") and rest[:2] == ["-m", "pip"]:
+        program, rest = "pip", rest[2:]
+    if program == "uv" and rest[:1] == ["pip"]:
+        program, rest = "pip", rest[1:]
+    return _kind_of(program, rest)
+
+
+def secret_name(name: str) -> bool:
+    """True when a variable's name says it holds a credential."""
+    return SECRET_NAME.search(name) is not None
+
+
+def shown_value(name: str, value: str | None) -> str | None:
+    """A default value fit for the output: none for secrets, URLs redacted."""
+    if value is None or secret_name(name):
+        return None
+    return _URL_PASSWORD.sub(r"\1***\3", value)
+
+
+def join_exec_form(words: list[str]) -> str:
+    """A shell command for an exec-form list (``["gunicorn", "app:app"]``)."""
+    return shlex.join(words)
+
+
+def iter_segments(commands: list[str]) -> Iterator[str]:
+    """Each command of ``commands``, unwrapped and split, noise left out."""
+    for command in commands:
+        for step in split_chain(command):
+            for part in unwrap(step):
+                if not is_noise(part):
+                    yield part
+
+
+def chain_steps(command: str) -> tuple[list[str], str | None]:
+    """The migration steps of a chained command and the process it ends in.
+
+    ``migrate && collectstatic && gunicorn app`` gives ``(["migrate"],
+    "gunicorn app")``; steps that only prepare (collectstatic, waits) are
+    left out.
+    """
+    parts = list(iter_segments([command]))
+    migrations = [part for part in parts if runs_migrations(part)]
+    last = parts[-1] if parts and not runs_migrations(parts[-1]) else None
+    return migrations, last
+
+
+def _kind_of(program: str, rest: list[str]) -> FactKind | None:
+    sub = rest[0] if rest else ""
+    if program in ("pip", "pip3"):
+        packages = [w for w in rest[1:] if not w.startswith("-")]
+        if sub != "install" or (packages and set(packages) <= _PIP_SELF):
+            return None
+        return FactKind.INSTALL
+    if program in ("npm", "pnpm"):
+        if sub in ("ci", "install", "i"):
+            return FactKind.INSTALL
+        if sub == "run" and rest[1:2] == ["build"]:
+            return FactKind.BUILD
+        return None
+    if program == "yarn":
+        if not rest or sub == "install" or sub.startswith("-"):
+            return FactKind.INSTALL
+        return FactKind.BUILD if sub == "build" else None
+    if program == "bundle" and sub == "install":
+        return FactKind.INSTALL
+    if program == "go" and rest[:2] == ["mod", "download"]:
+        return FactKind.INSTALL
+    if program in ("poetry", "pipenv", "composer") and sub == "install":
+        return FactKind.INSTALL
+    if program == "uv" and sub == "sync":
+        return FactKind.INSTALL
+    if program == "mvn" and any("go-offline" in w for w in rest):
+        return FactKind.INSTALL
+    if (program == "go" and sub == "build") or (program == "cargo" and sub == "build"):
+        return FactKind.BUILD
+    if program in ("mvn", "mvnw", "gradle", "gradlew"):
+        return FactKind.BUILD
+    if program == "make" and not sub.startswith("-"):
+        return FactKind.BUILD
+    return None
+
+
+def _unquote(text: str) -> str | None:
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    return words[0] if len(words) == 1 else None
