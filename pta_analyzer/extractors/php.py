@@ -1,0 +1,272 @@
+"""PHP projects: Composer, Laravel and Symfony.
+
+Each composer.json is a project whose commands run in its directory. Laravel
+is recognised by ``laravel/framework``; its ``artisan`` script then gives the
+server, migration and test commands.
+"""
+
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._ecosystems import (
+    default_port,
+    directory_of,
+    existing,
+    fact,
+    join,
+    line_evidence,
+)
+from pta_analyzer.facts import Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.services import service_of_dependency
+
+logger = logging.getLogger(__name__)
+
+LARAVEL_SERVE_PORT = 8000
+FRAMEWORKS: dict[str, str] = {
+    "laravel/framework": "laravel",
+    "laravel/lumen-framework": "lumen",
+    "symfony/framework-bundle": "symfony",
+    "slim/slim": "slim",
+    "cakephp/cakephp": "cakephp",
+    "yiisoft/yii2": "yii",
+    "codeigniter4/framework": "codeigniter",
+}
+# Composer packages and PHP extensions the shared service table does not hold.
+EXTRA_SERVICES: dict[str, str] = {
+    "predis/predis": "redis", "ext-redis": "redis", "ext-pgsql": "postgres",
+    "ext-pdo_pgsql": "postgres", "ext-pdo_mysql": "mysql", "ext-mysqli": "mysql",
+    "ext-mongodb": "mongodb", "mongodb/mongodb": "mongodb",
+    "php-amqplib/php-amqplib": "rabbitmq", "aws/aws-sdk-php": "aws",
+    "league/flysystem-aws-s3-v3": "s3", "stripe/stripe-php": "stripe",
+    "elasticsearch/elasticsearch": "elasticsearch", "sentry/sentry-laravel": "sentry",
+    "sentry/sentry": "sentry", "ext-pdo_sqlite": "sqlite", "ext-memcached": "memcached",
+}  # fmt: skip
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every composer.json of the repository."""
+    for source in index.texts(index.named("composer.json")):
+        if "/vendor/" in f"/{source.path}":
+            continue
+        try:
+            data = json.loads(source.text)
+        except ValueError as error:
+            logger.debug(
+                "unreadable composer.json",
+                extra={"path": source.path, "error": str(error)},
+            )
+            continue
+        if isinstance(data, dict):
+            yield from _project_facts(index, source, data)
+
+
+def _project_facts(
+    index: RepoIndex, source: SourceText, data: dict[str, Any]
+) -> Iterator[Fact]:
+    cwd, scope = directory_of(source.path), index.scope(source.path)
+    manifest = line_evidence(source, r'^\s*"require"\s*:')
+    lock = existing(index, join(cwd, "composer.lock"))
+    require = _table(data, "require")
+    require_dev = _table(data, "require-dev")
+
+    yield fact(
+        FactKind.PACKAGE_MANAGER, "composer", "php.composer", [manifest, *lock], scope
+    )
+    yield fact(
+        FactKind.INSTALL,
+        "composer install",
+        "php.composer",
+        [manifest],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="installs the packages composer.json requires into vendor/",
+    )
+    if isinstance(require.get("php"), str):
+        yield fact(
+            FactKind.RUNTIME,
+            f"php {require['php']}",
+            "php.composer",
+            [_key_line(source, "php")],
+            scope,
+        )
+    description = data.get("description")
+    if isinstance(description, str) and description.strip():
+        yield fact(
+            FactKind.DESCRIPTION,
+            description.strip(),
+            "php.composer",
+            [_key_line(source, "description")],
+            scope,
+        )
+
+    frameworks = [FRAMEWORKS[n] for n in require if n in FRAMEWORKS]
+    for name in require:
+        if name in FRAMEWORKS:
+            yield fact(
+                FactKind.FRAMEWORK,
+                FRAMEWORKS[name],
+                "php.composer",
+                [_key_line(source, name)],
+                scope,
+            )
+    if "laravel" in frameworks and index.exists(join(cwd, "artisan")):
+        version = require.get("laravel/framework")
+        yield from _laravel_facts(index, source, cwd, scope, str(version))
+    else:
+        yield from _phpunit_facts(index, source, cwd, scope, require_dev)
+    if "symfony" in frameworks and "doctrine/doctrine-migrations-bundle" in require:
+        yield fact(
+            FactKind.MIGRATE,
+            "php bin/console doctrine:migrations:migrate",
+            "php.symfony",
+            [_key_line(source, "doctrine/doctrine-migrations-bundle")],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="Doctrine Migrations applies the database migrations",
+        )
+    yield from _script_facts(source, data, cwd, scope)
+    yield from _service_facts(source, require, scope)
+    if frameworks:
+        yield fact(
+            FactKind.PROJECT_KIND,
+            "service",
+            "php.composer",
+            [_key_line(source, next(n for n in require if n in FRAMEWORKS))],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="a PHP web framework application",
+        )
+    elif data.get("type") == "library":
+        yield fact(
+            FactKind.PROJECT_KIND,
+            "library",
+            "php.composer",
+            [_key_line(source, "type")],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="composer.json declares a library package",
+        )
+
+
+def _laravel_facts(
+    index: RepoIndex, source: SourceText, cwd: str, scope: Scope, version: str
+) -> Iterator[Fact]:
+    cited = _key_line(source, "laravel/framework")
+    artisan = existing(index, join(cwd, "artisan"))
+    yield fact(
+        FactKind.DEV,
+        "php artisan serve",
+        "php.laravel",
+        [cited, *artisan],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="Laravel's development server",
+        attrs={"process": "web"},
+    )
+    yield default_port(
+        LARAVEL_SERVE_PORT, "php artisan serve", "php.laravel", cited, scope
+    )
+    migrations = sorted(index.glob(join(cwd, "database/migrations/*.php")))
+    if migrations:
+        yield fact(
+            FactKind.MIGRATE,
+            "php artisan migrate",
+            "php.laravel",
+            [cited, *existing(index, migrations[0])],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="applies the migrations under database/migrations",
+        )
+    tests = sorted(index.glob(join(cwd, "tests/*Test.php")))
+    if tests:
+        major = re.search(r"(\d+)", version)
+        legacy = major is not None and int(major[1]) < 7
+        yield fact(
+            FactKind.TEST,
+            "vendor/bin/phpunit" if legacy else "php artisan test",
+            "php.laravel",
+            [cited, *existing(index, tests[0])],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="runs the application's own tests under tests/",
+        )
+
+
+def _phpunit_facts(
+    index: RepoIndex,
+    source: SourceText,
+    cwd: str,
+    scope: Scope,
+    require_dev: dict[str, Any],
+) -> Iterator[Fact]:
+    if "phpunit/phpunit" not in require_dev:
+        return
+    config = existing(index, join(cwd, "phpunit.xml"), join(cwd, "phpunit.xml.dist"))
+    yield fact(
+        FactKind.TEST,
+        "vendor/bin/phpunit",
+        "php.phpunit",
+        [_key_line(source, "phpunit/phpunit"), *config[:1]],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="PHPUnit runs the project's own test suite",
+    )
+
+
+def _script_facts(
+    source: SourceText, data: dict[str, Any], cwd: str, scope: Scope
+) -> Iterator[Fact]:
+    scripts = _table(data, "scripts")
+    if "test" in scripts:
+        yield fact(
+            FactKind.TEST,
+            "composer test",
+            "php.composer_script",
+            [_key_line(source, "test")],
+            scope,
+            cwd=cwd,
+            note="composer.json defines a test script",
+            attrs={"via": "composer script"},
+        )
+
+
+def _service_facts(
+    source: SourceText, require: dict[str, Any], scope: Scope
+) -> Iterator[Fact]:
+    seen: set[str] = set()
+    for name in require:
+        service = EXTRA_SERVICES.get(name.lower()) or service_of_dependency(name)
+        if service is None or service in seen:
+            continue
+        seen.add(service)
+        yield fact(
+            FactKind.SERVICE,
+            service,
+            "php.composer",
+            [_key_line(source, name)],
+            scope,
+            note=f"composer.json requires {name}",
+        )
+
+
+def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _key_line(source: SourceText, key: str) -> Evidence:
+    return line_evidence(source, rf'^\s*"{re.escape(key)}"\s*:')
