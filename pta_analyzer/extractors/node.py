@@ -11,7 +11,7 @@ description, project-kind hints, and workspace components.
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -427,15 +427,16 @@ def _kind_facts(
 
     if bin_evidence is not None:
         yield _hint(package, "cli", (bin_evidence,), "package.json bin")
-    if _is_frontend_only(frameworks):
-        if builds:
-            front = [e for f, (_v, e) in frameworks.items() if f in FRONTEND_FRAMEWORKS]
-            note = "front-end framework with a build script and no server"
-            yield _hint(package, "static-site", (*front[:1], *builds[:1]), note)
+    frontend_only = _is_frontend_only(frameworks)
+    if frontend_only and builds:
+        front = [e for f, (_v, e) in frameworks.items() if f in FRONTEND_FRAMEWORKS]
+        note = "front-end framework with a build script and no server"
+        yield _hint(package, "static-site", (*front[:1], *builds[:1]), note)
         return
-    if servers or starts:
+    if not frontend_only and (servers or starts):
         note = "server framework" if servers else "start script"
-        yield _hint(package, "service", (*servers[:1], *starts[:1]), note)
+        cited = _unique((*servers[:1], *starts[:1]))
+        yield _hint(package, "service", cited, note)
         return
 
     exported = package.evidence("main") or package.evidence("exports")
@@ -469,11 +470,11 @@ def _component_facts(summaries: list[_Summary]) -> Iterator[Fact]:
             package.directory and summary.deployable and package.scope is Scope.APP
         ):
             continue
-        cited = summary.run_evidence
+        cited = _unique(summary.run_evidence)
         if member is not None:
             cited = (member.evidence, *cited)
         if summary.deployable and package.scope is Scope.APP:
-            deployable.append(cited[0])
+            deployable.append(summary.run_evidence[0])
         name = package.data.get("name")
         yield Fact(
             FactKind.COMPONENT,
@@ -495,7 +496,7 @@ def _component_facts(summaries: list[_Summary]) -> Iterator[Fact]:
             FactKind.PROJECT_KIND,
             "monorepo",
             "node.project_kind",
-            evidence=tuple(deployable),
+            evidence=_unique(deployable),
             status=Status.INFERRED,
             weight=WEIGHT_CONVENTION,
             note=f"{len(deployable)} deployable JavaScript packages",
@@ -519,6 +520,11 @@ def _version_file_facts(index: RepoIndex) -> Iterator[Fact]:
                     cwd=_directory(source.path),
                 )
             break
+
+
+def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """``evidence`` in order, each cited once."""
+    return tuple(dict.fromkeys(evidence))
 
 
 def _has_dependencies_or_scripts(package: _Package) -> bool:

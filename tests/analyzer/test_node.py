@@ -282,7 +282,11 @@ def test_npm_workspaces_make_components_with_their_cwd(make_repo: MakeRepo) -> N
     assert [(f.key, f.cwd) for f in of_kind(facts, FactKind.INSTALL)] == [
         ("npm ci", "")
     ]
-    assert "monorepo" in keys(facts, FactKind.PROJECT_KIND)
+    monorepo = only(facts, FactKind.PROJECT_KIND, "monorepo")
+    assert [e.location for e in monorepo.evidence] == [
+        "apps/api/package.json:4",
+        "apps/web/package.json:4",
+    ]
     assert_evidence_verifies(index, facts)
 
 
@@ -415,3 +419,25 @@ def test_oversized_lockfile_still_names_the_manager(tmp_path: Path) -> None:
         == hashlib.sha256((root / "yarn.lock").read_bytes()).hexdigest()
     )
     assert keys(facts, FactKind.INSTALL) == {"yarn install"}
+
+
+def test_create_react_app_start_is_a_dev_server(make_repo: MakeRepo) -> None:
+    cra = package_json(
+        scripts={"start": "react-scripts start", "build": "react-scripts build"},
+        dependencies={"react": "^18.0.0", "react-scripts": "5.0.1"},
+    )
+    index = make_repo({"package.json": cra, "yarn.lock": "#\n"})
+
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.DEV) == {"yarn start"}
+    assert of_kind(facts, FactKind.PROD) == []
+    assert keys(facts, FactKind.PORT) == {"3000"}
+    assert keys(facts, FactKind.PROJECT_KIND) == {"static-site"}
+
+
+def test_component_library_without_build_is_a_library(make_repo: MakeRepo) -> None:
+    ui = package_json(name="ui", main="./index.tsx", devDependencies={"react": "18"})
+    index = make_repo({"package.json": ui})
+
+    assert keys(extract(index), FactKind.PROJECT_KIND) == {"library"}
