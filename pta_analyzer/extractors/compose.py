@@ -1,0 +1,491 @@
+"""Compose files: the services a project starts together, their ports,
+commands and environment, and the ``docker compose`` commands that run them.
+
+A service with ``build:`` is the application's own; one with only ``image:``
+is a backing service (postgres, redis) unless its image names none, as for
+an nginx or flower the project configures. Override files
+(``docker-compose.dev.yml`` next to ``docker-compose.yml``) are run together
+with their base file.
+"""
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors import _runlines
+from pta_analyzer.facts import WEIGHT_CONTAINER, Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.services import service_of_image
+from pta_analyzer.yamlmap import YNode, load_yaml
+
+logger = logging.getLogger(__name__)
+
+COMPOSE_NAME = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
+DEFAULT_NAMES = (
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+)
+# Images that run a part of the application even though a table names them.
+APPLICATION_IMAGES = frozenset({"flower"})
+
+_DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\b)")
+_PORT_SPEC = re.compile(
+    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[^\]]*\]):)?(?:(?P<host>[^:]+):)?(?P<container>[^:/]+)"
+    r"(?:/(?P<protocol>\w+))?$"
+)
+_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+
+
+@dataclass(frozen=True)
+class _File:
+    source: SourceText
+    scope: Scope
+    directory: str  # relative to the root, "" for the root
+    flags: str  # "-f base -f this " or "" for a default file alone
+    kind: FactKind  # what ``up`` on this file is for
+    services: dict[str, YNode]
+    base_services: dict[str, YNode]
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every compose file of the repository."""
+    paths = [p for p in index.paths() if COMPOSE_NAME.match(PurePosixPath(p).name)]
+    bases = {str(PurePosixPath(p).parent): p for p in sorted(paths, key=_base_rank)}
+    for source in index.texts(paths):
+        yield from _compose_facts(index, source, bases)
+
+
+def _base_rank(path: str) -> int:
+    """Sort key putting default file names last (so they win as the base)."""
+    name = PurePosixPath(path).name
+    return DEFAULT_NAMES.index(name) + 1 if name in DEFAULT_NAMES else 0
+
+
+def _compose_facts(
+    index: RepoIndex, source: SourceText, bases: dict[str, str]
+) -> Iterator[Fact]:
+    path = PurePosixPath(source.path)
+    parent = str(path.parent)
+    documents = load_yaml(source)
+    top = documents[0] if documents else None
+
+    yield Fact(
+        kind=FactKind.DEPLOY,
+        key=f"compose:{source.path}",
+        source="compose.file",
+        evidence=(source.file_evidence(),),
+        scope=index.scope(source.path),
+        weight=WEIGHT_CONTAINER,
+        note="services started together with docker compose",
+        attrs={"services": _summary(top)},
+    )
+    if top is None or not isinstance(top.value, dict):
+        return
+
+    base_path = bases.get(parent)
+    base_services: dict[str, YNode] = {}
+    is_override = base_path is not None and base_path != source.path
+    if is_override and base_path is not None:
+        base = index.read(base_path)
+        base_top = load_yaml(base)[:1] if base is not None else []
+        if base_top:
+            base_services = _services(base_top[0])
+    compose = _File(
+        source=source,
+        scope=index.scope(source.path),
+        directory="" if parent == "." else parent,
+        flags=_flags(path.name, base_path, is_override),
+        kind=_file_kind(path.name),
+        services=_services(top),
+        base_services=base_services,
+    )
+    if (
+        path.name == "docker-compose.override.yml"
+        or path.name == "compose.override.yaml"
+    ):
+        compose = _File(**{**compose.__dict__, "flags": ""})
+
+    yield from _run_commands(compose)
+    for name, service in compose.services.items():
+        yield from _service_facts(index, compose, name, service)
+
+
+def _services(top: YNode) -> dict[str, YNode]:
+    services = top.get("services")
+    if services is None:
+        return {}
+    return {
+        name: node for name, node in services.items() if isinstance(node.value, dict)
+    }
+
+
+def _summary(top: YNode | None) -> dict[str, object]:
+    if top is None or not isinstance(top.value, dict):
+        return {}
+    summary: dict[str, object] = {}
+    for name, service in _services(top).items():
+        image = service.get("image")
+        summary[name] = {
+            "image": image.text() if image else None,
+            "build": service.get("build") is not None,
+            "depends_on": _depends_on(service),
+        }
+    return summary
+
+
+def _flags(name: str, base_path: str | None, is_override: bool) -> str:
+    if is_override and base_path is not None:
+        return f"-f {PurePosixPath(base_path).name} -f {name} "
+    return "" if name in DEFAULT_NAMES else f"-f {name} "
+
+
+def _file_kind(name: str) -> FactKind:
+    lowered = name.lower()
+    if "test" in lowered or re.search(r"[._-]ci[._-]", lowered):
+        return FactKind.TEST
+    if re.search(r"[._-](prod|production|release|deploy)[._-]", lowered):
+        return FactKind.PROD
+    return FactKind.DEV
+
+
+def _is_own(compose: _File, name: str, service: YNode) -> bool:
+    """True when the service is built from the project (here or in the base)."""
+    if service.get("build") is not None:
+        return True
+    base = compose.base_services.get(name)
+    return base is not None and base.get("build") is not None
+
+
+def _backing_service(compose: _File, name: str, service: YNode) -> str | None:
+    """The backing service an image-only service runs, else None."""
+    if _is_own(compose, name, service):
+        return None
+    image = service.get("image") or (compose.base_services.get(name) or service).get(
+        "image"
+    )
+    text = image.text() if image is not None else None
+    found = service_of_image(text) if text else None
+    return None if found in APPLICATION_IMAGES else found
+
+
+def _run_commands(compose: _File) -> Iterator[Fact]:
+    builds = any(_is_own(compose, n, s) for n, s in compose.services.items())
+    evidence = (compose.source.file_evidence(),)
+    up = f"docker compose {compose.flags}up"
+    if compose.kind is FactKind.TEST:
+        yield _command(compose, FactKind.TEST, up, evidence, "runs the test setup")
+    elif compose.kind is FactKind.PROD:
+        yield _command(compose, FactKind.PROD, up, evidence, "starts the services")
+    else:
+        key = f"{up} --build" if builds and not compose.flags else up
+        yield _command(compose, FactKind.DEV, key, evidence, "starts the services")
+    if builds and compose.flags.count("-f ") < 2:
+        build = f"docker compose {compose.flags}build"
+        note = "builds the project's images"
+        yield _command(compose, FactKind.BUILD, build, evidence, note)
+    for name, service in compose.services.items():
+        if name.lower() in ("test", "tests"):
+            run = f"docker compose {compose.flags}run {name}"
+            cited = (compose.source.evidence(service.line - 1, service.end_line),)
+            note = f"runs the compose service {name}"
+            yield _command(compose, FactKind.TEST, run, cited, note)
+
+
+def _command(
+    compose: _File,
+    kind: FactKind,
+    key: str,
+    evidence: tuple[Evidence, ...],
+    note: str,
+    cwd: str | None = None,
+    **attrs: object,
+) -> Fact:
+    return Fact(
+        kind=kind,
+        key=key,
+        source="compose.command" if attrs else "compose.up",
+        evidence=evidence,
+        scope=compose.scope,
+        weight=WEIGHT_CONTAINER,
+        cwd=compose.directory if cwd is None else cwd,
+        note=note,
+        attrs={"via": "docker compose", "compose_file": compose.source.path, **attrs},
+    )
+
+
+def _service_facts(
+    index: RepoIndex, compose: _File, name: str, service: YNode
+) -> Iterator[Fact]:
+    backing = _backing_service(compose, name, service)
+    image = service.get("image")
+    if backing is not None and image is not None:
+        yield Fact(
+            kind=FactKind.SERVICE,
+            key=backing,
+            source="compose.image",
+            evidence=(compose.source.evidence(image.line, image.end_line),),
+            scope=compose.scope,
+            weight=WEIGHT_CONTAINER,
+            note=f"compose service {name} runs {image.text()}",
+            attrs={"compose_service": name, "image": image.text()},
+        )
+    elif image is not None and not _is_own(compose, name, service):
+        text = image.text() or ""
+        found = service_of_image(text)
+        if found is not None:
+            yield Fact(
+                kind=FactKind.SERVICE,
+                key=found,
+                source="compose.image",
+                evidence=(compose.source.evidence(image.line, image.end_line),),
+                scope=compose.scope,
+                weight=WEIGHT_CONTAINER,
+                note=f"compose service {name} runs {text}",
+                attrs={"compose_service": name, "image": text},
+            )
+
+    role = "service" if backing is not None else "publish"
+    yield from _ports(compose, name, service, role)
+    if backing is not None:
+        return
+    yield from _service_command(compose, name, service)
+    yield from _environment(compose, name, service)
+    yield from _env_files(index, compose, name, service)
+
+
+def _ports(compose: _File, name: str, service: YNode, role: str) -> Iterator[Fact]:
+    for key, port_role in (("ports", role), ("expose", "expose")):
+        node = service.get(key)
+        if node is None:
+            continue
+        for element in node.elements():
+            for port, attrs in _port_entries(compose.source, element):
+                yield Fact(
+                    kind=FactKind.PORT,
+                    key=str(port),
+                    source=f"compose.{key}",
+                    evidence=(compose.source.evidence(element.line, element.end_line),),
+                    scope=compose.scope,
+                    weight=WEIGHT_CONTAINER,
+                    note=f"compose service {name}",
+                    attrs={
+                        "role": "service" if role == "service" else port_role,
+                        "compose_service": name,
+                        **attrs,
+                    },
+                )
+
+
+def _port_entries(
+    source: SourceText, element: YNode
+) -> list[tuple[int, dict[str, object]]]:
+    """``(port, attrs)`` for each host and container port of one entry."""
+    if isinstance(element.value, dict):
+        target = _port_number(_text(element.get("target")))
+        published = _text(element.get("published"))
+        host = _port_number(published.split("-")[0]) if published else None
+        return _pairs(host, target, {})
+    spec = _raw_scalar(source, element)
+    if spec is None:
+        return []
+    extra: dict[str, object] = {}
+    variables = [m.group(1) for m in _INTERPOLATION.finditer(spec)]
+    if variables:
+        extra["variable"] = variables[0]
+        spec = _INTERPOLATION.sub(lambda m: m.group(2) or "", spec).lstrip(":")
+    match = _PORT_SPEC.match(spec)
+    if match is None:
+        return []
+    host_text = match.group("host")
+    container_range = _port_range(match.group("container"))
+    host_range = _port_range(host_text) if host_text else []
+    if len(container_range) > 1:
+        extra["range"] = match.group("container")
+        return [(p, {**extra, "container_port": p}) for p in container_range[:16]]
+    target = container_range[0] if container_range else None
+    host = host_range[0] if host_range else None
+    return _pairs(host, target, extra)
+
+
+def _pairs(
+    host: int | None, target: int | None, extra: dict[str, object]
+) -> list[tuple[int, dict[str, object]]]:
+    if target is None:
+        return []
+    attrs = {**extra, "host_port": host, "container_port": target}
+    pairs: list[tuple[int, dict[str, object]]] = [
+        (target, {**attrs, "side": "container"})
+    ]
+    if host is not None and host != target:
+        pairs.append((host, {**attrs, "side": "host"}))
+    return pairs
+
+
+def _port_range(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    start, end = _port_number(first), _port_number(last) if last else None
+    if start is None:
+        return []
+    if end is None or end < start:
+        return [start]
+    return list(range(start, end + 1))
+
+
+def _port_number(text: str | None) -> int | None:
+    if text is None or not text.strip().isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= 65535 else None
+
+
+def _raw_scalar(source: SourceText, element: YNode) -> str | None:
+    """A port entry as written: YAML 1.1 reads ``80:80`` as a base-60 number."""
+    if isinstance(element.value, dict | list) or element.value is None:
+        return None
+    if element.line != element.end_line:
+        return element.text()
+    line = source.lines[element.line - 1]
+    match = re.search(r"""^\s*-?\s*["']?([^"'#\s]+)["']?""", line)
+    if match is None or not isinstance(element.value, int):
+        return element.text()
+    return match.group(1)
+
+
+def _text(node: YNode | None) -> str | None:
+    return node.text() if node is not None else None
+
+
+def _service_command(compose: _File, name: str, service: YNode) -> Iterator[Fact]:
+    node = service.get("command")
+    if node is None:
+        return
+    if isinstance(node.value, list):
+        words = [child.text() or "" for child in node.elements()]
+        command = _runlines.join_exec_form(words)
+    else:
+        command = _runlines.normalize(node.text() or "")
+    if not command:
+        return
+
+    base = compose.base_services.get(name)
+    build = service.get("build") or (base.get("build") if base else None)
+    cwd = _build_context(compose, build)
+    evidence = (compose.source.evidence(node.line, node.end_line),)
+    depends = _depends_on(service) or (_depends_on(base) if base else [])
+    attrs = {"compose_service": name, "depends_on": depends, "process": name}
+    note = f"in compose service {name}"
+    migrations, main = _runlines.chain_steps(command)
+    for part in migrations:
+        yield _command(compose, FactKind.MIGRATE, part, evidence, note, cwd, **attrs)
+    if main is not None:
+        kind = _command_kind(compose, main)
+        yield _command(compose, kind, main, evidence, note, cwd, **attrs)
+
+
+def _command_kind(compose: _File, command: str) -> FactKind:
+    if compose.kind is not FactKind.DEV:
+        return compose.kind
+    return FactKind.DEV if _DEV_WORDS.search(command) else FactKind.PROD
+
+
+def _build_context(compose: _File, build: YNode | None) -> str:
+    """The service's build context relative to the root: where its files are."""
+    if build is None:
+        return compose.directory
+    context = build.text() if build.text() is not None else _text(build.get("context"))
+    if not context or "://" in context or context.startswith(("/", "$")):
+        return compose.directory
+    joined = PurePosixPath(compose.directory or ".") / context
+    parts: list[str] = []
+    for part in joined.parts:
+        if part == "..":
+            if not parts:
+                return compose.directory
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _depends_on(service: YNode) -> list[str]:
+    node = service.get("depends_on")
+    if node is None:
+        return []
+    if isinstance(node.value, dict):
+        return list(node.value)
+    return [child.text() or "" for child in node.elements() if child.text()]
+
+
+def _environment(compose: _File, name: str, service: YNode) -> Iterator[Fact]:
+    node = service.get("environment")
+    if node is None:
+        return
+    entries: list[tuple[str, str | None, YNode]] = []
+    if isinstance(node.value, dict):
+        entries.extend((key, child.text(), child) for key, child in node.items())
+    else:
+        for child in node.elements():
+            name_part, equals, stated = (child.text() or "").partition("=")
+            entries.append((name_part.strip(), stated if equals else None, child))
+    for key, value, child in entries:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", key):
+            continue
+        evidence = (compose.source.evidence(child.line, child.end_line),)
+        yield _env_var(compose, name, key, value, evidence)
+
+
+def _env_files(
+    index: RepoIndex, compose: _File, name: str, service: YNode
+) -> Iterator[Fact]:
+    node = service.get("env_file")
+    if node is None:
+        return
+    listed = [node] if node.text() is not None else list(node.elements())
+    for entry in listed:
+        path_text = entry.text() or _text(entry.get("path"))
+        if not path_text:
+            continue
+        path = str(PurePosixPath(compose.directory or ".") / path_text)
+        path = path.removeprefix("./")
+        cited = compose.source.evidence(entry.line, entry.end_line)
+        env_source = index.read(path)
+        if env_source is None:
+            continue
+        for number, match in env_source.find_lines(
+            r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$"
+        ):
+            value = match.group(2).strip("'\"")
+            evidence = (cited, env_source.evidence(number))
+            yield _env_var(compose, name, match.group(1), value, evidence)
+
+
+def _env_var(
+    compose: _File,
+    service_name: str,
+    name: str,
+    value: str | None,
+    evidence: tuple[Evidence, ...],
+) -> Fact:
+    attrs: dict[str, object] = {
+        "declared_only": True,
+        "default": _runlines.shown_value(name, value),
+        "compose_service": service_name,
+    }
+    if _runlines.secret_name(name):
+        attrs["secret"] = True
+    return Fact(
+        kind=FactKind.ENV_VAR,
+        key=name,
+        source="compose.environment",
+        evidence=evidence,
+        scope=compose.scope,
+        weight=WEIGHT_CONTAINER,
+        note=f"set for compose service {service_name}",
+        attrs=attrs,
+    )
