@@ -32,6 +32,9 @@ PROJECT_MARKERS = (
     "environment.yaml",
     "manage.py",
     "requirements.txt",
+    "pytest.ini",
+    "tox.ini",
+    "noxfile.py",
 )
 
 _REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
@@ -192,12 +195,20 @@ def parse_requirement(text: str) -> tuple[str, tuple[str, ...]] | None:
 
 
 def requirement_deps(
-    index: RepoIndex, path: str, optional: bool, seen: set[str] | None = None
+    index: RepoIndex,
+    path: str,
+    optional: bool,
+    seen: set[str] | None = None,
+    depth: int = 0,
 ) -> Iterator[Dep]:
-    """Dependencies of a requirements file, following ``-r`` includes."""
+    """Dependencies of a requirements file, following ``-r`` includes.
+
+    Files in ``seen`` are not read again, so cycles end and a file included
+    by several others is counted once.
+    """
     seen = set() if seen is None else seen
     source = index.read(path)
-    if source is None or path in seen or len(seen) > MAX_INCLUDE_DEPTH * 4:
+    if source is None or path in seen or depth > MAX_INCLUDE_DEPTH:
         return
     seen.add(path)
     for number, raw in enumerate(source.lines, start=1):
@@ -208,7 +219,7 @@ def requirement_deps(
         if include:
             target = _resolve_include(directory_of(path), include.group(1))
             if target is not None:
-                yield from requirement_deps(index, target, optional, seen)
+                yield from requirement_deps(index, target, optional, seen, depth + 1)
             continue
         parsed = parse_requirement(line)
         if parsed:

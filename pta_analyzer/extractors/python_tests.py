@@ -45,7 +45,7 @@ def facts(context: "Context", apps: "Apps") -> Iterator[Fact]:
     for directory in context.projects:
         pytest = _pytest_evidence(context, apps, directory)
         if pytest:
-            yield _test_fact(index, "pytest", "python.pytest", pytest)
+            yield _test_fact(index, "pytest", "python.pytest", pytest, directory)
         yield from _tox_and_nox(index, directory)
         unittest = apps.unittest_files.get(directory)
         if unittest and not pytest and directory not in apps.django_dirs:
@@ -54,8 +54,8 @@ def facts(context: "Context", apps: "Apps") -> Iterator[Fact]:
                 "python -m unittest",
                 "python.unittest",
                 [unittest],
-                Status.INFERRED,
                 directory,
+                Status.INFERRED,
             )
 
     for directory in sorted(apps.django_dirs):
@@ -105,12 +105,11 @@ def _test_fact(
     command: str,
     rule: str,
     evidence: list[Evidence],
+    directory: str,
     status: Status = Status.EVIDENCED,
-    directory: str | None = None,
 ) -> Fact:
     scopes = [index.scope(e.path) for e in evidence]
     scope = next((s for s in scopes if s is not Scope.TEST), Scope.APP)
-    cwd = directory if directory is not None else directory_of(evidence[0].path)
     note = f"{rule.split('.')[-1]} runs the test suite"
     if all(s is Scope.TEST for s in scopes):
         note = TEST_SUITE_NOTE
@@ -123,7 +122,7 @@ def _test_fact(
         status,
         scope=scope,
         weight=WEIGHT_MANIFEST if status is Status.EVIDENCED else WEIGHT_CONVENTION,
-        cwd=cwd if directory is None else directory,
+        cwd=directory,
         note=note,
     )
 

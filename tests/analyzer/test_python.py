@@ -1,0 +1,290 @@
+"""The Python extractor: package managers, installs, dependencies, kinds."""
+
+from pta_analyzer.extractors.python import extract
+from pta_analyzer.facts import Fact, FactKind, Status
+from pta_analyzer.scope import Scope
+from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies, of_kind
+
+
+def run(make_repo: MakeRepo, files: dict[str, str | bytes]) -> list[Fact]:
+    index = make_repo(files)
+    facts = list(extract(index))
+    assert_evidence_verifies(index, facts)
+    return facts
+
+
+def one(facts: list[Fact], kind: FactKind, key: str) -> Fact:
+    found = [f for f in facts if f.kind is kind and f.key == key]
+    assert len(found) == 1, [(f.kind, f.key) for f in facts]
+    return found[0]
+
+
+def test_requirements_file_gives_pip_install_in_its_directory(
+    make_repo: MakeRepo,
+) -> None:
+    facts = run(make_repo, {"server/requirements.txt": "flask==3.0\n"})
+
+    install = one(facts, FactKind.INSTALL, "pip install -r requirements.txt")
+    assert install.cwd == "server"
+    assert install.status is Status.EVIDENCED
+    assert install.evidence[0].path == "server/requirements.txt"
+    assert one(facts, FactKind.PACKAGE_MANAGER, "pip").cwd == "server"
+
+
+def test_requirements_include_is_followed_for_dependencies(
+    make_repo: MakeRepo,
+) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "-r requirements/base.txt\n",
+            "requirements/base.txt": "# web\ndjango>=4\npsycopg2-binary\n",
+        },
+    )
+
+    django = one(facts, FactKind.FRAMEWORK, "django")
+    assert django.evidence[0].location == "requirements/base.txt:2"
+    postgres = one(facts, FactKind.SERVICE, "postgres")
+    assert postgres.evidence[0].location == "requirements/base.txt:3"
+
+
+def test_include_cycle_does_not_loop(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {"requirements.txt": "-r dev.txt\nflask\n", "dev.txt": "-r requirements.txt\n"},
+    )
+
+    assert one(facts, FactKind.FRAMEWORK, "flask").evidence[0].line_start == 2
+
+
+def test_dependency_extras_name_services(make_repo: MakeRepo) -> None:
+    facts = run(make_repo, {"requirements.txt": "databases[postgresql]==0.6\n"})
+
+    assert one(facts, FactKind.SERVICE, "postgres").evidence[0].line_start == 1
+
+
+def test_poetry_project_installs_with_poetry(make_repo: MakeRepo) -> None:
+    pyproject = (
+        '[tool.poetry]\nname = "x"\ndescription = "A thing"\n\n'
+        '[tool.poetry.dependencies]\npython = "^3.11"\nfastapi = "^0.100"\n\n'
+        '[tool.poetry.group.dev.dependencies]\npytest = "^8"\n'
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject, "poetry.lock": "# lock\n"})
+
+    install = one(facts, FactKind.INSTALL, "poetry install")
+    assert [e.path for e in install.evidence] == ["pyproject.toml", "poetry.lock"]
+    assert install.evidence[0].line_start == 1
+    assert one(facts, FactKind.FRAMEWORK, "fastapi").evidence[0].line_start == 7
+    assert one(facts, FactKind.RUNTIME, "python ^3.11").evidence[0].line_start == 6
+    assert one(facts, FactKind.DESCRIPTION, "A thing").evidence[0].line_start == 3
+    assert not [f for f in facts if f.key == "pip install -e ."]
+
+
+def test_uv_lock_gives_uv_sync(make_repo: MakeRepo) -> None:
+    pyproject = '[project]\nname = "x"\ndependencies = ["redis>=5"]\n'
+    facts = run(make_repo, {"pyproject.toml": pyproject, "uv.lock": "version = 1\n"})
+
+    assert one(facts, FactKind.INSTALL, "uv sync").evidence[0].path == "uv.lock"
+    assert one(facts, FactKind.PACKAGE_MANAGER, "uv")
+    assert one(facts, FactKind.SERVICE, "redis").evidence[0].line_start == 3
+
+
+def test_pdm_and_hatch_tables_name_their_tools(make_repo: MakeRepo) -> None:
+    pyproject = (
+        '[project]\nname = "x"\n\n[tool.pdm]\ndistribution = true\n\n'
+        "[tool.hatch.envs.default]\ndependencies = []\n"
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject})
+
+    assert one(facts, FactKind.INSTALL, "pdm install").evidence[0].line_start == 4
+    assert one(facts, FactKind.INSTALL, "hatch env create").evidence[0].line_start == 7
+
+
+def test_pep621_package_installs_editable_and_is_a_library(
+    make_repo: MakeRepo,
+) -> None:
+    pyproject = (
+        '[build-system]\nrequires = ["setuptools"]\n'
+        'build-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "lib"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["attrs"]\n'
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject})
+
+    install = one(facts, FactKind.INSTALL, "pip install -e .")
+    assert install.evidence[0].line_start == 5
+    assert one(facts, FactKind.RUNTIME, "python >=3.10").evidence[0].line_start == 7
+    kind = one(facts, FactKind.PROJECT_KIND, "library")
+    assert kind.status is Status.INFERRED
+
+
+def test_console_script_is_a_command_and_a_cli_hint(make_repo: MakeRepo) -> None:
+    pyproject = (
+        '[project]\nname = "tool"\ndependencies = ["click"]\n\n'
+        '[project.scripts]\ntool = "tool.cli:main"\n'
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject})
+
+    script = one(facts, FactKind.PROD, "tool")
+    assert script.evidence[0].line_start == 6
+    assert script.attrs["process"] == "cli"
+    assert one(facts, FactKind.PROJECT_KIND, "cli")
+
+
+def test_console_script_behind_an_optional_extra_is_a_library_helper(
+    make_repo: MakeRepo,
+) -> None:
+    pyproject = (
+        '[build-system]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "dotlib"\n\n'
+        '[project.optional-dependencies]\ncli = ["click>=5.0"]\n\n'
+        '[project.scripts]\ndotlib = "dotlib.__main__:cli"\n'
+    )
+    facts = run(
+        make_repo,
+        {
+            "pyproject.toml": pyproject,
+            "src/dotlib/__init__.py": "",
+            "src/dotlib/__main__.py": "from .cli import cli\ncli()\n",
+        },
+    )
+
+    assert not of_kind(facts, FactKind.PROD)
+    assert not of_kind(facts, FactKind.DEV)
+    assert one(facts, FactKind.PROJECT_KIND, "library")
+
+
+def test_setup_cfg_dependencies_scripts_and_description(make_repo: MakeRepo) -> None:
+    setup_cfg = (
+        "[metadata]\nname = app\ndescription = Serves things\n\n"
+        "[options]\npython_requires = >=3.9\ninstall_requires =\n"
+        "    flask>=2\n    celery[redis]\n\n"
+        "[options.entry_points]\nconsole_scripts =\n    serve = app.cli:main\n"
+    )
+    facts = run(make_repo, {"setup.cfg": setup_cfg})
+
+    assert one(facts, FactKind.INSTALL, "pip install -e .").evidence[0].line_start == 1
+    assert one(facts, FactKind.FRAMEWORK, "flask").evidence[0].line_start == 8
+    assert one(facts, FactKind.SERVICE, "redis").evidence[0].line_start == 9
+    assert one(facts, FactKind.PROD, "serve").evidence[0].line_start == 13
+    assert one(facts, FactKind.DESCRIPTION, "Serves things")
+    assert one(facts, FactKind.RUNTIME, "python >=3.9")
+
+
+def test_setup_py_install_requires_and_console_scripts(make_repo: MakeRepo) -> None:
+    setup_py = (
+        "from setuptools import setup\n\nsetup(\n    name='x',\n"
+        "    description='Does x',\n"
+        "    install_requires=[\n        'tornado>=6',\n        'pymongo',\n    ],\n"
+        "    entry_points={'console_scripts': ['xrun = x.main:run']},\n)\n"
+    )
+    facts = run(make_repo, {"setup.py": setup_py})
+
+    assert one(facts, FactKind.INSTALL, "pip install -e .").evidence[0].line_start == 3
+    assert one(facts, FactKind.FRAMEWORK, "tornado").evidence[0].line_start == 7
+    assert one(facts, FactKind.SERVICE, "mongodb").evidence[0].line_start == 8
+    assert one(facts, FactKind.PROD, "xrun").evidence[0].line_start == 10
+    assert one(facts, FactKind.DESCRIPTION, "Does x")
+
+
+def test_pipfile_gives_pipenv_install(make_repo: MakeRepo) -> None:
+    pipfile = (
+        '[packages]\nflask = "*"\npsycopg2 = "*"\n\n[dev-packages]\npytest = "*"\n\n'
+        '[requires]\npython_version = "3.11"\n'
+    )
+    facts = run(make_repo, {"Pipfile": pipfile, "Pipfile.lock": "{}\n"})
+
+    install = one(facts, FactKind.INSTALL, "pipenv install")
+    assert [e.path for e in install.evidence] == ["Pipfile", "Pipfile.lock"]
+    assert one(facts, FactKind.SERVICE, "postgres").evidence[0].line_start == 3
+    assert one(facts, FactKind.RUNTIME, "python 3.11").evidence[0].line_start == 9
+    assert one(facts, FactKind.TEST, "pytest").evidence[0].location == "Pipfile:6"
+
+
+def test_conda_environment_gives_conda_env_create(make_repo: MakeRepo) -> None:
+    environment = (
+        "name: sci\ndependencies:\n  - python=3.10\n  - pip\n  - pip:\n"
+        "      - streamlit==1.30\n"
+    )
+    facts = run(make_repo, {"environment.yml": environment})
+
+    install = one(facts, FactKind.INSTALL, "conda env create -f environment.yml")
+    assert install.evidence[0].line_start == 2
+    assert one(facts, FactKind.FRAMEWORK, "streamlit").evidence[0].line_start == 6
+    assert one(facts, FactKind.RUNTIME, "python 3.10").evidence[0].line_start == 3
+
+
+def test_runtime_files_give_python_versions(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "flask\n",
+            ".python-version": "3.12.1\n",
+            "runtime.txt": "python-3.11.4\n",
+        },
+    )
+
+    assert one(facts, FactKind.RUNTIME, "python 3.12.1").evidence[0].line_start == 1
+    assert one(facts, FactKind.RUNTIME, "python 3.11.4")
+
+
+def test_web_framework_dependency_makes_a_service(make_repo: MakeRepo) -> None:
+    facts = run(make_repo, {"requirements.txt": "requests\nfastapi\n"})
+
+    kind = one(facts, FactKind.PROJECT_KIND, "service")
+    assert kind.evidence[0].line_start == 2
+
+
+def test_celery_only_makes_a_worker(make_repo: MakeRepo) -> None:
+    facts = run(make_repo, {"requirements.txt": "celery[redis]\n"})
+
+    assert one(facts, FactKind.PROJECT_KIND, "worker")
+    assert one(facts, FactKind.SERVICE, "redis")
+
+
+def test_optional_dependency_weighs_less(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {"requirements.txt": "flask\n", "requirements-dev.txt": "pytest\nredis\n"},
+    )
+
+    redis = one(facts, FactKind.SERVICE, "redis")
+    flask = one(facts, FactKind.FRAMEWORK, "flask")
+    assert redis.weight < flask.weight
+    dev = one(facts, FactKind.INSTALL, "pip install -r requirements-dev.txt")
+    assert (
+        dev.weight
+        < one(facts, FactKind.INSTALL, "pip install -r requirements.txt").weight
+    )
+
+
+def test_manifest_in_examples_is_tagged_example(make_repo: MakeRepo) -> None:
+    facts = run(make_repo, {"examples/demo/requirements.txt": "flask\n"})
+
+    install = one(facts, FactKind.INSTALL, "pip install -r requirements.txt")
+    assert install.scope is Scope.EXAMPLE
+    assert install.cwd == "examples/demo"
+
+
+def test_malformed_manifests_do_not_raise(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "pyproject.toml": "[project\nname = ",
+            "Pipfile": "[[[",
+            "setup.cfg": "not ini at all\n[metadata\n",
+            "setup.py": "setup(install_requires=[",
+            "environment.yml": "dependencies: [unclosed\n",
+            "requirements.txt": b"\xff\xfe\x00bad",
+            "app.py": b"\x00\x01binary",
+        },
+    )
+
+    assert isinstance(facts, list)
+
+
+def test_utf16_requirements_are_read(make_repo: MakeRepo) -> None:
+    content = "flask==3.0.0\n".encode("utf-16")
+    facts = run(make_repo, {"main.py": "print(1)\n", "requirements.txt": content})
+
+    assert one(facts, FactKind.FRAMEWORK, "flask").evidence[0].line_start == 1
