@@ -9,11 +9,9 @@ default ports, services from dependencies, the Node version, the package's
 description, project-kind hints, and workspace components.
 """
 
-import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 from pta_analyzer.evidence import Evidence
@@ -24,7 +22,12 @@ from pta_analyzer.extractors.node_frameworks import (
     framework_of,
     script_ports,
 )
-from pta_analyzer.extractors.node_json import Span, key_spans
+from pta_analyzer.extractors.node_package import (
+    Package,
+    directory_of,
+    join_path,
+    load_package,
+)
 from pta_analyzer.extractors.node_scripts import (
     classify_script,
     install_command,
@@ -40,13 +43,12 @@ from pta_analyzer.facts import (
     FactKind,
     Status,
 )
-from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.index import RepoIndex
 from pta_analyzer.scope import Scope
 from pta_analyzer.services import service_of_dependency
 
 logger = logging.getLogger(__name__)
 
-PACKAGE_JSON_MAX_CHARS = 2_000_000  # larger files are generated, not manifests
 # Lockfiles in the order their manager wins when several are present.
 LOCKFILES: tuple[tuple[str, str], ...] = (
     ("pnpm-lock.yaml", "pnpm"),
@@ -64,34 +66,6 @@ VERSION_MAX_CHARS = 40  # a longer first line of .nvmrc is not a version
 
 
 @dataclass(frozen=True)
-class _Package:
-    """One parsed package.json with the lines of its keys."""
-
-    path: str
-    directory: str  # "" = the repository root
-    source: SourceText
-    data: dict[str, Any]
-    spans: dict[tuple[str, ...], Span]
-    scope: Scope
-
-    def evidence(self, *key: str) -> Evidence | None:
-        span = self.spans.get(key)
-        return None if span is None else self.source.evidence(*span)
-
-    def strings(self, section: str) -> dict[str, str]:
-        value = self.data.get(section)
-        if not isinstance(value, dict):
-            return {}
-        return {k: v for k, v in value.items() if isinstance(v, str)}
-
-    def dependencies(self, sections: tuple[str, ...]) -> Iterator[tuple[str, str, str]]:
-        """``(name, version, section)`` of each dependency, in file order."""
-        for section in sections:
-            for name, version in self.strings(section).items():
-                yield name, version, section
-
-
-@dataclass(frozen=True)
 class _Manager:
     """The package manager that runs a package's scripts."""
 
@@ -105,7 +79,7 @@ class _Manager:
 class _Summary:
     """What the component and monorepo facts need to know of a package."""
 
-    package: _Package
+    package: Package
     member: Member | None
     run_evidence: tuple[Evidence, ...]  # the package's run scripts
 
@@ -116,7 +90,9 @@ class _Summary:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every non-vendored package.json and the Node version files."""
-    packages = [p for p in (_load(index, x) for x in index.named("package.json")) if p]
+    packages = [
+        p for p in (load_package(index, x) for x in index.named("package.json")) if p
+    ]
     members = find_members(index, (p.directory for p in packages if p.directory))
     by_directory = {p.directory: p for p in packages}
     own_managers = {p.directory: _own_manager(index, p) for p in packages}
@@ -141,32 +117,11 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     yield from _version_file_facts(index)
 
 
-def _load(index: RepoIndex, path: str) -> _Package | None:
-    source = index.read(path)
-    if source is None or len(source.text) > PACKAGE_JSON_MAX_CHARS:
-        return None
-    try:
-        data = json.loads(source.text)
-    except ValueError:
-        logger.debug("package.json not parsed", extra={"path": path})
-        return None
-    if not isinstance(data, dict):
-        return None
-    return _Package(
-        path=path,
-        directory=_directory(path),
-        source=source,
-        data=data,
-        spans=key_spans(source.text),
-        scope=index.scope(path),
-    )
-
-
-def _own_manager(index: RepoIndex, package: _Package) -> _Manager:
+def _own_manager(index: RepoIndex, package: Package) -> _Manager:
     """The manager that the package's own directory and fields name."""
     found: dict[str, list[Evidence]] = {}
     for name, manager in LOCKFILES:
-        evidence = index.existence_evidence(_join(package.directory, name))
+        evidence = index.existence_evidence(join_path(package.directory, name))
         if evidence is not None:
             found.setdefault(manager, []).append(evidence)
     has_lockfile = bool(found)
@@ -182,7 +137,7 @@ def _own_manager(index: RepoIndex, package: _Package) -> _Manager:
     return _Manager(primary, has_lockfile, declared is not None, evidence_of)
 
 
-def _declared_manager(package: _Package) -> tuple[str, Evidence] | None:
+def _declared_manager(package: Package) -> tuple[str, Evidence] | None:
     field = package.data.get("packageManager")
     evidence = package.evidence("packageManager")
     if not isinstance(field, str) or evidence is None:
@@ -191,7 +146,7 @@ def _declared_manager(package: _Package) -> tuple[str, Evidence] | None:
     return (name, evidence) if name in KNOWN_MANAGERS else None
 
 
-def _manager_facts(package: _Package, manager: _Manager) -> Iterator[Fact]:
+def _manager_facts(package: Package, manager: _Manager) -> Iterator[Fact]:
     if not manager.evidence:
         if _has_dependencies_or_scripts(package):
             yield from _default_npm_facts(package)
@@ -213,7 +168,7 @@ def _manager_facts(package: _Package, manager: _Manager) -> Iterator[Fact]:
         yield Fact(FactKind.INSTALL, command, "node.install", **common)
 
 
-def _default_npm_facts(package: _Package) -> Iterator[Fact]:
+def _default_npm_facts(package: Package) -> Iterator[Fact]:
     """No lockfile and no packageManager field: npm, by convention."""
     common: dict[str, Any] = {
         "evidence": (package.source.file_evidence(),),
@@ -227,7 +182,7 @@ def _default_npm_facts(package: _Package) -> Iterator[Fact]:
     yield Fact(FactKind.INSTALL, "npm install", "node.install", **common)
 
 
-def _package_facts(index: RepoIndex, package: _Package, manager: str) -> Iterator[Fact]:
+def _package_facts(index: RepoIndex, package: Package, manager: str) -> Iterator[Fact]:
     script_facts = list(_script_facts(package, manager))
     frameworks = dict(_frameworks(package))
     has_start = any(f.attrs.get("script") == "start" for f in script_facts)
@@ -241,7 +196,7 @@ def _package_facts(index: RepoIndex, package: _Package, manager: str) -> Iterato
     yield from _kind_facts(package, frameworks, script_facts)
 
 
-def _script_facts(package: _Package, manager: str) -> Iterator[Fact]:
+def _script_facts(package: Package, manager: str) -> Iterator[Fact]:
     scripts = package.strings("scripts")
     for name, body in scripts.items():
         kind = classify_script(name, body, scripts)
@@ -264,7 +219,7 @@ def _script_facts(package: _Package, manager: str) -> Iterator[Fact]:
 
 
 def _script_port_facts(
-    package: _Package, name: str, body: str, evidence: Evidence
+    package: Package, name: str, body: str, evidence: Evidence
 ) -> Iterator[Fact]:
     for port in script_ports(body):
         yield Fact(
@@ -280,7 +235,7 @@ def _script_port_facts(
         )
 
 
-def _frameworks(package: _Package) -> Iterator[tuple[str, tuple[str, Evidence]]]:
+def _frameworks(package: Package) -> Iterator[tuple[str, tuple[str, Evidence]]]:
     """``(framework, (version, evidence))``, the first dependency of each."""
     seen: set[str] = set()
     for name, version, section in package.dependencies(DEPENDENCY_SECTIONS):
@@ -293,7 +248,7 @@ def _frameworks(package: _Package) -> Iterator[tuple[str, tuple[str, Evidence]]]
 
 
 def _framework_facts(
-    package: _Package, frameworks: dict[str, tuple[str, Evidence]]
+    package: Package, frameworks: dict[str, tuple[str, Evidence]]
 ) -> Iterator[Fact]:
     for framework, (version, evidence) in frameworks.items():
         yield Fact(
@@ -322,7 +277,7 @@ def _framework_facts(
         )
 
 
-def _service_facts(package: _Package) -> Iterator[Fact]:
+def _service_facts(package: Package) -> Iterator[Fact]:
     seen: set[str] = set()
     for name, _version, section in package.dependencies(("dependencies",)):
         service = service_of_dependency(name)
@@ -344,7 +299,7 @@ def _service_facts(package: _Package) -> Iterator[Fact]:
 
 def _entry_facts(
     index: RepoIndex,
-    package: _Package,
+    package: Package,
     frameworks: dict[str, tuple[str, Evidence]],
     script_facts: list[Fact],
 ) -> Iterator[Fact]:
@@ -380,13 +335,13 @@ def _entry_facts(
 
 def _entry_file(index: RepoIndex, directory: str) -> tuple[str, Evidence] | None:
     for name in ENTRY_FILES:
-        evidence = index.existence_evidence(_join(directory, name))
+        evidence = index.existence_evidence(join_path(directory, name))
         if evidence is not None:
             return name, evidence
     return None
 
 
-def _runtime_and_description(package: _Package) -> Iterator[Fact]:
+def _runtime_and_description(package: Package) -> Iterator[Fact]:
     engines = package.data.get("engines")
     node = engines.get("node") if isinstance(engines, dict) else None
     evidence = package.evidence("engines", "node")
@@ -414,7 +369,7 @@ def _runtime_and_description(package: _Package) -> Iterator[Fact]:
 
 
 def _kind_facts(
-    package: _Package,
+    package: Package,
     frameworks: dict[str, tuple[str, Evidence]],
     script_facts: list[Fact],
 ) -> Iterator[Fact]:
@@ -446,7 +401,7 @@ def _kind_facts(
 
 
 def _hint(
-    package: _Package, kind: str, evidence: tuple[Evidence, ...], note: str
+    package: Package, kind: str, evidence: tuple[Evidence, ...], note: str
 ) -> Fact:
     return Fact(
         FactKind.PROJECT_KIND,
@@ -517,7 +472,7 @@ def _version_file_facts(index: RepoIndex) -> Iterator[Fact]:
                     "node.version_file",
                     evidence=(source.evidence(number),),
                     scope=index.scope(source.path),
-                    cwd=_directory(source.path),
+                    cwd=directory_of(source.path),
                 )
             break
 
@@ -527,7 +482,7 @@ def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     return tuple(dict.fromkeys(evidence))
 
 
-def _has_dependencies_or_scripts(package: _Package) -> bool:
+def _has_dependencies_or_scripts(package: Package) -> bool:
     sections = ("scripts", *DEPENDENCY_SECTIONS, "optionalDependencies")
     return any(package.strings(section) for section in sections)
 
@@ -535,12 +490,3 @@ def _has_dependencies_or_scripts(package: _Package) -> bool:
 def _is_frontend_only(frameworks: dict[str, tuple[str, Evidence]]) -> bool:
     names = set(frameworks)
     return bool(names & FRONTEND_FRAMEWORKS) and not names & SERVER_FRAMEWORKS
-
-
-def _directory(path: str) -> str:
-    parent = str(PurePosixPath(path).parent)
-    return "" if parent == "." else parent
-
-
-def _join(directory: str, name: str) -> str:
-    return f"{directory}/{name}" if directory else name

@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors.node_json import key_spans
+from pta_analyzer.extractors.node_package import directory_of
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.yamlmap import load_yaml
 
@@ -73,7 +74,7 @@ def _declarations(index: RepoIndex) -> Iterator[_Declaration]:
         if source is not None:
             tool = PurePosixPath(path).stem
             everything = (("**", source.file_evidence()),)
-            yield _Declaration(_directory(path), tool, everything)
+            yield _Declaration(directory_of(path), tool, everything)
 
 
 def _package_json_workspaces(index: RepoIndex, path: str) -> Iterator[_Declaration]:
@@ -92,7 +93,7 @@ def _package_json_workspaces(index: RepoIndex, path: str) -> Iterator[_Declarati
         return
     spans = key_spans(source.text)
     patterns = _cited_patterns(source, declared, spans, key)
-    yield _Declaration(_directory(path), "npm-workspaces", patterns)
+    yield _Declaration(directory_of(path), "npm-workspaces", patterns)
 
 
 def _pnpm_workspace(index: RepoIndex, path: str) -> Iterator[_Declaration]:
@@ -108,7 +109,7 @@ def _pnpm_workspace(index: RepoIndex, path: str) -> Iterator[_Declaration]:
             for node in packages.elements()
             if (text := node.text()) is not None
         )
-        yield _Declaration(_directory(path), "pnpm", patterns)
+        yield _Declaration(directory_of(path), "pnpm", patterns)
 
 
 def _lerna(index: RepoIndex, path: str) -> Iterator[_Declaration]:
@@ -125,7 +126,7 @@ def _lerna(index: RepoIndex, path: str) -> Iterator[_Declaration]:
     else:
         evidence = source.file_evidence()
         patterns = tuple((p, evidence) for p in LERNA_DEFAULT_PACKAGES)
-    yield _Declaration(_directory(path), "lerna", patterns)
+    yield _Declaration(directory_of(path), "lerna", patterns)
 
 
 def _cited_patterns(
@@ -177,15 +178,10 @@ def _glob_regex(pattern: str) -> "re.Pattern[str]":
 def _json_object(source: SourceText) -> dict[str, object] | None:
     try:
         data = json.loads(source.text)
-    except ValueError:
+    except (ValueError, RecursionError):
         logger.debug("json not parsed", extra={"path": source.path})
         return None
     return data if isinstance(data, dict) else None
-
-
-def _directory(path: str) -> str:
-    parent = str(PurePosixPath(path).parent)
-    return "" if parent == "." else parent
 
 
 def _is_below(directory: str, root: str) -> bool:

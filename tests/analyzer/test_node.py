@@ -441,3 +441,10 @@ def test_component_library_without_build_is_a_library(make_repo: MakeRepo) -> No
     index = make_repo({"package.json": ui})
 
     assert keys(extract(index), FactKind.PROJECT_KIND) == {"library"}
+
+
+def test_deeply_nested_json_does_not_raise(make_repo: MakeRepo) -> None:
+    deep = "[" * 200_000 + "]" * 200_000
+    index = make_repo({"package.json": deep, "lerna.json": deep})
+
+    assert list(extract(index)) == []
