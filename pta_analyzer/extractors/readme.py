@@ -1,0 +1,455 @@
+"""READMEs and contributor docs: the commands they tell people to run.
+
+Markdown and reStructuredText files are cut into headings, code blocks and
+inline code. Under headings about installing, running, testing or deploying
+(and in any block marked as shell), each command is classified with
+``shellcmd``; the heading decides whether a plain run command is for
+development or production. ``localhost:PORT`` URLs become documented ports,
+and the first real paragraph of the root README becomes the description.
+"""
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from pta_analyzer.facts import WEIGHT_DOCUMENTED, Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.shellcmd import (
+    Role,
+    ShellCommand,
+    classify,
+    fact_kind,
+    process_of,
+    split_commands,
+)
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION_MAX_CHARS = 300
+DESCRIPTION_MIN_CHARS = 30
+MAX_DOC_FILES = 40  # docs/*.md files read; large doc sites add little here
+DOC_SUFFIXES = frozenset({"", ".md", ".markdown", ".mdown", ".rst", ".txt"})
+
+SHELL_LANGUAGES = frozenset(
+    {
+        "bash", "sh", "shell", "console", "zsh", "shell-session", "sh-session",
+        "shellsession", "terminal", "cli", "command", "commandline",
+    }
+)  # fmt: skip
+PLAIN_LANGUAGES = frozenset({"", "text", "txt", "plain", "plaintext", "none"})
+RELEVANT_HEADING = re.compile(
+    r"(?i)\b(?:install\w*|setup|set[ -]up|getting started|get started|"
+    r"quick ?start|usage|use|using|run|running|develop\w*|dev|tests?|testing|"
+    r"docker\w*|deploy\w*|build\w*|local\w*|start\w*|migrat\w*|database|"
+    r"contribut\w*|how to|requirements|prerequisites|production|serve|server|"
+    r"compil\w*)\b"
+)
+PROD_HEADING = re.compile(r"(?i)\b(?:production|prod|deploy\w*)\b")
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0")  # noqa: S104 (text, not a bind)
+LOCAL_PORT = re.compile(
+    r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)\s*:\s*(\d{2,5})\b"
+)
+
+_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)")
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(={2,}|-{2,})\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+_QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+_RST_ADORNMENT = re.compile(r"^([=\-~^*#\"'`:.+_])\1{2,}\s*$")
+_RST_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
+
+
+@dataclass(frozen=True)
+class _Snippet:
+    """Shell-looking text of a document and the headings it is under."""
+
+    lines: tuple[tuple[int, str], ...]
+    headings: tuple[str, ...]
+    language: str | None  # None: inline code in prose
+    rule: str
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Commands, ports and the description from READMEs and docs."""
+    directories = _directories(index)
+    paths = _documents(index)
+    root_readme = _root_readme(paths)
+    for source in index.texts(paths):
+        scope = _scope_of(index, source.path)
+        base = str(PurePosixPath(source.path).parent).strip(".")
+        yield from _commands(source, scope, base, directories)
+        if not PurePosixPath(source.path).name.upper().startswith("CONTRIBUTING"):
+            yield from _ports(source, scope)
+        if source.path == root_readme:
+            description = _description(source)
+            if description is not None:
+                yield description
+
+
+# --- which files ------------------------------------------------------------
+
+
+def _documents(index: RepoIndex) -> list[str]:
+    readmes: list[str] = []
+    guides: list[str] = []
+    docs: list[str] = []
+    for path in index.paths():
+        pure = PurePosixPath(path)
+        if pure.suffix.lower() not in DOC_SUFFIXES:
+            continue
+        name = pure.name.upper()
+        parent = str(pure.parent)
+        if name.startswith("README"):
+            if "/" not in path or index.scope(path) is Scope.APP:
+                readmes.append(path)
+        elif name.startswith(("CONTRIBUTING", "INSTALL")):
+            if parent in {".", ".github", "docs", "doc"}:
+                guides.append(path)
+        elif parent in {"docs", "doc"} and pure.suffix.lower() in {".md", ".rst"}:
+            docs.append(path)
+    return readmes + guides + docs[:MAX_DOC_FILES]
+
+
+def _root_readme(paths: Sequence[str]) -> str | None:
+    roots = [p for p in paths if "/" not in p and p.upper().startswith("README")]
+    preferred = sorted(roots, key=lambda p: (PurePosixPath(p).suffix != ".md", p))
+    return preferred[0] if preferred else None
+
+
+def _scope_of(index: RepoIndex, path: str) -> Scope:
+    # A contributor guide kept in .github/ is documentation, not CI.
+    scope = index.scope(path)
+    return Scope.DOCS if scope is Scope.CI else scope
+
+
+def _directories(index: RepoIndex) -> set[str]:
+    found: set[str] = {""}
+    for path in index.paths():
+        parent = PurePosixPath(path).parent
+        while str(parent) != "." and str(parent) not in found:
+            found.add(str(parent))
+            parent = parent.parent
+    return found
+
+
+# --- commands ---------------------------------------------------------------
+
+
+def _commands(
+    source: SourceText, scope: Scope, base: str, directories: set[str]
+) -> Iterator[Fact]:
+    snippets = _rst_snippets if source.path.lower().endswith(".rst") else _md_snippets
+    seen: set[tuple[str, str]] = set()
+    for snippet in snippets(source.lines):
+        if not _is_relevant(snippet):
+            continue
+        for command in split_commands(snippet.lines, base):
+            fact = _command_fact(source, scope, snippet, command, base, directories)
+            if fact is not None and (fact.key, fact.cwd) not in seen:
+                seen.add((fact.key, fact.cwd))
+                yield fact
+
+
+def _is_relevant(snippet: _Snippet) -> bool:
+    if snippet.language in SHELL_LANGUAGES:
+        return True
+    if snippet.language is not None and snippet.language not in PLAIN_LANGUAGES:
+        return False
+    return any(RELEVANT_HEADING.search(heading) for heading in snippet.headings)
+
+
+def _command_fact(
+    source: SourceText,
+    scope: Scope,
+    snippet: _Snippet,
+    command: ShellCommand,
+    base: str,
+    directories: set[str],
+) -> Fact | None:
+    role = classify(command.text)
+    if role is None:
+        return None
+    prod = any(PROD_HEADING.search(heading) for heading in snippet.headings)
+    kind = fact_kind(role, FactKind.PROD if prod else FactKind.DEV)
+    # `cd my-clone` after `git clone` names the checkout, not a directory in it.
+    cwd = command.cwd if command.cwd in directories else base
+    heading = snippet.headings[-1] if snippet.headings else ""
+    attrs: dict[str, object] = {"heading": heading}
+    if role in {Role.RUN, Role.DEV, Role.PROD}:
+        attrs["process"] = process_of(command.text)
+    return Fact(
+        kind=kind,
+        key=command.text,
+        source=f"readme.{snippet.rule}",
+        evidence=(source.evidence(command.first_line, command.last_line),),
+        scope=scope,
+        weight=WEIGHT_DOCUMENTED,
+        cwd=cwd,
+        note=f"documented under '{heading}'" if heading else "documented",
+        attrs=attrs,
+    )
+
+
+def _md_snippets(lines: Sequence[str]) -> Iterator[_Snippet]:
+    """Fenced and indented code blocks and inline code of Markdown text.
+
+    Block quotes are read as their content, so a fence inside one counts.
+    """
+    lines = [_QUOTE.sub("", line) for line in lines]
+    headings: list[tuple[int, str]] = []
+    index = 0
+    previous_blank = True
+    in_list = False
+    while index < len(lines):
+        line = lines[index]
+        fence = _FENCE.match(line)
+        if fence:
+            block, index = _fenced(lines, index, fence)
+            yield _Snippet(
+                block, _titles(headings), fence.group(3).lower(), "code_block"
+            )
+            previous_blank = False
+            continue
+        heading = _heading(lines, index)
+        if heading is not None:
+            level, text, used = heading
+            headings = [h for h in headings if h[0] < level] + [(level, text)]
+            index += used
+            previous_blank, in_list = True, False
+            continue
+        if previous_blank and not in_list and _is_indented(line):
+            block, index = _indented(lines, index)
+            yield _Snippet(block, _titles(headings), "", "indented_block")
+            continue
+        if line.strip():
+            in_list = bool(_LIST_ITEM.match(line)) or (in_list and line[:1].isspace())
+            yield from _inline(index + 1, line, headings)
+        previous_blank = not line.strip()
+        index += 1
+
+
+def _fenced(
+    lines: Sequence[str], start: int, fence: "re.Match[str]"
+) -> tuple[tuple[tuple[int, str], ...], int]:
+    indent = len(fence.group(1))
+    marker = fence.group(2)
+    block: list[tuple[int, str]] = []
+    index = start + 1
+    while index < len(lines):
+        line = lines[index]
+        if line.strip().startswith(marker[0] * len(marker)) and not line.strip(
+            marker[0] + " \t"
+        ):
+            return tuple(block), index + 1
+        block.append((index + 1, line[indent:] if line[:indent].isspace() else line))
+        index += 1
+    return tuple(block), index
+
+
+def _heading(lines: Sequence[str], index: int) -> tuple[int, str, int] | None:
+    """``(level, text, lines used)`` when a heading starts at ``index``."""
+    atx = _ATX.match(lines[index])
+    if atx:
+        return len(atx.group(1)), atx.group(2), 1
+    line = lines[index]
+    if index + 1 < len(lines) and line.strip() and not _LIST_ITEM.match(line):
+        underline = _SETEXT.match(lines[index + 1])
+        if underline and not line.startswith((" ", "\t", "|")):
+            return (1 if underline.group(1)[0] == "=" else 2), line.strip(), 2
+    return None
+
+
+def _is_indented(line: str, minimum: int = 4) -> bool:
+    return (line.startswith(" " * minimum) or line.startswith("\t")) and bool(
+        line.strip()
+    )
+
+
+def _indented(
+    lines: Sequence[str], start: int, minimum: int = 4
+) -> tuple[tuple[tuple[int, str], ...], int]:
+    block: list[tuple[int, str]] = []
+    index = start
+    while index < len(lines) and (
+        _is_indented(lines[index], minimum) or not lines[index].strip()
+    ):
+        if lines[index].strip():
+            block.append((index + 1, lines[index].strip()))
+        index += 1
+    return tuple(block), index
+
+
+def _inline(
+    number: int, line: str, headings: list[tuple[int, str]]
+) -> Iterator[_Snippet]:
+    for match in _INLINE_CODE.finditer(line):
+        text = match.group(1).strip()
+        if " " in text or "." in text or "/" in text or classify(text) is not None:
+            yield _Snippet(((number, text),), _titles(headings), None, "inline_code")
+
+
+def _titles(headings: list[tuple[int, str]]) -> tuple[str, ...]:
+    return tuple(text for _level, text in headings)
+
+
+def _rst_snippets(lines: Sequence[str]) -> Iterator[_Snippet]:
+    """``::`` literal blocks, code directives and inline literals of reST."""
+    headings: list[tuple[str, str]] = []
+    index = 0
+    expect_literal = False
+    language: str = ""
+    while index < len(lines):
+        line = lines[index]
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if line.strip() and _RST_ADORNMENT.match(following) and not line[:1].isspace():
+            style = following.strip()[0]
+            levels = [h[0] for h in headings]
+            if style in levels:
+                headings = headings[: levels.index(style)]
+            headings.append((style, line.strip()))
+            index += 2
+            continue
+        directive = _RST_CODE.match(line)
+        if directive or line.rstrip().endswith("::"):
+            expect_literal = True
+            language = directive.group(1).lower() if directive else ""
+            index += 1
+            continue
+        if expect_literal and _is_indented(line, 1):
+            block, index = _indented(lines, index, 1)
+            titles = tuple(text for _style, text in headings)
+            yield _Snippet(block, titles, language, "literal_block")
+            expect_literal = False
+            continue
+        if line.strip():
+            expect_literal = False
+            for match in re.finditer(r"``([^`]+)``", line):
+                text = match.group(1).strip()
+                titles = tuple(text for _style, text in headings)
+                yield _Snippet(((index + 1, text),), titles, None, "inline_code")
+        index += 1
+
+
+# --- ports and description ----------------------------------------------------
+
+
+def _ports(source: SourceText, scope: Scope) -> Iterator[Fact]:
+    cited: dict[int, list[int]] = {}
+    for number, line in enumerate(source.lines, start=1):
+        if not any(host in line for host in LOCAL_HOSTS):
+            continue
+        for found in LOCAL_PORT.finditer(line):
+            port = int(found.group(1))
+            if 0 < port < 65536 and number not in cited.setdefault(port, []):
+                cited[port].append(number)
+    for port, numbers in cited.items():
+        yield Fact(
+            kind=FactKind.PORT,
+            key=str(port),
+            source="readme.local_url",
+            evidence=tuple(source.evidence(n) for n in numbers),
+            scope=scope,
+            weight=WEIGHT_DOCUMENTED,
+            note="the docs point a browser or client at it",
+            attrs={"role": "documented"},
+        )
+
+
+def _description(source: SourceText) -> Fact | None:
+    span = _first_paragraph(source.lines, source.path.lower().endswith(".rst"))
+    if span is None:
+        return None
+    start, end, text = span
+    if len(text) > DESCRIPTION_MAX_CHARS:
+        text = text[: DESCRIPTION_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return Fact(
+        kind=FactKind.DESCRIPTION,
+        key=text,
+        source="readme.first_paragraph",
+        evidence=(source.evidence(start, end),),
+        scope=Scope.APP,
+        weight=WEIGHT_DOCUMENTED,
+        note="first paragraph of the README",
+    )
+
+
+def _first_paragraph(lines: Sequence[str], rst: bool) -> tuple[int, int, str] | None:
+    """``(first line, last line, cleaned text)`` of the first prose paragraph.
+
+    A short paragraph that ends with a colon introduces something else (a
+    command, a list) and is not a description.
+    """
+    index = 0
+    in_fence = False
+    while index < len(lines):
+        line = lines[index]
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        if line.lstrip().startswith("<"):
+            index = _after_html(lines, index)
+            continue
+        if in_fence or _skipped_line(lines, index, rst):
+            index += 1
+            continue
+        start = index
+        parts: list[str] = []
+        while index < len(lines) and lines[index].strip():
+            if _skipped_line(lines, index, rst) or _LIST_ITEM.match(lines[index]):
+                break
+            parts.append(_plain_text(lines[index]))
+            index += 1
+        text = " ".join(part for part in parts if part).strip()
+        if _is_description(text):
+            return start + 1, index, text
+        index = max(index, start + 1)
+    return None
+
+
+def _is_description(text: str) -> bool:
+    if len(text) < DESCRIPTION_MIN_CHARS or " " not in text:
+        return False
+    return not text.endswith(":") or len(text) > 2 * DESCRIPTION_MIN_CHARS
+
+
+def _after_html(lines: Sequence[str], index: int) -> int:
+    """The index after an HTML block or comment starting at ``index``."""
+    comment = lines[index].lstrip().startswith("<!--")
+    while index < len(lines):
+        line = lines[index]
+        index += 1
+        if (comment and "-->" in line) or (not comment and not line.strip()):
+            break
+    return index
+
+
+def _skipped_line(lines: Sequence[str], index: int, rst: bool) -> bool:
+    """Blank lines, headings, badges, HTML, tables, lists and directives."""
+    line = lines[index].strip()
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    quoted = line.lstrip("> ").strip()
+    if not line or (_ATX.match(line) and not line.startswith(">")):
+        return True
+    if lines[index][:2].isspace():
+        return True  # list continuations and code, not prose
+    if _SETEXT.match(following) or _SETEXT.match(line) or _RST_ADORNMENT.match(line):
+        return True
+    if rst and (_RST_ADORNMENT.match(following) or line.startswith(("..", ":"))):
+        return True
+    if quoted.startswith(("<", "[![", "![", "|", "[!", "```", "~~~")):
+        return True
+    return _LIST_ITEM.match(lines[index]) is not None or not _plain_text(line)
+
+
+def _plain_text(line: str) -> str:
+    text = line.strip().lstrip(">").strip().lstrip("#").strip()
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
+    text = re.sub(r"<[^>]+>", "", text)
+    text = re.sub(r"`+([^`]*)`+", r"\1", text)
+    text = re.sub(r"(\*\*|__|\*|_)(\S(?:.*?\S)?)\1", r"\2", text)
+    return " ".join(text.split())
