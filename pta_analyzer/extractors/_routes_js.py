@@ -1,0 +1,230 @@
+"""Route declarations of Express, Koa, Fastify and NestJS applications."""
+
+import re
+from pathlib import PurePosixPath
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._routes_common import (
+    Mount,
+    Route,
+    Routes,
+    add_route,
+    call_text,
+    join_path,
+)
+from pta_analyzer.index import SourceText
+
+JS_FRAMEWORKS = ("fastify", "koa", "hono", "restify", "express", "node")
+CHAIN_LINES_MAX = 400  # ``.route('/x')`` chains, with their doc comments
+
+_JS_GATE = ("express", "koa", "fastify", "Router", "router", "restify", "hono")
+_JS_RECEIVER = r"(app|server|fastify|routes?|\w*[Rr]outer|\w*[Aa]pp)"
+_JS_ROUTE = re.compile(
+    rf"\b{_JS_RECEIVER}\s*\.(get|post|put|patch|delete|del|all|head|options)\(\s*"
+    r"['\"`](/[^'\"`]*|\*)['\"`]"
+)
+_JS_ROUTE_CHAIN = re.compile(
+    rf"(?:\b{_JS_RECEIVER})?\s*\.route\(\s*['\"`](/[^'\"`]*)['\"`]\s*\)"
+)
+_JS_CHAINED = re.compile(r"\.(get|post|put|patch|delete|all|head|options)\(")
+_JS_USE = re.compile(
+    rf"\b{_JS_RECEIVER}\s*\.use\(\s*['\"`](/[^'\"`]*)['\"`]\s*,\s*(?:.*,\s*)?"
+    r"(?:require\(\s*['\"]([^'\"]+)['\"]\s*\)|([\w$]+)(?:\.routes\(\))?)\s*\)"
+)
+_JS_IMPORT = re.compile(
+    r"(?:(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['\"](\.[^'\"]*)['\"]\s*\)"
+    r"|import\s+([\w$]+)\s+from\s+['\"](\.[^'\"]*)['\"])"
+)
+_JS_LOCAL_PREFIX = re.compile(
+    r"\b([\w$]+)\s*=\s*new\s+\w*Router\(\s*\{[^}]*prefix\s*:\s*['\"`]([^'\"`]*)['\"`]"
+)
+_JS_HANDLER = re.compile(r",\s*([\w$]+(?:\.[\w$]+)*)\s*\)\s*;?\s*$")
+
+_NEST_CONTROLLER = re.compile(
+    r"@Controller\(\s*(?:['\"`]([^'\"`]*)['\"`]|\{[^}]*path\s*:\s*['\"`]([^'\"`]*)['\"`])?"
+)
+_NEST_METHOD = re.compile(
+    r"^\s*@(Get|Post|Put|Patch|Delete|All|Head|Options)\(\s*(?:['\"`]([^'\"`]*)['\"`])?"
+)
+_TS_METHOD_NAME = re.compile(r"^\s*(?:public\s+|private\s+|async\s+)*(\w+)\s*\(")
+
+
+# JavaScript / TypeScript: Express, Koa, Fastify, NestJS
+
+
+def scan_js(source: SourceText, found: Routes, paths: list[str]) -> None:
+    text = source.text
+    if "@Controller" in text:
+        _scan_nest(source, found)
+        return
+    if not any(word in text for word in _JS_GATE):
+        return
+    if not any(f".{m}(" in text for m in ("get", "post", "put", "patch", "delete",
+                                           "all", "use", "route", "del")):  # fmt: skip
+        return
+
+    imports = _js_imports(source, paths)
+    for number, match in source.find_lines(_JS_LOCAL_PREFIX):
+        found.mounts.append(
+            Mount(match.group(2), source.evidence(number), source.path, "",
+                   source.path, match.group(1))
+        )  # fmt: skip
+
+    for number, line in enumerate(source.lines, start=1):
+        stripped = line.lstrip()
+        if stripped.startswith(("//", "*", "/*")):
+            continue
+        for match in _JS_ROUTE.finditer(line):
+            method = match.group(2).upper()
+            method = {"DEL": "DELETE", "ALL": "ANY"}.get(method, method)
+            handler = _JS_HANDLER.search(call_text(source.lines, number))
+            add_route(
+                found,
+                source.path,
+                Route(
+                    method,
+                    match.group(3),
+                    [source.evidence(number)],
+                    _js_framework(text),
+                    handler.group(1) if handler else "",
+                    match.group(1),
+                ),
+            )
+        chain = _JS_ROUTE_CHAIN.search(line)
+        if chain:
+            _js_route_chain(source, found, number, chain.group(1) or "", chain.group(2))
+        if ".use(" in line and (use := _JS_USE.search(line)):
+            _js_mount(source, found, number, use, imports, paths)
+
+
+def _js_framework(text: str) -> str:
+    for name in JS_FRAMEWORKS:
+        if name in text:
+            return name
+    return "node"
+
+
+def _js_route_chain(
+    source: SourceText, found: Routes, number: int, router: str, path: str
+) -> None:
+    """``router.route('/x').get(...).post(...)`` over one or more lines."""
+    lines = source.lines
+    framework = _js_framework(source.text)
+    if not router and number > 1:
+        previous = lines[number - 2].strip()
+        router = previous if re.fullmatch(r"[\w$]+", previous) else ""
+    for offset, line in enumerate(lines[number - 1 : number + CHAIN_LINES_MAX]):
+        current = number + offset
+        stripped = line.strip()
+        if stripped.startswith(("/*", "*", "//")):
+            continue
+        if offset and stripped and not stripped.startswith("."):
+            break
+        segment = line if offset else line.split(".route(", 1)[1]
+        for method in _JS_CHAINED.findall(segment):
+            verb = "ANY" if method == "all" else method.upper()
+            handler = _JS_HANDLER.search(call_text(lines, current))
+            evidence = [source.evidence(number)]
+            if current != number:
+                evidence.append(source.evidence(current))
+            add_route(
+                found,
+                source.path,
+                Route(
+                    verb,
+                    path,
+                    evidence,
+                    framework,
+                    handler.group(1) if handler else "",
+                    router,
+                ),
+            )
+        if stripped.endswith(";"):
+            break
+
+
+def _js_imports(source: SourceText, paths: list[str]) -> dict[str, str]:
+    """Local names bound to relative ``require``/``import``, as repo paths."""
+    if "require(" not in source.text and "import " not in source.text:
+        return {}
+    known = set(paths)
+    imports: dict[str, str] = {}
+    for _number, match in source.find_lines(_JS_IMPORT):
+        name = match.group(1) or match.group(3)
+        target = _resolve_js(source.path, match.group(2) or match.group(4), known)
+        if target:
+            imports[name] = target
+    return imports
+
+
+def _resolve_js(importer: str, relative: str, known: set[str]) -> str:
+    base = PurePosixPath(importer).parent
+    parts: list[str] = []
+    for part in (base / relative).parts:
+        if part == "..":
+            if not parts:
+                return ""
+            parts.pop()
+        elif part != ".":
+            parts.append(part)
+    stem = "/".join(parts)
+    for suffix in ("", ".js", ".ts", ".mjs", ".cjs", "/index.js", "/index.ts"):
+        if stem + suffix in known:
+            return stem + suffix
+    return ""
+
+
+def _js_mount(
+    source: SourceText,
+    found: Routes,
+    number: int,
+    use: "re.Match[str]",
+    imports: dict[str, str],
+    paths: list[str],
+) -> None:
+    router, prefix, required, name = use.groups()
+    evidence = source.evidence(number)
+    if required:
+        target = _resolve_js(source.path, required, set(paths))
+        if target:
+            found.mounts.append(Mount(prefix, evidence, source.path, router, target))
+        return
+    if name in imports:
+        found.mounts.append(Mount(prefix, evidence, source.path, router, imports[name]))
+    elif name and re.search(rf"\b{re.escape(name)}\s*=", source.text):
+        found.mounts.append(
+            Mount(prefix, evidence, source.path, router, source.path, name)
+        )
+
+
+def _scan_nest(source: SourceText, found: Routes) -> None:
+    prefix = ""
+    prefix_evidence: list[Evidence] = []
+    lines = source.lines
+    for number, line in enumerate(lines, start=1):
+        controller = _NEST_CONTROLLER.search(line)
+        if controller and line.lstrip().startswith("@Controller"):
+            prefix = controller.group(1) or controller.group(2) or ""
+            prefix_evidence = [source.evidence(number)] if prefix else []
+            continue
+        method = _NEST_METHOD.match(line)
+        if method is None:
+            continue
+        verb = method.group(1).upper()
+        handler = ""
+        for following in lines[number : number + 6]:
+            name = _TS_METHOD_NAME.match(following)
+            if name and not following.lstrip().startswith("@"):
+                handler = name.group(1)
+                break
+        add_route(
+            found,
+            source.path,
+            Route(
+                "ANY" if verb == "ALL" else verb,
+                join_path(prefix, method.group(2) or ""),
+                [source.evidence(number), *prefix_evidence],
+                "nestjs",
+                handler,
+            ),
+        )

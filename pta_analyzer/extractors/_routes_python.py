@@ -1,0 +1,352 @@
+"""Route declarations of Python web frameworks and Django URL patterns."""
+
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._routes_common import (
+    Mount,
+    Route,
+    Routes,
+    add_route,
+    call_text,
+    join_path,
+    methods_of,
+)
+from pta_analyzer.index import SourceText
+
+# Flask, Quart, Sanic and Starlette answer only GET on a route declared
+# without ``methods``.
+ROUTE_DEFAULT_METHOD = "GET"
+
+
+_PY_DECORATOR = re.compile(
+    r"^\s*@(\w+)\.(route|get|post|put|patch|delete|head|options|api_route|"
+    r"websocket)\(\s*(?:path\s*=\s*)?[rf]?['\"]([^'\"]*)['\"]"
+)
+_PY_ADD_URL_RULE = re.compile(r"\.add_url_rule\(\s*['\"]([^'\"]*)['\"]")
+_PY_ADD_RESOURCE = re.compile(
+    r"\.add_resource\(\s*(\w+)\s*,((?:\s*['\"][^'\"]*['\"]\s*,?)+)"
+)
+_PY_AIOHTTP_ADD = re.compile(
+    r"\.add_(get|post|put|patch|delete|head|options|view)\(\s*['\"]([^'\"]*)['\"]"
+    r"\s*,\s*([\w.]+)"
+)
+_PY_AIOHTTP_ROUTE = re.compile(
+    r"\.add_route\(\s*['\"](\w+|\*)['\"]\s*,\s*['\"]([^'\"]*)['\"]\s*,\s*([\w.]+)"
+)
+_PY_AIOHTTP_TABLE = re.compile(
+    r"\bweb\.(get|post|put|patch|delete|head|view)\(\s*['\"]([^'\"]*)['\"]\s*,\s*([\w.]+)"
+)
+_PY_STARLETTE_ROUTE = re.compile(
+    r"\bRoute\(\s*['\"]([^'\"]*)['\"]\s*,\s*(?:endpoint\s*=\s*)?([\w.]+)"
+)
+_PY_ROUTER_PREFIX = re.compile(
+    r"^\s*(\w+)\s*(?::\s*\w+\s*)?=\s*(?:\w+\.)?(APIRouter|Blueprint)\((.*)"
+)
+_PY_PREFIX_ARG = re.compile(r"\b(?:url_)?prefix\s*=\s*['\"]([^'\"]*)['\"]")
+_PY_INCLUDE = re.compile(r"\.(include_router|register_blueprint)\(\s*([\w.]+)\s*(.*)")
+_PY_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)")
+_PY_FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(.+)")
+
+_DJANGO_PATH = re.compile(r"\b(path|re_path|url)\(\s*r?['\"]([^'\"]*)['\"]\s*,\s*(.+)")
+_DJANGO_INCLUDE = re.compile(r"^include\(\s*['\"]([\w.]+)['\"]")
+
+
+# Python: Flask, FastAPI, Starlette, aiohttp, Flask-RESTful
+
+
+def _code_lines(source: SourceText) -> Iterator[tuple[int, str]]:
+    """Python lines outside docstrings and comments, 1-based."""
+    quote = ""
+    for number, line in enumerate(source.lines, start=1):
+        stripped = line.strip()
+        if quote:
+            if quote in stripped:
+                quote = ""
+            continue
+        for mark in ('"""', "'''"):
+            if stripped.startswith(mark) or re.match(rf"^\w+\s*=\s*{mark}", stripped):
+                if stripped.count(mark) == 1:
+                    quote = mark
+                break
+        else:
+            if not stripped.startswith("#"):
+                yield number, line
+
+
+def _python_framework(text: str) -> str:
+    for name in ("fastapi", "starlette", "aiohttp", "quart", "sanic", "flask"):
+        if name in text:
+            return name
+    return "python"
+
+
+def scan_python(source: SourceText, found: Routes, _paths: list[str]) -> None:
+    text = source.text
+    if "@" not in text and "add_" not in text and "Route(" not in text:
+        return
+    if not any(
+        word in text
+        for word in (".route(", ".get(", ".post(", ".put(", ".patch(", ".delete(",
+                     ".api_route(", ".websocket(", "add_url_rule", "add_resource",
+                     ".add_", "web.get(", "web.post(", "Route(", "include_router",
+                     "register_blueprint")
+    ):  # fmt: skip
+        return
+    framework = _python_framework(text)
+    lines = source.lines
+    prefixes: dict[str, tuple[str, Evidence]] = {}
+    pending_decorators: list[tuple[str, str, int, str]] = []
+
+    for number, line in _code_lines(source):
+        router_def = _PY_ROUTER_PREFIX.match(line)
+        if router_def:
+            call = call_text(lines, number)
+            prefix = _PY_PREFIX_ARG.search(call)
+            if prefix:
+                prefixes[router_def.group(1)] = (
+                    prefix.group(1),
+                    source.evidence(number),
+                )
+
+        decorator = _PY_DECORATOR.match(line)
+        if decorator:
+            receiver, kind, path = decorator.groups()
+            pending_decorators.append((receiver, kind, number, path))
+            continue
+        if pending_decorators:
+            handler = _PY_DEF.match(line)
+            if handler or not line.lstrip().startswith("@"):
+                name = handler.group(1) if handler else ""
+                for receiver, kind, line_no, path in pending_decorators:
+                    _add_python_route(
+                        found, source, receiver, kind, path, line_no, name, framework
+                    )
+                pending_decorators = []
+
+        _scan_python_calls(source, found, number, line, framework)
+
+    for routes in found.routes.get(source.path, []):
+        local = prefixes.get(routes.router)
+        if local is not None:
+            routes.path = join_path(local[0], routes.path)
+            routes.evidence.append(local[1])
+
+
+def _add_python_route(
+    found: Routes,
+    source: SourceText,
+    receiver: str,
+    kind: str,
+    path: str,
+    number: int,
+    handler: str,
+    framework: str,
+) -> None:
+    evidence = [source.evidence(number)]
+    if kind in ("route", "api_route"):
+        methods = methods_of(call_text(source.lines, number))
+        if not methods:
+            methods = ["ANY"] if kind == "api_route" else [ROUTE_DEFAULT_METHOD]
+    elif kind == "websocket":
+        methods = ["GET"]
+    else:
+        methods = [kind.upper()]
+    for method in methods:
+        add_route(
+            found,
+            source.path,
+            Route(method, path, list(evidence), framework, handler, receiver),
+        )
+
+
+def _scan_python_calls(
+    source: SourceText, found: Routes, number: int, line: str, framework: str
+) -> None:
+    path = source.path
+    if ".add_url_rule(" in line and (rule := _PY_ADD_URL_RULE.search(line)):
+        call = call_text(source.lines, number)
+        view = re.search(r"view_func\s*=\s*([\w.]+)", call)
+        for method in methods_of(call) or [ROUTE_DEFAULT_METHOD]:
+            add_route(
+                found,
+                path,
+                Route(
+                    method,
+                    rule.group(1),
+                    [source.evidence(number)],
+                    framework,
+                    view.group(1) if view else "",
+                ),
+            )
+    if ".add_resource(" in line and (resource := _PY_ADD_RESOURCE.search(line)):
+        for url in re.findall(r"['\"]([^'\"]*)['\"]", resource.group(2)):
+            add_route(
+                found,
+                path,
+                Route(
+                    "ANY",
+                    url,
+                    [source.evidence(number)],
+                    "flask-restful",
+                    resource.group(1),
+                ),
+            )
+    if ".add_" in line and (added := _PY_AIOHTTP_ADD.search(line)):
+        method = "ANY" if added.group(1) == "view" else added.group(1).upper()
+        add_route(
+            found,
+            path,
+            Route(
+                method,
+                added.group(2),
+                [source.evidence(number)],
+                "aiohttp",
+                added.group(3),
+            ),
+        )
+    if ".add_route(" in line and (route := _PY_AIOHTTP_ROUTE.search(line)):
+        method = "ANY" if route.group(1) == "*" else route.group(1).upper()
+        add_route(
+            found,
+            path,
+            Route(
+                method,
+                route.group(2),
+                [source.evidence(number)],
+                "aiohttp",
+                route.group(3),
+            ),
+        )
+    if "web." in line and (table := _PY_AIOHTTP_TABLE.search(line)):
+        method = "ANY" if table.group(1) == "view" else table.group(1).upper()
+        add_route(
+            found,
+            path,
+            Route(
+                method,
+                table.group(2),
+                [source.evidence(number)],
+                "aiohttp",
+                table.group(3),
+            ),
+        )
+    if "Route(" in line and (star := _PY_STARLETTE_ROUTE.search(line)):
+        call = call_text(source.lines, number)
+        for method in methods_of(call) or [ROUTE_DEFAULT_METHOD]:
+            add_route(
+                found,
+                path,
+                Route(
+                    method,
+                    star.group(1),
+                    [source.evidence(number)],
+                    "starlette",
+                    star.group(2),
+                ),
+            )
+    if ("include_router" in line or "register_blueprint" in line) and (
+        include := _PY_INCLUDE.search(line)
+    ):
+        call = call_text(source.lines, number)
+        prefix = _PY_PREFIX_ARG.search(call)
+        if prefix:
+            receiver = line.split(".", 1)[0].strip()
+            target = include.group(2)
+            found.py_includes.append(
+                (
+                    path,
+                    receiver,
+                    target,
+                    prefix.group(1),
+                    source.evidence(number),
+                    source.text,
+                )
+            )
+
+
+def resolve_python_includes(found: Routes) -> None:
+    """Turn ``include_router(notes.router, prefix=...)`` into mounts."""
+    for path, receiver, target, prefix, evidence, text in found.py_includes:
+        module, _, router = target.rpartition(".")
+        if not module:
+            found.mounts.append(Mount(prefix, evidence, path, receiver, path, target))
+            continue
+        candidates = [
+            p
+            for p in found.routes
+            if p != path
+            and (PurePosixPath(p).stem == module.split(".")[-1]
+                 or p.endswith(f"/{module.split('.')[-1]}/__init__.py"))
+        ]  # fmt: skip
+        if len(candidates) > 1:
+            candidates = [p for p in candidates if _imported_from(text, module, p)]
+        if len(candidates) == 1:
+            found.mounts.append(
+                Mount(prefix, evidence, path, receiver, candidates[0], router)
+            )
+    found.py_includes = []
+
+
+def _imported_from(text: str, module: str, path: str) -> bool:
+    for line in text.splitlines():
+        match = _PY_FROM_IMPORT.match(line)
+        if match and re.search(rf"\b{re.escape(module)}\b", match.group(2)):
+            package = match.group(1).replace(".", "/")
+            return f"{package}/{module}" in path
+    return False
+
+
+# Django
+
+
+def scan_django(source: SourceText, found: Routes, _paths: list[str]) -> None:
+    if "path(" not in source.text and "url(" not in source.text:
+        return
+    for number, line in _code_lines(source):
+        match = _DJANGO_PATH.search(line)
+        if match is None:
+            continue
+        kind, route, rest = match.groups()
+        if kind != "path":
+            route = route.removeprefix("^").removesuffix("$")
+        include = _DJANGO_INCLUDE.match(rest.strip())
+        if include:
+            found.django_includes.append(
+                (source.path, include.group(1), source.evidence(number), route)
+            )
+            continue
+        handler = re.match(r"([\w.]+)", rest.strip())
+        add_route(
+            found,
+            source.path,
+            Route(
+                "ANY",
+                route,
+                [source.evidence(number)],
+                "django",
+                handler.group(1) if handler else "",
+            ),
+        )
+
+
+def resolve_django_includes(found: Routes) -> None:
+    for path, module, evidence, route in found.django_includes:
+        suffix = module.replace(".", "/")
+        targets = [
+            p
+            for p in found.routes
+            if p.endswith((f"{suffix}.py", f"{suffix}/__init__.py"))
+        ]
+        if len(targets) == 1:
+            found.mounts.append(Mount(route, evidence, path, "", targets[0]))
+        else:
+            note = f"includes {module}"
+            add_route(
+                found,
+                path,
+                Route("ANY", route, [evidence], "django", module, note=note),
+            )
+    found.django_includes = []
