@@ -1,0 +1,208 @@
+"""Elixir projects: Mix, Phoenix and Ecto.
+
+Each mix.exs is a project; the children of an umbrella (``apps_path``) give
+their frameworks and services, and their commands run at the umbrella's root.
+mix.exs is Elixir code, so it is read line by line with patterns for the
+``project`` keywords and ``{:dep, ...}`` tuples, never evaluated.
+"""
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors._ecosystems import (
+    default_port,
+    directory_of,
+    existing,
+    fact,
+    is_under,
+    join,
+    line_evidence,
+)
+from pta_analyzer.facts import Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+
+logger = logging.getLogger(__name__)
+
+PHOENIX_PORT = 4000
+DEP_SERVICES: dict[str, str] = {
+    "postgrex": "postgres", "myxql": "mysql", "ecto_sqlite3": "sqlite",
+    "tds": "mssql", "redix": "redis", "amqp": "rabbitmq", "broadway_kafka": "kafka",
+    "kafka_ex": "kafka", "brod": "kafka", "mongodb_driver": "mongodb",
+    "ex_aws_s3": "s3", "stripity_stripe": "stripe", "sentry": "sentry",
+    "swoosh": "smtp", "bamboo": "smtp",
+}  # fmt: skip
+
+_DEP = re.compile(r"\{\s*:(\w+)\s*,")
+_ELIXIR = re.compile(r"\belixir:\s*\"([^\"]+)\"")
+
+
+@dataclass
+class MixProject:
+    """What one mix.exs declares, with the line of each dependency."""
+
+    source: SourceText
+    deps: dict[str, int] = field(default_factory=dict)
+    is_umbrella: bool = False
+    escript_line: int = 0
+
+    @property
+    def directory(self) -> str:
+        return directory_of(self.source.path)
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every mix.exs of the repository."""
+    projects = [_parse(s) for s in index.texts(index.named("mix.exs"))]
+    umbrellas = [p.directory for p in projects if p.is_umbrella]
+    for project in projects:
+        outer = [
+            d
+            for d in umbrellas
+            if d != project.directory and is_under(project.directory, d)
+        ]
+        yield from _project_facts(
+            index, project, max(outer, key=len) if outer else None
+        )
+
+
+def _parse(source: SourceText) -> MixProject:
+    project = MixProject(source=source)
+    in_deps = False
+    for number, raw in enumerate(source.lines, start=1):
+        line = raw.split("#", 1)[0]
+        if re.match(r"^\s*defp?\s+deps\b", line):
+            in_deps = True
+        elif re.match(r"^\s*defp?\s+\w+", line):
+            in_deps = False
+        if "apps_path:" in line:
+            project.is_umbrella = True
+        if "escript:" in line and not project.escript_line:
+            project.escript_line = number
+        if in_deps:
+            for match in _DEP.finditer(line):
+                project.deps.setdefault(match[1], number)
+    return project
+
+
+def _project_facts(
+    index: RepoIndex, project: MixProject, umbrella: str | None
+) -> Iterator[Fact]:
+    source, scope = project.source, index.scope(project.source.path)
+    cwd = umbrella if umbrella is not None else project.directory
+    manifest = line_evidence(source, r"^\s*def\s+project\b")
+    rule = "elixir.mix"
+
+    if umbrella is None:
+        yield from _root_facts(index, project, manifest, scope)
+    if match := next((m for _n, m in source.find_lines(_ELIXIR)), None):
+        yield fact(
+            FactKind.RUNTIME,
+            f"elixir {match[1]}",
+            rule,
+            [line_evidence(source, _ELIXIR.pattern)],
+            scope,
+        )
+
+    if "phoenix" in project.deps:
+        cited = source.evidence(project.deps["phoenix"])
+        yield fact(FactKind.FRAMEWORK, "phoenix", rule, [cited], scope)
+        yield default_port(PHOENIX_PORT, "Phoenix", rule, cited, scope)
+        yield fact(
+            FactKind.DEV,
+            "mix phx.server",
+            rule,
+            [cited],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="starts the Phoenix endpoint",
+            attrs={"process": "web"},
+        )
+        yield fact(
+            FactKind.PROJECT_KIND,
+            "service",
+            rule,
+            [cited],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="a Phoenix application",
+        )
+    elif project.escript_line:
+        yield fact(
+            FactKind.PROJECT_KIND,
+            "cli",
+            rule,
+            [source.evidence(project.escript_line)],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="mix.exs builds an escript",
+        )
+    if "ecto_sql" in project.deps:
+        yield fact(
+            FactKind.MIGRATE,
+            "mix ecto.migrate",
+            rule,
+            [source.evidence(project.deps["ecto_sql"])],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="applies the Ecto migrations under priv/repo/migrations",
+        )
+    for name, number in project.deps.items():
+        if name in DEP_SERVICES:
+            yield fact(
+                FactKind.SERVICE,
+                DEP_SERVICES[name],
+                rule,
+                [source.evidence(number)],
+                scope,
+                note=f"mix.exs depends on {name}",
+            )
+
+
+def _root_facts(
+    index: RepoIndex, project: MixProject, cited: Evidence, scope: Scope
+) -> Iterator[Fact]:
+    cwd, rule = project.directory, "elixir.mix"
+    lock = existing(index, join(cwd, "mix.lock"))
+    yield fact(FactKind.PACKAGE_MANAGER, "mix", rule, [cited, *lock], scope)
+    yield fact(
+        FactKind.INSTALL,
+        "mix deps.get",
+        rule,
+        [cited],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="fetches the dependencies mix.exs lists",
+    )
+    yield fact(
+        FactKind.BUILD,
+        "mix compile",
+        rule,
+        [cited],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="compiles the project",
+    )
+    tests = sorted(
+        p for p in index.glob(join(cwd, "*_test.exs")) if "/test/" in f"/{p}"
+    )
+    if tests:
+        yield fact(
+            FactKind.TEST,
+            "mix test",
+            rule,
+            [cited, *existing(index, tests[0])],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="runs the project's own ExUnit tests",
+        )
