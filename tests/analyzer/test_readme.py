@@ -1,0 +1,238 @@
+"""The README extractor: documented commands, ports and the description."""
+
+from pta_analyzer.extractors.readme import extract
+from pta_analyzer.facts import WEIGHT_DOCUMENTED, FactKind
+from pta_analyzer.scope import Scope
+from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies, of_kind
+
+README = """\
+# Bookshelf
+
+[![CI](https://example.com/badge.svg)](https://example.com)
+
+<p align="center">
+  <img src="logo.png">
+</p>
+
+Bookshelf is a small **Flask** API for tracking [books](https://x.y) you own.
+
+## Getting started
+
+```sh
+$ cd server
+$ pip install -r requirements.txt
+Collecting flask
+$ flask run --port=5001
+```
+
+Then open http://localhost:5001 in a browser.
+
+## Tests
+
+- Run `pytest` from the server directory.
+
+## Production
+
+```bash
+gunicorn app:app
+npm start
+```
+
+## Example
+
+```python
+import os
+os.system("pip install nothing")
+```
+"""
+
+
+def test_shell_blocks_under_headings_become_documented_commands(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo({"README.md": README, "server/app.py": ""})
+
+    facts = list(extract(index))
+
+    commands = [
+        (f.kind, f.key, f.cwd, f.evidence[0].location)
+        for f in facts
+        if f.kind not in {FactKind.PORT, FactKind.DESCRIPTION}
+    ]
+    assert commands == [
+        (FactKind.INSTALL, "pip install -r requirements.txt", "server", "README.md:15"),
+        (FactKind.DEV, "flask run --port=5001", "server", "README.md:17"),
+        (FactKind.TEST, "pytest", "", "README.md:24"),
+        (FactKind.PROD, "gunicorn app:app", "", "README.md:29"),
+        (FactKind.PROD, "npm start", "", "README.md:30"),
+    ]
+    assert all(f.weight == WEIGHT_DOCUMENTED for f in facts)
+    assert_evidence_verifies(index, facts)
+
+
+def test_heading_decides_between_dev_and_prod(make_repo: MakeRepo) -> None:
+    index = make_repo({"README.md": "## Running locally\n\n```\nnpm start\n```\n"})
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key, f.attrs["heading"]) for f in facts] == [
+        (FactKind.DEV, "npm start", "Running locally")
+    ]
+
+
+def test_local_urls_are_documented_ports(make_repo: MakeRepo) -> None:
+    index = make_repo({"README.md": README, "server/app.py": ""})
+
+    ports = of_kind(extract(index), FactKind.PORT)
+
+    assert [(p.key, p.attrs["role"], p.evidence[0].location) for p in ports] == [
+        ("5001", "documented", "README.md:20")
+    ]
+    assert_evidence_verifies(index, ports)
+
+
+def test_description_is_the_first_real_paragraph_without_markup(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo({"README.md": README})
+
+    [description] = of_kind(extract(index), FactKind.DESCRIPTION)
+
+    assert description.key == (
+        "Bookshelf is a small Flask API for tracking books you own."
+    )
+    assert description.evidence[0].location == "README.md:9"
+    assert_evidence_verifies(index, [description])
+
+
+def test_long_description_is_cut_at_a_word(make_repo: MakeRepo) -> None:
+    index = make_repo({"README.md": "# X\n\n" + "word " * 100 + "\n"})
+
+    [description] = of_kind(extract(index), FactKind.DESCRIPTION)
+
+    assert len(description.key) <= 300
+    assert description.key.endswith("word…")
+
+
+def test_inline_code_only_under_relevant_headings(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "README.md": (
+                "# Tool\n\nA tool that wraps `make test` for you, and more.\n\n"
+                "## Setup\n\n- `bundle install` to install\n- `rails s` to start\n"
+            )
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts if f.kind is not FactKind.DESCRIPTION] == [
+        (FactKind.INSTALL, "bundle install"),
+        (FactKind.DEV, "rails s"),
+    ]
+
+
+def test_indented_block_and_setext_heading(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "CONTRIBUTING.md": (
+                "Contributing\n============\n\nRun the tests:\n\n"
+                "    $ tox\n\n- a list\n\n    continued item text\n"
+            )
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.key, f.evidence[0].location) for f in facts] == [
+        ("tox", "CONTRIBUTING.md:6")
+    ]
+    assert_evidence_verifies(index, facts)
+
+
+def test_cd_into_the_clone_directory_means_the_root(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "README.md": (
+                "## Install\n\n```bash\ngit clone https://x/y.git my-app\n"
+                "cd my-app\nyarn\n```\n"
+            )
+        }
+    )
+
+    [fact] = extract(index)
+
+    assert (fact.kind, fact.key, fact.cwd) == (FactKind.INSTALL, "yarn", "")
+
+
+def test_component_readme_commands_run_in_its_directory(make_repo: MakeRepo) -> None:
+    index = make_repo({"client/README.md": "## Setup\n\n```sh\nnpm install\n```\n"})
+
+    [fact] = extract(index)
+
+    assert (fact.key, fact.cwd, fact.scope) == ("npm install", "client", Scope.APP)
+
+
+def test_docs_and_examples_keep_their_scope(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "docs/deploy.md": "## Deploy\n\n```sh\ngunicorn app:app\n```\n",
+            "examples/demo/README.md": "## Run\n\n```sh\npython demo.py\n```\n",
+            "tests/README.md": "## Run\n\n```sh\npytest\n```\n",
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.key, f.scope) for f in facts] == [("gunicorn app:app", Scope.DOCS)]
+
+
+def test_contributing_in_github_dir_is_docs_and_gives_no_ports(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            ".github/CONTRIBUTING.md": (
+                "## Testing\n\n```sh\nmake test\n```\n\nDocs at http://localhost:8000\n"
+            )
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key, f.scope) for f in facts] == [
+        (FactKind.TEST, "make test", Scope.DOCS)
+    ]
+
+
+def test_rst_literal_blocks_and_headings(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "README.rst": (
+                "Thing\n=====\n\nA library that parses things, quickly and well.\n\n"
+                "Installation\n------------\n\nInstall it::\n\n  pip install thing\n\n"
+                ".. code-block:: bash\n\n   python -m pytest\n"
+            )
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key, f.evidence[0].line_start) for f in facts] == [
+        (FactKind.INSTALL, "pip install thing", 11),
+        (FactKind.TEST, "python -m pytest", 15),
+        (FactKind.DESCRIPTION, "A library that parses things, quickly and well.", 4),
+    ]
+    assert_evidence_verifies(index, facts)
+
+
+def test_odd_documents_do_not_raise(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "README.md": "```sh\nunclosed fence\n# ## ###\n`\n",
+            "INSTALL": b"\xff\xfe\x00\x00binary-ish",
+            "README.rst": "::\n\n" + "=" * 10 + "\n",
+        }
+    )
+
+    assert list(extract(index)) == []
