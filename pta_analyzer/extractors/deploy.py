@@ -1,0 +1,526 @@
+"""Deployment descriptors: Kubernetes manifests, Helm charts, platform files
+(Fly, Heroku, Render, Vercel, Netlify, Serverless), Terraform, nginx
+configurations and Go's ``air`` live-reload file.
+
+Each descriptor is a DEPLOY fact; the ports, variables and commands it
+states are facts of their own, citing the lines that state them.
+"""
+
+import json
+import logging
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from pta_analyzer.extractors import _runlines
+from pta_analyzer.facts import (
+    WEIGHT_CONTAINER,
+    WEIGHT_DECLARED,
+    WEIGHT_MANIFEST,
+    Fact,
+    FactKind,
+)
+from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
+from pta_analyzer.services import service_of_image
+from pta_analyzer.yamlmap import YNode, load_yaml
+
+logger = logging.getLogger(__name__)
+
+# YAML files that are something else than Kubernetes manifests.
+_NOT_MANIFESTS = re.compile(
+    r"^((docker-)?compose.*|\.pre-commit.*|mkdocs|codecov|\.?travis|"
+    r"Chart|values.*|skaffold|kustomization|render|serverless|pnpm-.*|"
+    r"Taskfile|\.gitlab-ci|action|dependabot)\.ya?ml$",
+    re.IGNORECASE,
+)
+_SKIPPED_SCOPES = (Scope.TEST, Scope.EXAMPLE, Scope.CI)
+_NGINX_NAME = re.compile(r"^nginx[\w.-]*\.conf(\.template)?$")
+_LISTEN = re.compile(r"^\s*listen\s+(?:[^\s;]*:)?(\d{1,5})\b[^;]*;")
+_PLATFORM_FILES: dict[str, tuple[str, str]] = {
+    "heroku.yml": ("heroku", "Heroku container build and run"),
+    "render.yaml": ("render", "Render blueprint"),
+    "vercel.json": ("vercel", "Vercel project configuration"),
+    "netlify.toml": ("netlify", "Netlify site configuration"),
+    "serverless.yml": ("serverless", "Serverless Framework service"),
+    "serverless.yaml": ("serverless", "Serverless Framework service"),
+    "skaffold.yaml": ("skaffold", "Skaffold build and deploy pipeline"),
+    "kustomization.yaml": ("kustomize", "Kustomize overlay"),
+    "kustomization.yml": ("kustomize", "Kustomize overlay"),
+    "Chart.yaml": ("helm", "Helm chart"),
+    "app.yaml": ("appengine", "Google App Engine service"),
+}
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """Facts from every deployment descriptor of the repository."""
+    yield from _kubernetes(index)
+    yield from _platform_files(index)
+    yield from _fly(index)
+    yield from _heroku_app_json(index)
+    yield from _terraform(index)
+    yield from _nginx(index)
+    yield from _air(index)
+
+
+def _deploy(
+    source: SourceText, scope: Scope, key: str, note: str, **attrs: object
+) -> Fact:
+    return Fact(
+        kind=FactKind.DEPLOY,
+        key=key,
+        source="deploy.descriptor",
+        evidence=(source.file_evidence(),),
+        scope=scope,
+        weight=WEIGHT_DECLARED,
+        note=note,
+        attrs=attrs,
+    )
+
+
+def _kubernetes(index: RepoIndex) -> Iterator[Fact]:
+    paths = [
+        p
+        for p in index.glob("*.yaml", "*.yml")
+        if index.scope(p) not in _SKIPPED_SCOPES
+        and not _NOT_MANIFESTS.match(PurePosixPath(p).name)
+    ]
+    for source in index.texts(paths):
+        text = source.text
+        if "apiVersion" not in text or "kind" not in text or "{{" in text:
+            continue
+        scope = index.scope(source.path)
+        for document in load_yaml(source):
+            yield from _manifest(source, scope, document)
+
+
+def _manifest(source: SourceText, scope: Scope, document: YNode) -> Iterator[Fact]:
+    api, kind = document.get("apiVersion"), document.get("kind")
+    if api is None or kind is None or not kind.text():
+        return
+    metadata = document.get("metadata")
+    name_node = metadata.get("name") if metadata is not None else None
+    name = (name_node.text() if name_node is not None else None) or "unnamed"
+    cited = [n.line for n in (api, kind, name_node) if n is not None]
+    label = f"{kind.text()}/{name}"
+    yield Fact(
+        kind=FactKind.DEPLOY,
+        key=f"k8s:{label}",
+        source="deploy.kubernetes",
+        evidence=(source.evidence(min(cited), max(cited)),),
+        scope=scope,
+        weight=WEIGHT_DECLARED,
+        note=f"Kubernetes {kind.text()} in {source.path}",
+        attrs={"path": source.path, "api_version": api.text()},
+    )
+    for container in _containers(document):
+        yield from _container_facts(source, scope, label, container)
+    if kind.text() == "Service":
+        yield from _service_ports(source, scope, label, document)
+
+
+def _containers(node: YNode) -> Iterator[YNode]:
+    """Every container mapping under ``containers``/``initContainers``."""
+    for key, child in node.items():
+        if key in ("containers", "initContainers"):
+            yield from (c for c in child.elements() if isinstance(c.value, dict))
+        elif isinstance(child.value, dict):
+            yield from _containers(child)
+        elif isinstance(child.value, list):
+            for element in child.elements():
+                yield from _containers(element)
+
+
+def _container_facts(
+    source: SourceText, scope: Scope, label: str, container: YNode
+) -> Iterator[Fact]:
+    image = container.get("image")
+    image_text = image.text() if image is not None else None
+    backing = service_of_image(image_text) if image_text else None
+    if backing is not None and image is not None:
+        yield Fact(
+            kind=FactKind.SERVICE,
+            key=backing,
+            source="deploy.kubernetes_image",
+            evidence=(source.evidence(image.line, image.end_line),),
+            scope=scope,
+            weight=WEIGHT_CONTAINER,
+            note=f"{label} runs {image_text}",
+            attrs={"k8s": label, "image": image_text},
+        )
+    ports = container.get("ports")
+    for port in ports.elements() if ports is not None else ():
+        number = port.get("containerPort")
+        if number is None or not (number.text() or "").isdigit():
+            continue
+        yield Fact(
+            kind=FactKind.PORT,
+            key=str(int(number.text() or "0")),
+            source="deploy.container_port",
+            evidence=(source.evidence(number.line, number.end_line),),
+            scope=scope,
+            weight=WEIGHT_DECLARED,
+            note=f"containerPort of {label}",
+            attrs={"role": "service" if backing else "container", "k8s": label},
+        )
+    if backing is None:
+        yield from _container_env(source, scope, label, container)
+
+
+def _container_env(
+    source: SourceText, scope: Scope, label: str, container: YNode
+) -> Iterator[Fact]:
+    env = container.get("env")
+    for entry in env.elements() if env is not None else ():
+        name = entry.get("name")
+        if name is None or not name.text():
+            continue
+        key = name.text() or ""
+        value = entry.get("value")
+        value_from = entry.get("valueFrom")
+        from_secret = value_from is not None and "secretKeyRef" in str(
+            value_from.plain()
+        )
+        attrs: dict[str, object] = {
+            "declared_only": True,
+            "default": _runlines.shown_value(key, value.text() if value else None),
+            "k8s": label,
+        }
+        if from_secret or _runlines.secret_name(key):
+            attrs["secret"] = True
+            attrs["default"] = None
+        yield Fact(
+            kind=FactKind.ENV_VAR,
+            key=key,
+            source="deploy.kubernetes_env",
+            evidence=(source.evidence(entry.line, entry.end_line),),
+            scope=scope,
+            weight=WEIGHT_DECLARED,
+            note=f"set in {label}",
+            attrs=attrs,
+        )
+
+
+def _service_ports(
+    source: SourceText, scope: Scope, label: str, document: YNode
+) -> Iterator[Fact]:
+    spec = document.get("spec")
+    ports = spec.get("ports") if spec is not None else None
+    for entry in ports.elements() if ports is not None else ():
+        for field, role in (("port", "k8s_service"), ("nodePort", "k8s_node")):
+            node = entry.get(field)
+            if node is None or not (node.text() or "").isdigit():
+                continue
+            target = entry.get("targetPort")
+            yield Fact(
+                kind=FactKind.PORT,
+                key=str(int(node.text() or "0")),
+                source="deploy.service_port",
+                evidence=(source.evidence(entry.line, entry.end_line),),
+                scope=scope,
+                weight=WEIGHT_MANIFEST,
+                note=f"{field} of {label}",
+                attrs={
+                    "role": role,
+                    "k8s": label,
+                    "target_port": target.text() if target is not None else None,
+                },
+            )
+
+
+def _platform_files(index: RepoIndex) -> Iterator[Fact]:
+    for source in index.texts(index.named(*_PLATFORM_FILES)):
+        name = PurePosixPath(source.path).name
+        platform, note = _PLATFORM_FILES[name]
+        scope = index.scope(source.path)
+        if name == "app.yaml" and "runtime" not in source.text:
+            continue
+        parent = str(PurePosixPath(source.path).parent)
+        where = source.path if platform not in ("kustomize", "helm") else parent
+        yield _deploy(source, scope, f"{platform}:{where}", note)
+        if platform == "render":
+            yield from _render(source, scope)
+        elif platform == "netlify":
+            yield from _netlify(source, scope)
+
+
+def _render(source: SourceText, scope: Scope) -> Iterator[Fact]:
+    documents = load_yaml(source)
+    services = documents[0].get("services") if documents else None
+    for service in services.elements() if services is not None else ():
+        for field, kind in (
+            ("buildCommand", FactKind.BUILD),
+            ("startCommand", FactKind.PROD),
+            ("preDeployCommand", FactKind.MIGRATE),
+        ):
+            node = service.get(field)
+            if node is None:
+                continue
+            command = _runlines.normalize(node.text() or "")
+            if not command:
+                continue
+            if kind is FactKind.MIGRATE and not _runlines.runs_migrations(command):
+                kind = FactKind.PROD
+            yield _platform_command(source, scope, kind, command, node, "render.yaml")
+        env = service.get("envVars")
+        for entry in env.elements() if env is not None else ():
+            yield from _render_env(source, scope, entry)
+
+
+def _render_env(source: SourceText, scope: Scope, entry: YNode) -> Iterator[Fact]:
+    key_node = entry.get("key")
+    key = key_node.text() if key_node is not None else None
+    if not key:
+        return
+    value = entry.get("value")
+    generated = entry.get("generateValue") is not None
+    attrs: dict[str, object] = {
+        "declared_only": True,
+        "default": _runlines.shown_value(key, value.text() if value else None),
+    }
+    if generated or _runlines.secret_name(key):
+        attrs["secret"] = True
+        attrs["default"] = None
+    yield Fact(
+        kind=FactKind.ENV_VAR,
+        key=key,
+        source="deploy.render_env",
+        evidence=(source.evidence(entry.line, entry.end_line),),
+        scope=scope,
+        weight=WEIGHT_DECLARED,
+        note="declared in render.yaml",
+        attrs=attrs,
+    )
+
+
+def _netlify(source: SourceText, scope: Scope) -> Iterator[Fact]:
+    if _toml(source) is None:
+        return
+    for number, match in source.find_lines(r'^\s*command\s*=\s*"([^"]+)"'):
+        command = _runlines.normalize(match.group(1))
+        yield Fact(
+            kind=FactKind.BUILD,
+            key=command,
+            source="deploy.netlify",
+            evidence=(source.evidence(number),),
+            scope=scope,
+            weight=WEIGHT_DECLARED,
+            cwd=_cwd(source.path),
+            note="Netlify build command",
+            attrs={"via": "netlify.toml"},
+        )
+
+
+def _platform_command(
+    source: SourceText,
+    scope: Scope,
+    kind: FactKind,
+    command: str,
+    node: YNode,
+    via: str,
+) -> Fact:
+    return Fact(
+        kind=kind,
+        key=command,
+        source="deploy.platform_command",
+        evidence=(source.evidence(node.line, node.end_line),),
+        scope=scope,
+        weight=WEIGHT_DECLARED,
+        cwd=_cwd(source.path),
+        note=f"stated in {via}",
+        attrs={"via": via},
+    )
+
+
+def _fly(index: RepoIndex) -> Iterator[Fact]:
+    for source in index.texts(index.named("fly.toml")):
+        scope = index.scope(source.path)
+        data = _toml(source)
+        app = data.get("app") if isinstance(data, dict) else None
+        yield _deploy(source, scope, f"fly:{source.path}", "Fly.io app", app=app)
+        if data is None:
+            continue
+        for number, match in source.find_lines(r"^\s*internal_port\s*=\s*(\d{1,5})\b"):
+            yield Fact(
+                kind=FactKind.PORT,
+                key=str(int(match.group(1))),
+                source="deploy.fly_port",
+                evidence=(source.evidence(number),),
+                scope=scope,
+                weight=WEIGHT_DECLARED,
+                note="the port Fly.io routes to",
+                attrs={"role": "internal", "platform": "fly"},
+            )
+        env = data.get("env")
+        if isinstance(env, dict):
+            yield from _toml_env(source, scope, env)
+
+
+def _toml_env(
+    source: SourceText, scope: Scope, env: dict[str, object]
+) -> Iterator[Fact]:
+    for name, value in env.items():
+        number = source.find_line(rf"^\s*['\"]?{re.escape(name)}['\"]?\s*=")
+        if number is None:
+            continue
+        yield Fact(
+            kind=FactKind.ENV_VAR,
+            key=name,
+            source="deploy.fly_env",
+            evidence=(source.evidence(number),),
+            scope=scope,
+            weight=WEIGHT_DECLARED,
+            note=f"set in {source.path}",
+            attrs={
+                "declared_only": True,
+                "default": _runlines.shown_value(name, str(value)),
+                **({"secret": True} if _runlines.secret_name(name) else {}),
+            },
+        )
+
+
+def _heroku_app_json(index: RepoIndex) -> Iterator[Fact]:
+    for source in index.texts(index.named("app.json")):
+        try:
+            data = json.loads(source.text)
+        except ValueError:
+            logger.debug("app.json not parsed", extra={"path": source.path})
+            continue
+        heroku_keys = {"env", "addons", "buildpacks", "formation", "stack", "scripts"}
+        if not isinstance(data, dict) or not heroku_keys & set(data):
+            continue
+        scope = index.scope(source.path)
+        yield _deploy(source, scope, f"heroku:{source.path}", "Heroku app manifest")
+        env = data.get("env")
+        if isinstance(env, dict):
+            yield from _app_json_env(source, scope, env)
+
+
+def _app_json_env(
+    source: SourceText, scope: Scope, env: dict[str, object]
+) -> Iterator[Fact]:
+    for name, spec in env.items():
+        number = source.find_line(rf'^\s*"{re.escape(name)}"\s*:')
+        if number is None:
+            continue
+        value = spec.get("value") if isinstance(spec, dict) else spec
+        generated = isinstance(spec, dict) and spec.get("generator") == "secret"
+        required = spec.get("required") if isinstance(spec, dict) else None
+        attrs: dict[str, object] = {
+            "declared_only": True,
+            "default": _runlines.shown_value(name, str(value)) if value else None,
+            "required": required if isinstance(required, bool) else None,
+        }
+        if generated or _runlines.secret_name(name):
+            attrs["secret"] = True
+            attrs["default"] = None
+        yield Fact(
+            kind=FactKind.ENV_VAR,
+            key=name,
+            source="deploy.app_json_env",
+            evidence=(source.evidence(number),),
+            scope=scope,
+            weight=WEIGHT_DECLARED,
+            note=f"declared in {source.path}",
+            attrs=attrs,
+        )
+
+
+def _terraform(index: RepoIndex) -> Iterator[Fact]:
+    """One DEPLOY fact per directory of ``*.tf`` files, citing the first one."""
+    directories: dict[str, str] = {}
+    for path in sorted(index.glob("*.tf")):
+        if index.scope(path) in _SKIPPED_SCOPES:
+            continue
+        directories.setdefault(str(PurePosixPath(path).parent), path)
+    for directory, path in sorted(directories.items()):
+        source = index.read(path)
+        if source is None:
+            continue
+        where = "" if directory == "." else directory
+        note = "Terraform configuration"
+        yield _deploy(source, index.scope(path), f"terraform:{where or '.'}", note)
+
+
+def _nginx(index: RepoIndex) -> Iterator[Fact]:
+    paths = [
+        p
+        for p in index.glob("*.conf", "*.conf.template")
+        if _NGINX_NAME.match(PurePosixPath(p).name)
+        or PurePosixPath(p).parent.name
+        in ("conf.d", "sites-enabled", "sites-available")
+        or "nginx" in PurePosixPath(p).parent.parts
+    ]
+    for source in index.texts(paths):
+        if "listen" not in source.text and "server" not in source.text:
+            continue
+        scope = index.scope(source.path)
+        yield _deploy(source, scope, f"nginx:{source.path}", "nginx configuration")
+        for number, match in source.find_lines(_LISTEN):
+            port = int(match.group(1))
+            if not 0 < port <= 65535:
+                continue
+            yield Fact(
+                kind=FactKind.PORT,
+                key=str(port),
+                source="deploy.nginx_listen",
+                evidence=(source.evidence(number),),
+                scope=scope,
+                weight=WEIGHT_MANIFEST,
+                note=f"nginx listens here ({source.path})",
+                attrs={"role": "listen"},
+            )
+
+
+def _air(index: RepoIndex) -> Iterator[Fact]:
+    """Go live reload: ``air`` rebuilds and restarts the program on change."""
+    for source in index.texts(index.named(".air.toml")):
+        data = _toml(source)
+        if data is None:
+            continue
+        scope = index.scope(source.path)
+        cwd = _cwd(source.path)
+        lines = [n for n, _ in source.find_lines(r"^\s*(cmd|bin|full_bin)\s*=")]
+        evidence = (
+            source.evidence(min(lines), max(lines)) if lines else source.file_evidence()
+        )
+        yield Fact(
+            kind=FactKind.DEV,
+            key="air",
+            source="deploy.air",
+            evidence=(evidence,),
+            scope=scope,
+            weight=WEIGHT_MANIFEST,
+            cwd=cwd,
+            note="live reload: builds with [build] cmd and restarts the binary",
+            attrs={"via": ".air.toml"},
+        )
+        build = data.get("build")
+        command = build.get("cmd") if isinstance(build, dict) else None
+        number = source.find_line(r"^\s*cmd\s*=")
+        if isinstance(command, str) and command.strip() and number is not None:
+            yield Fact(
+                kind=FactKind.BUILD,
+                key=_runlines.normalize(command),
+                source="deploy.air_build",
+                evidence=(source.evidence(number),),
+                scope=scope,
+                weight=WEIGHT_MANIFEST - 10,
+                cwd=cwd,
+                note="the build air runs before each restart",
+                attrs={"via": "air"},
+            )
+
+
+def _toml(source: SourceText) -> dict[str, object] | None:
+    try:
+        return tomllib.loads(source.text)
+    except (tomllib.TOMLDecodeError, ValueError):
+        logger.debug("toml not parsed", extra={"path": source.path})
+        return None
+
+
+def _cwd(path: str) -> str:
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
