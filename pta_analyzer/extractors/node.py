@@ -12,6 +12,7 @@ description, project-kind hints, and workspace components.
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from pta_analyzer.evidence import Evidence
@@ -188,7 +189,7 @@ def _package_facts(index: RepoIndex, package: Package, manager: str) -> Iterator
     has_start = any(f.attrs.get("script") == "start" for f in script_facts)
 
     yield from script_facts
-    yield from _framework_facts(package, frameworks)
+    yield from _framework_facts(package, frameworks, _every_run_sets_a_port(package))
     yield from _service_facts(package)
     if not has_start:
         yield from _entry_facts(index, package, frameworks, script_facts)
@@ -247,8 +248,21 @@ def _frameworks(package: Package) -> Iterator[tuple[str, tuple[str, Evidence]]]:
         yield framework, (version, evidence)
 
 
+def _every_run_sets_a_port(package: Package) -> bool:
+    """True when each run script states its port, so no default applies."""
+    scripts = package.strings("scripts")
+    bodies = [
+        body
+        for name, body in scripts.items()
+        if classify_script(name, body, scripts) in RUN_KINDS
+    ]
+    return bool(bodies) and all(script_ports(body) for body in bodies)
+
+
 def _framework_facts(
-    package: Package, frameworks: dict[str, tuple[str, Evidence]]
+    package: Package,
+    frameworks: dict[str, tuple[str, Evidence]],
+    ports_stated: bool,
 ) -> Iterator[Fact]:
     for framework, (version, evidence) in frameworks.items():
         yield Fact(
@@ -261,7 +275,7 @@ def _framework_facts(
             attrs={"version": version},
         )
         port = default_port(framework, version)
-        if port is None:
+        if port is None or ports_stated:
             continue
         yield Fact(
             FactKind.PORT,
@@ -309,11 +323,15 @@ def _entry_facts(
     if not (is_server or has_dev) or _is_frontend_only(frameworks):
         return
 
+    weight = WEIGHT_CONVENTION if is_server else WEIGHT_GUESS
     main = package.data.get("main")
     evidence = package.evidence("main")
     if isinstance(main, str) and main.strip() and evidence is not None:
         target = main.strip()
         note = "package.json main; no start script"
+        if not _module_exists(index, join_path(package.directory, target)):
+            note += f"; {target} is not in the repository (built first?)"
+            weight = WEIGHT_GUESS
     else:
         entry = _entry_file(index, package.directory)
         if entry is None:
@@ -327,10 +345,17 @@ def _entry_facts(
         evidence=(evidence,),
         status=Status.INFERRED,
         scope=package.scope,
-        weight=WEIGHT_CONVENTION if is_server else WEIGHT_GUESS,
+        weight=weight,
         cwd=package.directory,
         note=note,
     )
+
+
+def _module_exists(index: RepoIndex, path: str) -> bool:
+    """Whether ``node`` finds a module at ``path`` (as is, .js, or a folder)."""
+    path = str(PurePosixPath(path))
+    candidates = (path, f"{path}.js", f"{path}.cjs", f"{path}.mjs", f"{path}/index.js")
+    return any(index.exists(candidate) for candidate in candidates)
 
 
 def _entry_file(index: RepoIndex, directory: str) -> tuple[str, Evidence] | None:

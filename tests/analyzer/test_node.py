@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from pta_analyzer.extractors.node import extract
-from pta_analyzer.facts import Fact, FactKind, Status
+from pta_analyzer.facts import WEIGHT_CONVENTION, WEIGHT_GUESS, Fact, FactKind, Status
 from pta_analyzer.index import RepoIndex
 from pta_analyzer.scope import Scope
 from pta_analyzer.walk import WalkLimits
@@ -448,3 +448,32 @@ def test_deeply_nested_json_does_not_raise(make_repo: MakeRepo) -> None:
     index = make_repo({"package.json": deep, "lerna.json": deep})
 
     assert list(extract(index)) == []
+
+
+def test_main_that_is_built_output_is_a_weak_guess(make_repo: MakeRepo) -> None:
+    app = package_json(main="dist/index.js", dependencies={"fastify": "^4.0.0"})
+    index = make_repo({"package.json": app, "src/index.ts": "x\n"})
+
+    start = only(list(extract(index)), FactKind.PROD, "node dist/index.js")
+
+    assert start.weight == WEIGHT_GUESS
+    assert "not in the repository" in start.note
+
+
+def test_main_without_extension_resolves_like_node(make_repo: MakeRepo) -> None:
+    app = package_json(main="app", dependencies={"koa": "^2.0.0"})
+    index = make_repo({"package.json": app, "app/index.js": "x\n"})
+
+    start = only(list(extract(index)), FactKind.PROD, "node app")
+
+    assert start.weight == WEIGHT_CONVENTION
+
+
+def test_no_default_port_when_every_run_script_states_one(make_repo: MakeRepo) -> None:
+    client = package_json(
+        scripts={"dev": "vite --port 8080", "build": "vite build"},
+        devDependencies={"vite": "^5.0.0"},
+    )
+    index = make_repo({"package.json": client})
+
+    assert keys(extract(index), FactKind.PORT) == {"8080"}
