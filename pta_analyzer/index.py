@@ -132,6 +132,7 @@ class RepoIndex:
         self._read_skips: dict[str, SkippedEntry] = {}
         self._cache: OrderedDict[str, SourceText] = OrderedDict()
         self._cached_chars = 0
+        self._read: set[str] = set()
         self._names: dict[str, list[str]] = {}
         for path in self._files:
             self._names.setdefault(PurePosixPath(path).name, []).append(path)
@@ -201,6 +202,29 @@ class RepoIndex:
             if source is not None:
                 yield source
 
+    def was_read(self, path: str) -> bool:
+        """True when some extractor read ``path``."""
+        return path in self._read
+
+    def sniff_unread(self) -> None:
+        """Classify files no extractor read: binary ones are recorded as skipped.
+
+        Reads at most the first 8 KiB of each, so coverage can tell binary
+        files from text files that no rule needed.
+        """
+        for path in self._files:
+            if path in self._read or path in self._read_skips:
+                continue
+            try:
+                with _RegularFile(self.root / path) as handle:
+                    head = handle.read(BINARY_SNIFF_BYTES)
+            except OSError:
+                self._read_skips[path] = SkippedEntry(path, SkipReason.UNREADABLE)
+                continue
+            if decode_bytes(head) is None:
+                size = self._files[path].size
+                self._read_skips[path] = SkippedEntry(path, SkipReason.BINARY, size)
+
     def existence_evidence(self, path: str) -> Evidence | None:
         """Evidence that ``path`` exists, also for files too large to read."""
         source = self.read(path)
@@ -217,6 +241,7 @@ class RepoIndex:
             self._read_skips[path] = SkippedEntry(path, SkipReason.UNREADABLE)
             return None
 
+        self._read.add(path)
         decoded = decode_bytes(data)
         if decoded is None:
             self._read_skips[path] = SkippedEntry(path, SkipReason.BINARY, len(data))

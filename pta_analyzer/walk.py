@@ -80,6 +80,9 @@ class WalkLimits:
 
     max_file_bytes: int = MAX_FILE_BYTES
     max_files: int = MAX_FILES
+    # Repository-relative directories left out entirely (e.g. the output
+    # directory when it lies inside the analyzed tree).
+    exclude_dirs: tuple[str, ...] = ()
 
 
 @dataclass
@@ -104,8 +107,10 @@ def walk_repository(root: Path, limits: WalkLimits | None = None) -> WalkResult:
         result.source = "git"
         candidates = iter(git_paths)
 
+    excluded = tuple(d.rstrip("/") + "/" for d in limits.exclude_dirs)
     for rel in candidates:
-        _classify(root, rel, limits, result)
+        if not rel.startswith(excluded):
+            _classify(root, rel, limits, result)
 
     result.files.sort()
     result.skipped.sort()
@@ -280,11 +285,14 @@ def _load_gitignore(directory: Path) -> pathspec.PathSpec | None:
 
 
 def _ignored(rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+    """Git's rule: the deepest ``.gitignore`` with an opinion decides."""
+    ignored = False
     for base, spec in ignores:
         local = rel[len(base) + 1 :] if base else rel
-        if spec.match_file(local):
-            return True
-    return False
+        verdict = spec.check_file(local).include
+        if verdict is not None:
+            ignored = verdict
+    return ignored
 
 
 def _count_files(directory: Path) -> int:

@@ -23,8 +23,21 @@ def all_extractors() -> list[tuple[str, Extractor]]:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         if info.name.startswith("_"):
             continue
-        module: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
+        try:
+            module: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
+        except Exception as error:  # reported by the caller like any failure
+            found.append((info.name, _failing(error)))
+            continue
         extract = getattr(module, "extract", None)
         if callable(extract):
             found.append((info.name, extract))
     return found
+
+
+def _failing(error: Exception) -> Extractor:
+    """An extractor standing in for a module that could not be imported."""
+
+    def extract(_index: RepoIndex) -> Iterable[Fact]:
+        raise error
+
+    return extract

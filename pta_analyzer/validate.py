@@ -1,0 +1,162 @@
+"""Validation of a dossier: its schemas, and every evidence hash against the files.
+
+Used twice: before the analyzer writes anything (a document that fails its
+own schema is a bug and nothing is written), and by ``pta validate`` to
+re-check a dossier later, possibly on another machine, against a checkout.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+
+from pta_analyzer.evidence import hash_snippet, split_lines
+from pta_analyzer.index import decode_bytes
+
+logger = logging.getLogger(__name__)
+
+JSON_OUTPUTS: dict[str, str] = {
+    "operate.json": "operate.schema.json",
+    "target_howto.json": "target_howto.schema.json",
+    "claims.json": "claims.schema.json",
+    "coverage.json": "coverage.schema.json",
+}
+MARKDOWN_OUTPUT = "DOSSIER.md"
+ALL_OUTPUTS = (*JSON_OUTPUTS, MARKDOWN_OUTPUT)
+MAX_PROBLEMS = 50
+
+
+def schema_problems(name: str, document: Any) -> list[str]:
+    """Schema violations of one output document, as ``file: path: message``."""
+    validator = _validator(JSON_OUTPUTS[name])
+    problems = []
+    for error in sorted(validator.iter_errors(document), key=lambda e: list(e.path)):
+        where = "/".join(str(part) for part in error.absolute_path) or "(root)"
+        problems.append(f"{name}: {where}: {error.message}")
+        if len(problems) >= MAX_PROBLEMS:
+            break
+    return problems
+
+
+def evidence_problems(name: str, document: Any, repo: Path) -> list[str]:
+    """Evidence in ``document`` whose lines or file hash differ from ``repo``."""
+    checker = _EvidenceChecker(repo.resolve())
+    problems = []
+    for evidence in iter_evidence(document):
+        problem = checker.check(evidence)
+        if problem:
+            problems.append(f"{name}: {problem}")
+            if len(problems) >= MAX_PROBLEMS:
+                break
+    return problems
+
+
+def validate_dossier(out_dir: Path, repo: Path | None) -> list[str]:
+    """Every problem of the dossier in ``out_dir``; empty when it is valid.
+
+    With ``repo``, every evidence hash is re-checked against that checkout.
+    """
+    problems: list[str] = []
+    for name in ALL_OUTPUTS:
+        if not (out_dir / name).is_file():
+            problems.append(f"{name}: missing")
+    for name in JSON_OUTPUTS:
+        path = out_dir / name
+        if not path.is_file():
+            continue
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            problems.append(f"{name}: not readable JSON: {error}")
+            continue
+        problems.extend(schema_problems(name, document))
+        if repo is not None:
+            problems.extend(evidence_problems(name, document, repo))
+    return problems[:MAX_PROBLEMS]
+
+
+def iter_evidence(node: Any) -> Iterator[dict[str, Any]]:
+    """Every evidence object anywhere in a JSON document."""
+    if isinstance(node, dict):
+        if "snippet_hash" in node and "path" in node:
+            yield node
+        for value in node.values():
+            yield from iter_evidence(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from iter_evidence(value)
+
+
+class _EvidenceChecker:
+    """Re-reads cited files once each and compares hashes."""
+
+    def __init__(self, repo: Path) -> None:
+        self._repo = repo
+        self._files: dict[str, tuple[bytes, list[str]] | None] = {}
+
+    def check(self, evidence: dict[str, Any]) -> str:
+        path = str(evidence.get("path", ""))
+        loaded = self._load(path)
+        if loaded is None:
+            return (
+                f"{path}: cited file is missing, unreadable or outside the repository"
+            )
+        data, lines = loaded
+
+        start, end = int(evidence["line_start"]), int(evidence["line_end"])
+        if start < 1 or end < start or end > len(lines):
+            return f"{path}:{start}-{end}: lines out of range ({len(lines)} lines)"
+        if hash_snippet(lines[start - 1 : end]) != evidence["snippet_hash"]:
+            return f"{path}:{start}-{end}: snippet_hash does not match the file"
+        expected_file_hash = evidence.get("file_sha256")
+        if (
+            expected_file_hash
+            and hashlib.sha256(data).hexdigest() != expected_file_hash
+        ):
+            return f"{path}: file_sha256 does not match the file"
+        return ""
+
+    def _load(self, path: str) -> tuple[bytes, list[str]] | None:
+        if path not in self._files:
+            self._files[path] = self._read(path)
+        return self._files[path]
+
+    def _read(self, path: str) -> tuple[bytes, list[str]] | None:
+        full = (self._repo / path).resolve()
+        if full != self._repo and self._repo not in full.parents:
+            return None
+        try:
+            data = full.read_bytes()
+        except OSError:
+            return None
+        decoded = decode_bytes(data)
+        if decoded is None:
+            return (data, [])
+        text, _encoding, bom = decoded
+        return (data, split_lines(bom + text))
+
+
+@cache
+def _validator(schema_name: str) -> Draft202012Validator:
+    registry: Registry[Any] = Registry()
+    for name in (*JSON_OUTPUTS.values(), "common.schema.json"):
+        resource = Resource.from_contents(_load_schema(name))
+        registry = registry.with_resource(resource.id() or name, resource)
+    schema = _load_schema(schema_name)
+    return Draft202012Validator(
+        schema, registry=registry, format_checker=FormatChecker()
+    )
+
+
+@cache
+def _load_schema(name: str) -> dict[str, Any]:
+    text = resources.files("pta_schemas").joinpath(name).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
