@@ -153,15 +153,18 @@ def _manager_facts(package: Package, manager: _Manager) -> Iterator[Fact]:
             yield from _default_npm_facts(package)
         return
     for name, evidence in manager.evidence.items():
-        primary = name == manager.name
-        weight = WEIGHT_DECLARED if primary and manager.declared else WEIGHT_MANIFEST
-        if not primary:
-            weight = WEIGHT_CONVENTION
+        if name != manager.name:
+            weight, note = WEIGHT_CONVENTION, f"{manager.name} is preferred"
+        elif manager.declared:
+            weight, note = WEIGHT_DECLARED, "the packageManager field names it"
+        else:
+            weight, note = WEIGHT_MANIFEST, ""
         common: dict[str, Any] = {
             "evidence": evidence,
             "scope": package.scope,
             "cwd": package.directory,
             "weight": weight,
+            "note": note,
         }
         yield Fact(FactKind.PACKAGE_MANAGER, name, "node.package_manager", **common)
         has_lockfile = any(e.path != package.path for e in evidence)
@@ -508,8 +511,10 @@ def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
 
 
 def _has_dependencies_or_scripts(package: Package) -> bool:
+    """Whether there is anything for ``npm install`` to do."""
     sections = ("scripts", *DEPENDENCY_SECTIONS, "optionalDependencies")
-    return any(package.strings(section) for section in sections)
+    has_workspaces = bool(package.data.get("workspaces"))
+    return has_workspaces or any(package.strings(section) for section in sections)
 
 
 def _is_frontend_only(frameworks: dict[str, tuple[str, Evidence]]) -> bool:

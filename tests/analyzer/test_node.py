@@ -477,3 +477,16 @@ def test_no_default_port_when_every_run_script_states_one(make_repo: MakeRepo) -
     index = make_repo({"package.json": client})
 
     assert keys(extract(index), FactKind.PORT) == {"8080"}
+
+
+def test_workspace_root_without_lockfile_gets_npm_install(make_repo: MakeRepo) -> None:
+    root = package_json(private=True, workspaces=["packages/*"])
+    member = package_json(name="a", scripts={"start": "node index.js"})
+    index = make_repo({"package.json": root, "packages/a/package.json": member})
+
+    facts = list(extract(index))
+
+    assert [(f.key, f.cwd) for f in of_kind(facts, FactKind.INSTALL)] == [
+        ("npm install", "")
+    ]
+    assert only(facts, FactKind.PROD, "npm start").cwd == "packages/a"
