@@ -96,7 +96,7 @@ def _scan_tags(text: str, lines: LineMap) -> Iterator[EnvRead]:
 def _scan_viper(code: str, lines: LineMap) -> Iterator[EnvRead]:
     prefix_match = _VIPER_PREFIX.search(code)
     prefix = prefix_match["prefix"].upper() + "_" if prefix_match else ""
-    replaces_dots = 'NewReplacer(".", "_")' in code.replace(" ", "")
+    replaces_dots = 'NewReplacer(".","_")' in code.replace(" ", "")
     defaults = {m["key"]: m["value"].strip('"') for m in _VIPER_DEFAULT.finditer(code)}
 
     def env_name(key: str) -> str | None:

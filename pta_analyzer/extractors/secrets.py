@@ -1,0 +1,274 @@
+"""Credentials committed to the repository, reported by kind and place only.
+
+One SECRET fact per finding, keyed ``<kind>@<path>:<line>``. The evidence cites
+the line (its hash proves the finding) but its ``display`` is replaced by
+``"<kind> (value redacted)"``, and no field of the fact carries the value.
+
+Rules, each with a literal keyword checked before its regex (the gitleaks
+pattern): private key blocks, AWS access key ids and secret keys, GitHub,
+Slack and Stripe live tokens, Slack webhooks, Google API keys, JWTs, URLs with
+a password, and a high-entropy literal (Shannon entropy above 4.0 bits per
+character for base64-like text, 3.0 for hex; at least 16 characters) assigned
+to a name that says it holds a secret. Obvious placeholders (``changeme``,
+``your-...``, ``xxx``, ``<...>``, ``${...}``, ``example``, ``dummy``, ``test``)
+and lockfiles are skipped. Findings in tests are reported, tagged TEST.
+"""
+
+import dataclasses
+import math
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from pta_analyzer.facts import WEIGHT_DECLARED, Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+
+MIN_SECRET_CHARS = 16
+BASE64_ENTROPY_BITS = 4.0  # per character, above which a literal looks random
+HEX_ENTROPY_BITS = 3.0
+GENERIC_MAX_LINE_CHARS = 4000  # longer lines are minified code: no generic rule
+PRIVATE_KEY_MAX_LINES = 200  # how far the END line of a key block is looked for
+
+LOCKFILES = frozenset(
+    {
+        "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+        "poetry.lock", "Pipfile.lock", "Cargo.lock", "go.sum", "composer.lock",
+        "Gemfile.lock", "uv.lock", "pdm.lock", "mix.lock", "packages.lock.json",
+        "flake.lock", ".secrets.baseline",
+    }
+)  # fmt: skip
+SKIPPED_SUFFIXES = (".lock", ".map", ".min.js", ".min.css")
+
+PLACEHOLDER_WORDS = (
+    "changeme", "change_me", "change-me", "changethis", "your-", "your_",
+    "yourkey", "xxx", "example", "dummy", "test", "sample", "placeholder",
+    "replace", "insert", "fake", "todo", "redacted", "****", "...",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of secret: a cheap keyword, then a regex on the line."""
+
+    kind: str
+    keyword: str  # lower-case substring the line must contain
+    pattern: "re.Pattern[str]"
+
+
+RULES = (
+    Rule(
+        "aws-access-key-id",
+        "a",
+        re.compile(r"\b(?P<value>(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b"),
+    ),
+    Rule(
+        "aws-secret-access-key",
+        "aws",
+        re.compile(
+            r"(?i)aws_?secret_?(?:access_?)?key\W{0,6}(?:=|:|=>)\s*[\"']?"
+            r"(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
+        ),
+    ),
+    Rule(
+        "github-token",
+        "gh",
+        re.compile(r"\b(?P<value>gh[pousr]_[A-Za-z0-9]{36,255})\b"),
+    ),
+    Rule(
+        "github-token",
+        "github_pat_",
+        re.compile(r"\b(?P<value>github_pat_[A-Za-z0-9_]{22,255})\b"),
+    ),
+    Rule(
+        "slack-token",
+        "xox",
+        re.compile(r"\b(?P<value>xox[baprs]-[A-Za-z0-9-]{10,})\b"),
+    ),
+    Rule(
+        "slack-webhook",
+        "hooks.slack.com",
+        re.compile(
+            r"(?P<value>hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+"
+            r"/[A-Za-z0-9_]+)"
+        ),
+    ),
+    Rule(
+        "stripe-live-key",
+        "_live_",
+        re.compile(r"\b(?P<value>(?:sk|rk)_live_[A-Za-z0-9]{16,})\b"),
+    ),
+    Rule(
+        "google-api-key",
+        "aiza",
+        re.compile(r"\b(?P<value>AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
+    ),
+    Rule(
+        "jwt",
+        "eyj",
+        re.compile(
+            r"\b(?P<value>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}"
+            r"\.[A-Za-z0-9_-]{10,})"
+        ),
+    ),
+    Rule(
+        "url-password",
+        "://",
+        re.compile(
+            r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<user>[^/\s:@'\"]+):"
+            r"(?P<value>[^@\s/'\"]+)@[^\s/'\"]"
+        ),
+    ),
+)
+
+_SECRET_WORDS = (
+    "secret", "password", "passwd", "pwd", "token", "api_key", "apikey",
+    "api-key", "private_key", "privatekey", "access_key", "accesskey",
+    "auth_key", "credential", "signing_key", "encryption_key",
+)  # fmt: skip
+_PRECHECK = re.compile(
+    r"(?i)PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|xox[baprs]-"
+    r"|hooks\.slack\.com|_live_|AIza|eyJ|://|" + "|".join(map(re.escape, _SECRET_WORDS))
+)
+_PRIVATE_KEY_BEGIN = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+)
+_PRIVATE_KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_GENERIC = re.compile(
+    r"(?i)(?P<name>[A-Za-z0-9_.-]*(?:secret|password|passwd|pwd|token|api_?key"
+    r"|api-key|private_?key|access_?key|auth_?key|credentials?|signing_?key"
+    r"|encryption_?key)[A-Za-z0-9_.-]*)[\"']?\s*(?:=|:|=>|:=)\s*"
+    r"(?P<quote>[\"'`]?)(?P<value>[^\"'`\s,;)]{16,})(?P=quote)"
+)
+_BASE64ISH = re.compile(r"[A-Za-z0-9+/=_\-]+\Z")
+_HEX = re.compile(r"[0-9a-fA-F]+\Z")
+_REFERENCE = re.compile(
+    r"^(?:\$|%\(|\{\{|<|process\.env|os\.|env\(|ENV\[|System\.|getenv|config\.|"
+    r"settings\.|self\.|this\.|[A-Za-z_][\w]*\(|[A-Za-z_]+(?:\.[A-Za-z_]\w*)+$)"
+)
+_IDENTIFIER_LIKE = re.compile(r"[A-Za-z_]+(?:[_.-][A-Za-z]+)*\Z")
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """SECRET facts for every credential found in the repository's text files."""
+    for source in index.texts(p for p in index.paths() if _is_scanned(p)):
+        yield from _scan(index, source)
+
+
+def shannon_entropy(value: str) -> float:
+    """Shannon entropy of ``value`` in bits per character (0.0 when empty)."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
+
+
+def is_placeholder(value: str) -> bool:
+    """True for values that stand in for a secret rather than hold one."""
+    lowered = value.lower()
+    if value.startswith(("$", "%", "{", "(", "[", "<")) or "${" in value:
+        return True  # a reference or template: $VAR, $(VAR), %(var)s, {{ x }}, <key>
+    if any(word in lowered for word in PLACEHOLDER_WORDS):
+        return True
+    return len(set(lowered)) <= 2  # "aaaa...", "****", "0000"
+
+
+def _is_scanned(path: str) -> bool:
+    name = PurePosixPath(path).name
+    return name not in LOCKFILES and not name.endswith(SKIPPED_SUFFIXES)
+
+
+def _scan(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
+    text = source.text
+    if _PRECHECK.search(text) is None:
+        return
+    has_key_block = "PRIVATE KEY" in text
+    for number, line in enumerate(source.lines, start=1):
+        lowered = line.lower()
+        found = False
+        if has_key_block and "PRIVATE KEY-----" in line:
+            fact = _private_key(index, source, number)
+            if fact is not None:
+                found = True
+                yield fact
+        for rule in RULES:
+            if rule.keyword not in lowered:
+                continue
+            for match in rule.pattern.finditer(line):
+                if is_placeholder(match["value"]):
+                    continue
+                found = True
+                yield _fact(index, source, number, number, rule.kind, {})
+                break
+        if not found and len(line) <= GENERIC_MAX_LINE_CHARS:
+            generic = _generic(line, lowered)
+            if generic is not None:
+                yield _fact(
+                    index, source, number, number, "generic-secret", {"name": generic}
+                )
+
+
+def _private_key(index: RepoIndex, source: SourceText, number: int) -> Fact | None:
+    if _PRIVATE_KEY_BEGIN.search(source.lines[number - 1]) is None:
+        return None
+    last = min(len(source.lines), number + PRIVATE_KEY_MAX_LINES)
+    end = source.find_line(_PRIVATE_KEY_END, number, last)
+    body = source.lines[number : (end or number + 1) - 1]
+    material = "".join(line.strip() for line in body)
+    if end is not None and (len(material) < 32 or is_placeholder(material)):
+        return None  # an empty or elided block: documentation, not a key
+    return _fact(index, source, number, end or number, "private-key", {})
+
+
+def _generic(line: str, lowered: str) -> str | None:
+    """The secret-looking name assigned a random-looking literal, if any."""
+    if not any(word in lowered for word in _SECRET_WORDS):
+        return None
+    for match in _GENERIC.finditer(line):
+        name, value = match["name"], match["value"]
+        name_lower = name.lower()
+        if any(word in name_lower for word in ("hash", "digest", "checksum")):
+            continue
+        if name_lower.rsplit(".", 1)[-1] in ("pwd", "oldpwd"):
+            continue  # the working directory, not a password
+        if _REFERENCE.match(value) or _IDENTIFIER_LIKE.match(value):
+            continue
+        if is_placeholder(value) or not _is_random(value):
+            continue
+        return name
+    return None
+
+
+def _is_random(value: str) -> bool:
+    if len(value) < MIN_SECRET_CHARS:
+        return False
+    entropy = shannon_entropy(value)
+    if _HEX.match(value):
+        return entropy > HEX_ENTROPY_BITS
+    if _BASE64ISH.match(value):
+        return entropy > BASE64_ENTROPY_BITS
+    return entropy > BASE64_ENTROPY_BITS  # punctuation-rich keys (Django's)
+
+
+def _fact(
+    index: RepoIndex,
+    source: SourceText,
+    line_start: int,
+    line_end: int,
+    kind: str,
+    extra: dict[str, str],
+) -> Fact:
+    evidence = source.evidence(line_start, line_end)
+    redacted = dataclasses.replace(evidence, display=f"{kind} (value redacted)")
+    return Fact(
+        kind=FactKind.SECRET,
+        key=f"{kind}@{source.path}:{line_start}",
+        source=f"secrets.{kind}",
+        evidence=(redacted,),
+        scope=index.scope(source.path),
+        weight=WEIGHT_DECLARED,
+        note="a credential committed to the repository; rotate it",
+        attrs={"kind": kind, **extra},
+    )

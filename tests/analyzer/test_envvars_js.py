@@ -1,0 +1,177 @@
+"""Environment variables read by JavaScript and TypeScript code."""
+
+from pta_analyzer.extractors.envvars import extract
+from pta_analyzer.facts import Fact, Status
+from pta_analyzer.scope import Scope
+from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies
+from tests.analyzer.test_envvars import run
+
+
+def test_process_env_member_is_unclear(make_repo: MakeRepo) -> None:
+    facts = run(make_repo, {"src/app.js": "const s = process.env.JWT_SECRET;\n"})
+
+    fact = facts["JWT_SECRET"]
+    assert fact.source == "envvars.js.process_env"
+    assert fact.attrs["required"] is None
+    assert fact.attrs["secret"] is True
+    assert fact.evidence[0].location == "src/app.js:1"
+
+
+def test_or_and_nullish_defaults(make_repo: MakeRepo) -> None:
+    code = (
+        "const port = process.env.PORT || 3000;\n"
+        "const host = process.env['APP_HOST'] ?? '0.0.0.0';\n"
+        "const level = process.env.LOG_LEVEL || (debug ? 'x' : 'y');\n"
+    )
+    facts = run(make_repo, {"index.js": code})
+
+    assert facts["PORT"].attrs == {
+        "required": False,
+        "default": "3000",
+        "secret": False,
+    }
+    assert facts["APP_HOST"].attrs["default"] == "0.0.0.0"
+    assert facts["LOG_LEVEL"].attrs["required"] is False
+    assert facts["LOG_LEVEL"].attrs["default"] is None
+
+
+def test_typescript_non_null_is_required(make_repo: MakeRepo) -> None:
+    code = (
+        "const url: string = process.env.DATABASE_URL!;\n"
+        "if (process.env.NODE_ENV !== 'production') {}\n"
+    )
+    facts = run(make_repo, {"src/db.ts": code})
+
+    assert facts["DATABASE_URL"].attrs["required"] is True
+    assert facts["NODE_ENV"].attrs["required"] is None
+
+
+def test_assignment_to_process_env_is_not_a_read(make_repo: MakeRepo) -> None:
+    facts = run(make_repo, {"setup.js": "process.env.TZ_X = 'UTC';\n"})
+
+    assert facts == {}
+
+
+def test_destructuring_with_defaults(make_repo: MakeRepo) -> None:
+    code = "const {\n  API_URL,\n  RETRIES = '3',\n  ...rest\n} = process.env;\n"
+    facts = run(make_repo, {"config.js": code})
+
+    assert set(facts) == {"API_URL", "RETRIES"}
+    assert facts["API_URL"].evidence[0].location == "config.js:2"
+    assert facts["RETRIES"].attrs["default"] == "3"
+    assert facts["RETRIES"].attrs["required"] is False
+
+
+def test_import_meta_env_skips_vite_builtins(make_repo: MakeRepo) -> None:
+    code = "const a = import.meta.env.VITE_API;\nconst m = import.meta.env.MODE;\n"
+    facts = run(make_repo, {"src/main.ts": code})
+
+    assert set(facts) == {"VITE_API"}
+    assert facts["VITE_API"].source == "envvars.js.import_meta_env"
+
+
+def test_commented_reads_are_ignored(make_repo: MakeRepo) -> None:
+    code = "// process.env.OLD_ONE\n/* process.env.OLD_TWO */\nprocess.env.NEW_ONE;\n"
+    facts = run(make_repo, {"a.js": code})
+
+    assert set(facts) == {"NEW_ONE"}
+
+
+def test_env_var_package_chain(make_repo: MakeRepo) -> None:
+    code = (
+        "const env = require('env-var');\n"
+        "const a = env.get('REDIS_URL').required().asString();\n"
+        "const b = env.get('WORKERS').default('4').asIntPositive();\n"
+        "const c = map.get('NOT_ENV');\n"
+    )
+    facts = run(make_repo, {"config.js": code})
+
+    assert set(facts) == {"REDIS_URL", "WORKERS"}
+    assert facts["REDIS_URL"].attrs["required"] is True
+    assert facts["WORKERS"].attrs["default"] == "4"
+
+
+def test_envalid_clean_env(make_repo: MakeRepo) -> None:
+    code = (
+        "import { cleanEnv, str, port } from 'envalid';\n"
+        "export const env = cleanEnv(process.env, {\n"
+        "  API_KEY: str(),\n"
+        "  PORT: port({ default: 8080 }),\n"
+        "});\n"
+    )
+    facts = run(make_repo, {"env.ts": code})
+
+    assert facts["API_KEY"].attrs["required"] is True
+    assert facts["API_KEY"].evidence[0].location == "env.ts:3"
+    assert facts["PORT"].attrs == {
+        "required": False,
+        "default": "8080",
+        "secret": False,
+    }
+
+
+def test_dotenv_safe_makes_every_example_name_required(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "src/config/vars.js": (
+            "const path = require('path');\n"
+            "require('dotenv-safe').config({\n"
+            "  example: path.join(__dirname, '../../.env.example'),\n"
+            "});\n"
+            "module.exports = { port: process.env.PORT };\n"
+        ),
+        ".env.example": "PORT=3000\n# comment\nMAIL_HOST=\n",
+    }
+    index = make_repo(files)
+    facts = list(extract(index))
+    assert_evidence_verifies(index, facts)
+
+    safe = {f.key: f for f in facts if f.source == "envvars.js.dotenv_safe"}
+    assert set(safe) == {"PORT", "MAIL_HOST"}
+    assert [e.location for e in safe["MAIL_HOST"].evidence] == [
+        "src/config/vars.js:2",
+        ".env.example:3",
+    ]
+    assert safe["MAIL_HOST"].attrs["required"] is True
+    read = [f for f in facts if f.source == "envvars.js.process_env"]
+    assert [(f.key, f.attrs["required"]) for f in read] == [("PORT", True)]
+
+
+def test_dotenv_safe_without_example_file_adds_nothing(make_repo: MakeRepo) -> None:
+    code = "require('dotenv-safe').config();\nconst p = process.env.PORT;\n"
+    facts = run(make_repo, {"index.js": code})
+
+    assert facts["PORT"].attrs["required"] is None
+
+
+def test_agent_reads_its_prefixed_names_from_the_example(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "app/apm.js": "const apm = require('elastic-apm-node');\napm.start({});\n",
+        ".env.example": "APP_NAME=\nELASTIC_APM_SERVICE_NAME=\n",
+    }
+    index = make_repo(files)
+    facts: list[Fact] = list(extract(index))
+    assert_evidence_verifies(index, facts)
+
+    assert [f.key for f in facts] == ["ELASTIC_APM_SERVICE_NAME"]
+    assert facts[0].status is Status.INFERRED
+    assert [e.location for e in facts[0].evidence] == [
+        "app/apm.js:1",
+        ".env.example:2",
+    ]
+
+
+def test_spec_file_reads_are_tagged_test(make_repo: MakeRepo) -> None:
+    facts = run(make_repo, {"src/app.spec.ts": "process.env.MOCK_URL;\n"})
+
+    assert facts["MOCK_URL"].scope is Scope.TEST
+
+
+def test_minified_and_broken_js_do_not_raise(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "dist/app.min.js": "process.env.MINIFIED_X;",
+        "broken.js": "const { A = ` = process.env; cleanEnv(process.env, {",
+        "odd.js": "process.env[someVar]; process.env[`T_${x}`];\n",
+    }
+    facts = run(make_repo, files)
+
+    assert facts == {}

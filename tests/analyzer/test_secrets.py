@@ -1,0 +1,192 @@
+"""Committed credentials: found by kind and place, never shown by value.
+
+Planted values are assembled at run time so this file holds no string that a
+secret scanner (ours included) would report.
+"""
+
+import dataclasses
+import json
+
+from pta_analyzer.extractors.secrets import extract, is_placeholder, shannon_entropy
+from pta_analyzer.facts import Fact, FactKind, Status
+from pta_analyzer.scope import Scope
+from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies
+
+RANDOM = "q8Zr2LmX4vTn9KpW7sYb3HcJ6dFg1AeU"  # 32 distinct characters: 5 bits each
+AWS_ID = "AKIA" + "Z7QWERT2YUIOPLKJ"
+AWS_SECRET = "wJal" + "rXUtnFEMI/K7MDENG/bPxRfiCYzQ8vT2mN4s"
+GITHUB = "ghp" + "_" + RANDOM + "a1b2"
+GITHUB_PAT = "github" + "_pat_" + "11ABCDEFG0" + RANDOM
+SLACK = "xox" + "b-1234567890-" + RANDOM[:24]
+SLACK_HOOK = "https://hooks.slack" + ".com/services/T0AB12CD/B0CD34EF/" + RANDOM[:24]
+STRIPE = "sk" + "_live_" + RANDOM[:24]
+GOOGLE = "AI" + "za" + "SyD" + RANDOM
+JWT = "ey" + "JhbGciOiJIUzI1NiJ9.ey" + "JzdWIiOiIxMjM0NTY3ODkwIn0." + RANDOM
+URL_PASSWORD = "Rk9" + "vmQ2x"
+KEY_BODY = "MIIEpAIBAAKCAQEA" + RANDOM * 2
+PRIVATE_KEY = (
+    "-----BEGIN RSA " + "PRIVATE KEY-----\n" + KEY_BODY + "\n"
+    "-----END RSA " + "PRIVATE KEY-----\n"
+)
+PLANTED = (
+    AWS_ID, AWS_SECRET, GITHUB, GITHUB_PAT, SLACK, SLACK_HOOK, STRIPE, GOOGLE,
+    JWT, URL_PASSWORD, KEY_BODY, RANDOM,
+)  # fmt: skip
+
+
+def secrets_of(make_repo: MakeRepo, files: dict[str, str | bytes]) -> list[Fact]:
+    index = make_repo(files)
+    facts = list(extract(index))
+    assert_evidence_verifies(index, facts)
+    assert all(f.kind is FactKind.SECRET for f in facts)
+    return facts
+
+
+def everything_said(fact: Fact) -> str:
+    """Every field of a fact, as the output files would carry it."""
+    data = {field.name: getattr(fact, field.name) for field in dataclasses.fields(fact)}
+    data["attrs"] = dict(fact.attrs)
+    data["evidence"] = [e.to_json() for e in fact.evidence]
+    return json.dumps(data, default=str)
+
+
+def test_each_kind_is_found_and_no_value_leaks(make_repo: MakeRepo) -> None:
+    config = (
+        f"aws_access_key_id = {AWS_ID}\n"
+        f"aws_secret_access_key = {AWS_SECRET}\n"
+        f"GH = '{GITHUB}'\n"
+        f"PAT = '{GITHUB_PAT}'\n"
+        f"slack = '{SLACK}'\n"
+        f"hook = '{SLACK_HOOK}'\n"
+        f"stripe = '{STRIPE}'\n"
+        f"maps = '{GOOGLE}'\n"
+        f"bearer = '{JWT}'\n"
+        f"DB = 'postgres://app:{URL_PASSWORD}@db.internal:5432/app'\n"
+        f"SECRET_KEY = '{RANDOM}'\n"
+    )
+    facts = secrets_of(
+        make_repo, {"app/config.py": config, "deploy/id_rsa": PRIVATE_KEY}
+    )
+
+    assert sorted(f.key for f in facts) == sorted(
+        [
+            "aws-access-key-id@app/config.py:1",
+            "aws-secret-access-key@app/config.py:2",
+            "github-token@app/config.py:3",
+            "github-token@app/config.py:4",
+            "slack-token@app/config.py:5",
+            "slack-webhook@app/config.py:6",
+            "stripe-live-key@app/config.py:7",
+            "google-api-key@app/config.py:8",
+            "jwt@app/config.py:9",
+            "url-password@app/config.py:10",
+            "generic-secret@app/config.py:11",
+            "private-key@deploy/id_rsa:1",
+        ]
+    )
+    for fact in facts:
+        said = everything_said(fact)
+        for value in PLANTED:
+            assert value not in said, fact.key
+        assert fact.evidence[0].display == f"{fact.attrs['kind']} (value redacted)"
+        assert fact.status is Status.EVIDENCED
+
+
+def test_private_key_cites_the_whole_block(make_repo: MakeRepo) -> None:
+    facts = secrets_of(make_repo, {"certs/key.pem": "# key\n" + PRIVATE_KEY})
+
+    assert [f.evidence[0].location for f in facts] == ["certs/key.pem:2-4"]
+
+
+def test_elided_private_key_in_docs_is_skipped(make_repo: MakeRepo) -> None:
+    text = "-----BEGIN " + "PRIVATE KEY-----\n...\n-----END " + "PRIVATE KEY-----\n"
+    facts = secrets_of(make_repo, {"README.md": text})
+
+    assert facts == []
+
+
+def test_generic_assignment_names_the_variable(make_repo: MakeRepo) -> None:
+    facts = secrets_of(make_repo, {"application.properties": f"jwt.secret={RANDOM}\n"})
+
+    assert [(f.key, dict(f.attrs)) for f in facts] == [
+        (
+            "generic-secret@application.properties:1",
+            {"kind": "generic-secret", "name": "jwt.secret"},
+        )
+    ]
+
+
+def test_hex_secret_uses_the_hex_threshold(make_repo: MakeRepo) -> None:
+    hex_key = "b8008800973c064a2f1e9d7c5b3a1f0e"
+    facts = secrets_of(
+        make_repo, {"config/secrets.yml": f"  secret_key_base: {hex_key}\n"}
+    )
+
+    assert [f.key for f in facts] == ["generic-secret@config/secrets.yml:1"]
+
+
+def test_low_entropy_and_references_are_not_secrets(make_repo: MakeRepo) -> None:
+    code = (
+        "PASSWORD = 'aaaaaaaaaaaaaaaaaaaa'\n"
+        "SECRET_KEY = os.environ['SECRET_KEY']\n"
+        "api_token: ${API_TOKEN_FROM_ENV}\n"
+        "password_field = 'password_confirmation'\n"
+        "TOKEN = settings.GITHUB_TOKEN_VALUE\n"
+        "secret_hash = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4'\n"
+        "$env.config.hooks.env_change.PWD = ($env.config.hooks.env_change.PWD)\n"
+        "password = 'short1'\n"
+        "DSN = 'mysql://$(DB_USER):$(DB_PASS)@tcp(db)/x'\n"
+    )
+    facts = secrets_of(make_repo, {"settings.py": code})
+
+    assert facts == []
+
+
+def test_placeholders_are_skipped(make_repo: MakeRepo) -> None:
+    code = (
+        "SECRET_KEY = 'changeme-please-0123456789'\n"
+        "API_KEY = 'your-api-key-goes-here-1234'\n"
+        "TOKEN = '<paste-your-token-here-123>'\n"
+        "aws = 'AKIAIOSFODNN7EXAMPLE'\n"
+        "DB = 'postgres://user:xxx@localhost/db'\n"
+        "password: dummy-Password-9f8e7d6c\n"
+    )
+    facts = secrets_of(make_repo, {"config.py": code})
+
+    assert facts == []
+
+
+def test_lockfiles_are_skipped(make_repo: MakeRepo) -> None:
+    lock = f'"resolved": "https://u:{URL_PASSWORD}@registry/x", "token": "{RANDOM}"\n'
+    facts = secrets_of(make_repo, {"package-lock.json": lock, "yarn.lock": lock})
+
+    assert facts == []
+
+
+def test_test_fixtures_are_reported_tagged_test(make_repo: MakeRepo) -> None:
+    facts = secrets_of(make_repo, {"tests/fixtures/token.txt": f"t = '{GITHUB}'\n"})
+
+    assert [(f.key, f.scope) for f in facts] == [
+        ("github-token@tests/fixtures/token.txt:1", Scope.TEST)
+    ]
+
+
+def test_binary_and_odd_files_do_not_raise(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "blob.bin": b"\x00\x01AKIA" + b"\xff" * 100,
+        "latin1.cfg": b"password = '\xe9\xe9\xe9'\n",
+        "long.js": "var token='" + "a" * 10000 + "';\n",
+        "unclosed.pem": "-----BEGIN " + "PRIVATE KEY-----\n" + KEY_BODY + "\n",
+    }
+    facts = secrets_of(make_repo, files)
+
+    assert [f.key for f in facts] == ["private-key@unclosed.pem:1"]
+
+
+def test_entropy_and_placeholder_helpers() -> None:
+    assert shannon_entropy("") == 0.0
+    assert shannon_entropy("abab") == 1.0
+    assert shannon_entropy(RANDOM) == 5.0
+    assert is_placeholder("${SECRET}")
+    assert is_placeholder("your-token")
+    assert not is_placeholder(RANDOM)
