@@ -416,7 +416,8 @@ def _kind_facts(
         note = "front-end framework with a build script and no server"
         yield _hint(package, "static-site", (*front[:1], *builds[:1]), note)
         return
-    if not frontend_only and (servers or starts):
+    is_desktop = "electron" in frameworks and not servers
+    if not frontend_only and not is_desktop and (servers or starts):
         note = "server framework" if servers else "start script"
         cited = _unique((*servers[:1], *starts[:1]))
         yield _hint(package, "service", cited, note)

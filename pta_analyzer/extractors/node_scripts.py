@@ -70,7 +70,7 @@ PNPM_BUILTINS = frozenset(
 )  # fmt: skip
 
 _WORD_SPLIT = re.compile(r"[:\-_./ ]+")
-_WATCH_FLAG = re.compile(r"(?:^|\s)--watch(?:All)?\b")
+_WATCH_FLAG = re.compile(r"(?:^|\s)(?:--watch(?:All)?|-w)(?:\s|$)")
 _PRODUCTION_ENV = re.compile(r"NODE_ENV=['\"]?prod")
 _TEST_RUNNER = re.compile(
     r"(?:^|[\s;&|(])(?:jest|mocha|vitest|ava|tap|tape|karma\s+start|jasmine"
@@ -129,8 +129,9 @@ def classify_script(
     kind = _kind_of_words(words, body)
     if kind is None and words[0] not in OTHER_WORDS:
         kind = _kind_of_body(words, body)
-    if kind is FactKind.TEST and ("watch" in words or _WATCH_FLAG.search(body)):
-        return None  # an interactive watcher, not a test run that ends
+    is_watcher = "watch" in words or _WATCH_FLAG.search(body)
+    if kind in (FactKind.TEST, FactKind.BUILD) and is_watcher:
+        return None  # an interactive watcher, not a run that ends
     return kind
 
 

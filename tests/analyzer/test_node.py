@@ -490,3 +490,18 @@ def test_workspace_root_without_lockfile_gets_npm_install(make_repo: MakeRepo) -
         ("npm install", "")
     ]
     assert only(facts, FactKind.PROD, "npm start").cwd == "packages/a"
+
+
+def test_electron_app_is_not_a_service(make_repo: MakeRepo) -> None:
+    app = package_json(
+        main="main.js",
+        scripts={"start": "electron ."},
+        devDependencies={"electron": "^28.0.0"},
+    )
+    index = make_repo({"package.json": app, "main.js": "x\n"})
+
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.PROD) == {"npm start"}
+    assert keys(facts, FactKind.FRAMEWORK) == {"electron"}
+    assert "service" not in keys(facts, FactKind.PROJECT_KIND)

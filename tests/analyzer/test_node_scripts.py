@@ -58,6 +58,8 @@ def test_script_is_classified_by_name_then_body(
         ("seed", "node scripts/seed.js"),
         ("test:watch", "jest --watch"),
         ("test:ci", "jest --watchAll"),
+        ("build:watch", "tsc -p ."),
+        ("compile", "tsc -w"),
         ("generate", "node tools/generate.js"),
         ("preview", "vite preview"),
         ("", "node server.js"),
