@@ -417,6 +417,8 @@ def _pip(args: Sequence[str]) -> Role | None:
     packages = {arg.lower() for arg in _positional(args[1:])}
     if packages and packages <= _PYTHON_TOOL_PACKAGES:
         return None
+    if packages and all("doc" in package for package in packages):
+        return None  # documentation tooling (requirements-docs.txt)
     return Role.INSTALL
 
 

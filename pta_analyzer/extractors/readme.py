@@ -53,6 +53,12 @@ LOCAL_PORT = re.compile(
     r"\b(?:https?://)?(?:localhost|127\.0\.0\.1|0\.0\.0\.0)\s*:\s*(\d{2,5})\b"
 )
 
+# Default ports of backing services: a bare host:port on one of them is the
+# service the application talks to, not the application.
+SERVICE_PORTS = frozenset(
+    {5432, 3306, 6379, 27017, 5672, 15672, 9200, 11211, 2181, 9092, 1433, 1521}
+)
+
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)")
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(={2,}|-{2,})\s*$")
@@ -344,7 +350,9 @@ def _ports(source: SourceText, scope: Scope) -> Iterator[Fact]:
             continue
         for found in LOCAL_PORT.finditer(line):
             port = int(found.group(1))
-            if 0 < port < 65536 and number not in cited.setdefault(port, []):
+            if not _is_app_url(line, found, port):
+                continue
+            if number not in cited.setdefault(port, []):
                 cited[port].append(number)
     for port, numbers in cited.items():
         yield Fact(
@@ -357,6 +365,16 @@ def _ports(source: SourceText, scope: Scope) -> Iterator[Fact]:
             note="the docs point a browser or client at it",
             attrs={"role": "documented"},
         )
+
+
+def _is_app_url(line: str, found: "re.Match[str]", port: int) -> bool:
+    """False for a database URL or a bare address on a backing service's port."""
+    if not 0 < port < 65536:
+        return False
+    before = line[: found.start()]
+    if before.endswith("@") or re.search(r"[A-Za-z+]+://[^\s/]*$", before):
+        return False
+    return found.group(0).startswith("http") or port not in SERVICE_PORTS
 
 
 def _description(source: SourceText) -> Fact | None:

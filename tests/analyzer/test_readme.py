@@ -236,3 +236,21 @@ def test_odd_documents_do_not_raise(make_repo: MakeRepo) -> None:
     )
 
     assert list(extract(index)) == []
+
+
+def test_database_urls_and_service_addresses_are_not_app_ports(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            "README.md": (
+                "Tests need Postgres on 127.0.0.1:5432.\n"
+                "Set DATABASE_URL=postgres://u:p@localhost:5433/db\n"
+                "Flower runs at http://localhost:5555 and the API at 0.0.0.0:8000.\n"
+            )
+        }
+    )
+
+    ports = of_kind(extract(index), FactKind.PORT)
+
+    assert [p.key for p in ports] == ["5555", "8000"]

@@ -129,6 +129,7 @@ def test_classify_names_the_role_of_common_tools(command: str, role: Role) -> No
         "python -c 'print(1)'",
         "pip install --upgrade pip",
         "pip install tox tox-gh-actions",
+        "pip install -r requirements-docs.txt",
         "npm install -g nodemon",
         "yarn lint",
         "make cleanup",
