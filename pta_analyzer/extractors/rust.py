@@ -80,17 +80,30 @@ class Crate:
     def is_workspace(self) -> bool:
         return isinstance(self.data.get("workspace"), dict)
 
+    @property
+    def is_fuzz_harness(self) -> bool:
+        metadata = self.package.get("metadata")
+        return isinstance(metadata, dict) and metadata.get("cargo-fuzz") is True
+
+    def workspace_package(self, key: str) -> object:
+        """A ``[workspace.package]`` value members inherit, or None."""
+        workspace = self.data.get("workspace")
+        package = workspace.get("package") if isinstance(workspace, dict) else None
+        return package.get(key) if isinstance(package, dict) else None
+
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Cargo.toml of the repository."""
-    crates = [c for c in map(_parse, index.texts(index.named("Cargo.toml"))) if c]
+    parsed = map(_parse, index.texts(index.named("Cargo.toml")))
+    # cargo-fuzz crates are fuzzing harnesses run by `cargo fuzz`, not the app.
+    crates = [c for c in parsed if c is not None and not c.is_fuzz_harness]
     workspaces = [c.directory for c in crates if c.is_workspace]
     for crate in crates:
         crate.binaries = _binaries(index, crate)
 
     for crate in crates:
         root = _workspace_root(crate, workspaces)
-        yield from _crate_facts(crate, index.scope(crate.source.path))
+        yield from _crate_facts(crate, index.scope(crate.source.path), root is None)
         if root is None:
             members = [
                 c for c in crates if _workspace_root(c, workspaces) == crate.directory
@@ -111,6 +124,8 @@ def _parse(source: SourceText) -> Crate | None:
 
 def _workspace_root(crate: Crate, workspaces: list[str]) -> str | None:
     """The directory of the workspace containing ``crate``, None if top-level."""
+    if crate.is_workspace:
+        return None
     outer = [
         d for d in workspaces if d != crate.directory and is_under(crate.directory, d)
     ]
@@ -120,13 +135,12 @@ def _workspace_root(crate: Crate, workspaces: list[str]) -> str | None:
 def _binaries(index: RepoIndex, crate: Crate) -> list[str]:
     if not crate.package:
         return []
-    names: list[str] = []
-    declared = crate.data.get("bin")
-    for item in declared if isinstance(declared, list) else []:
-        if isinstance(item, dict) and isinstance(item.get("name"), str):
-            names.append(item["name"])
+    declared = _declared_bins(crate)
+    names = list(declared)
     autobins = crate.package.get("autobins", True) is not False
-    if autobins and index.exists(join(crate.directory, "src/main.rs")):
+    main_declared = "src/main.rs" in declared.values() or crate.name in declared
+    has_main = index.exists(join(crate.directory, "src/main.rs"))
+    if autobins and has_main and not main_declared:
         names.append(crate.name)
     if autobins:
         bin_dir = join(crate.directory, "src/bin")
@@ -138,18 +152,20 @@ def _binaries(index: RepoIndex, crate: Crate) -> list[str]:
     return sorted({n for n in names if n})
 
 
-def _crate_facts(crate: Crate, scope: Scope) -> Iterator[Fact]:
+def _crate_facts(crate: Crate, scope: Scope, is_top: bool) -> Iterator[Fact]:
     source = crate.source
     description = crate.package.get("description")
-    if isinstance(description, str) and description.strip():
+    if is_top and isinstance(description, str) and description.strip():
         yield fact(
             FactKind.DESCRIPTION,
-            description.strip(),
+            " ".join(description.split()),
             "rust.cargo_toml",
             [line_evidence(source, r"^\s*description\s*=")],
             scope,
         )
     rust_version = crate.package.get("rust-version")
+    if is_top and not isinstance(rust_version, str):
+        rust_version = crate.workspace_package("rust-version")
     if isinstance(rust_version, str):
         yield fact(
             FactKind.RUNTIME,
@@ -271,8 +287,23 @@ def _run_fact(
     )
 
 
+def _declared_bins(crate: Crate) -> dict[str, str]:
+    """``[[bin]]`` targets: name to path ("" when the path is not stated)."""
+    declared = crate.data.get("bin")
+    found: dict[str, str] = {}
+    for item in declared if isinstance(declared, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            path = item.get("path")
+            found[item["name"]] = (
+                path.removeprefix("./") if isinstance(path, str) else ""
+            )
+    return found
+
+
 def _binary_evidence(index: RepoIndex, crate: Crate, binary: str) -> Evidence:
+    stated = _declared_bins(crate).get(binary)
     candidates = [
+        join(crate.directory, stated) if stated else "",
         join(crate.directory, "src/main.rs") if binary == crate.name else "",
         join(crate.directory, f"src/bin/{binary}.rs"),
         join(crate.directory, f"src/bin/{binary}/main.rs"),

@@ -136,3 +136,44 @@ def test_example_crate_is_tagged_example(make_repo: MakeRepo) -> None:
 
     (dev,) = of_kind(facts, FactKind.DEV)
     assert (dev.scope, dev.cwd) == (Scope.EXAMPLE, "examples/demo")
+
+
+def test_declared_bin_path_is_cited_and_not_doubled(make_repo: MakeRepo) -> None:
+    cargo = CARGO + '\n[[bin]]\nname = "jp"\npath = "src/main.rs"\n'
+    index = make_repo({"Cargo.toml": cargo, "src/main.rs": MAIN})
+    facts = list(extract(index))
+
+    (dev,) = of_kind(facts, FactKind.DEV)
+    assert (dev.key, dev.evidence[0].location) == ("cargo run", "src/main.rs:3")
+
+
+def test_fuzz_harness_and_member_descriptions_are_left_out(
+    make_repo: MakeRepo,
+) -> None:
+    fuzz = '[package]\nname = "fuzz"\n[package.metadata]\ncargo-fuzz = true\n'
+    index = make_repo(
+        {
+            "Cargo.toml": CARGO + '\n[workspace]\nmembers = ["lib"]\n',
+            "src/main.rs": MAIN,
+            "lib/Cargo.toml": '[package]\nname = "lib"\ndescription = "inner"\n',
+            "fuzz/Cargo.toml": fuzz + '[workspace]\nmembers = ["."]\n',
+            "fuzz/src/main.rs": MAIN,
+        }
+    )
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.DEV) == {"cargo run"}
+    assert keys(facts, FactKind.DESCRIPTION) == {"Jumps around"}
+    assert keys(facts, FactKind.PACKAGE_MANAGER) == {"cargo"}
+
+
+def test_workspace_rust_version_is_inherited(make_repo: MakeRepo) -> None:
+    cargo = (
+        '[package]\nname = "a"\nrust-version.workspace = true\n\n'
+        '[workspace.package]\nrust-version = "1.80"\n'
+    )
+    index = make_repo({"Cargo.toml": cargo})
+    facts = list(extract(index))
+
+    (runtime,) = of_kind(facts, FactKind.RUNTIME)
+    assert (runtime.key, runtime.evidence[0].line_start) == ("rust 1.80", 6)
