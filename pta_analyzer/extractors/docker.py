@@ -390,17 +390,21 @@ def _process(context: _Context, stages: list[Stage]) -> Iterator[Fact]:
         return
 
     evidence = tuple(context.source.evidence(i.line_start, i.line_end) for i in cited)
-    yield Fact(
-        kind=FactKind.PROD,
-        key=command,
-        source="docker.cmd",
-        evidence=evidence,
-        scope=context.scope,
-        weight=WEIGHT_CONTAINER,
-        cwd=context.cwd,
-        note=context.note,
-        attrs={"via": "dockerfile", "process": "container"},
-    )
+    migrations, main = _runlines.chain_steps(command)
+    steps = [(FactKind.MIGRATE, step) for step in migrations]
+    steps += [(FactKind.PROD, main)] if main is not None and main != command else []
+    for kind, key in [(FactKind.PROD, command), *steps]:
+        yield Fact(
+            kind=kind,
+            key=key,
+            source="docker.cmd" if key == command else "docker.cmd_step",
+            evidence=evidence,
+            scope=context.scope,
+            weight=WEIGHT_CONTAINER,
+            cwd=context.cwd,
+            note=context.note,
+            attrs={"via": "dockerfile", "process": "container"},
+        )
 
 
 def _combine(

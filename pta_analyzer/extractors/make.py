@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 TARGET_WEIGHT = WEIGHT_MANIFEST
 RECIPE_WEIGHT = WEIGHT_MANIFEST - 10  # a recipe line: what the target runs
 MAX_EXPANSION_DEPTH = 8
+MAX_LINE_CHARS = 4000  # longer lines are data, not targets
 
 MAKEFILE_NAMES = ("Makefile", "makefile", "GNUmakefile")
 JUSTFILE_NAMES = ("justfile", "Justfile", ".justfile")
@@ -63,7 +64,7 @@ _LINTERS = frozenset(
     }
 )  # fmt: skip
 
-_MAKE_TARGET = re.compile(r"^([A-Za-z0-9_.%/$(){}-][^:=#]*?)\s*(::?)(?!=)\s*(.*)$")
+_MAKE_TARGET = re.compile(r"^([^\s:=#][^:=#]*)(::?)(?!=)\s*(.*)$")
 _MAKE_ASSIGNMENT = re.compile(
     r"^(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*([:+?!]?=|::=)\s*(.*)$"
 )
@@ -124,6 +125,8 @@ def parse_makefile(source: SourceText) -> list[Target]:
         line = lines[number]
         number += 1
         if line.startswith("\t") or line.lstrip().startswith("#"):
+            continue
+        if ":" not in line or len(line) > MAX_LINE_CHARS:
             continue
         match = _MAKE_TARGET.match(line)
         if match is None or _MAKE_ASSIGNMENT.match(line) or "=" in match.group(3):

@@ -61,6 +61,19 @@ def test_shell_form_cmd_and_exec_entrypoint_combine(make_repo: MakeRepo) -> None
     assert_evidence_verifies(index, facts)
 
 
+def test_chained_shell_cmd_yields_migration_and_server(make_repo: MakeRepo) -> None:
+    cmd = 'CMD ["sh", "-c", "python manage.py migrate && gunicorn app.wsgi"]\n'
+    index = make_repo({"Dockerfile": "FROM python:3.12\n" + cmd})
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.PROD) == {
+        "sh -c 'python manage.py migrate && gunicorn app.wsgi'",
+        "gunicorn app.wsgi",
+    }
+    assert keys(facts, FactKind.MIGRATE) == {"python manage.py migrate"}
+    assert_evidence_verifies(index, facts)
+
+
 def test_run_chain_yields_install_commands_citing_all_lines(
     make_repo: MakeRepo,
 ) -> None:
