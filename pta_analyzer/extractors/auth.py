@@ -1,0 +1,404 @@
+"""How an application authenticates, from its dependencies and its code.
+
+AUTH facts have keys such as ``jwt``, ``session``, ``basic``, ``bearer``,
+``api-key``, ``oauth`` / ``oauth:google``, ``django-auth``, ``devise``,
+``spring-security`` and ``passport:<strategy>``. A dependency fact cites the
+manifest line that declares the package (``attrs``: ``via="dependency"``,
+``package``); a code fact cites the first line of a file that uses the
+mechanism (``via="code"``), one fact per key and file, so a file with fifty
+``@login_required`` views gives one fact, not fifty.
+"""
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterator
+from pathlib import PurePosixPath
+
+from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
+from pta_analyzer.index import RepoIndex, SourceText
+
+logger = logging.getLogger(__name__)
+
+PYTHON_PACKAGES: dict[str, tuple[str, ...]] = {
+    "pyjwt": ("jwt",),
+    "python-jose": ("jwt",),
+    "jwcrypto": ("jwt",),
+    "flask-jwt-extended": ("jwt",),
+    "flask-jwt": ("jwt",),
+    "djangorestframework-simplejwt": ("jwt",),
+    "djangorestframework-jwt": ("jwt",),
+    "drf-jwt": ("jwt",),
+    "fastapi-jwt-auth": ("jwt",),
+    "flask-login": ("session",),
+    "flask-security": ("session",),
+    "flask-security-too": ("session",),
+    "flask-httpauth": ("basic",),
+    "authlib": ("oauth",),
+    "flask-dance": ("oauth",),
+    "requests-oauthlib": ("oauth",),
+    "social-auth-app-django": ("oauth",),
+    "django-allauth": ("oauth",),
+    "django-oauth-toolkit": ("oauth",),
+    "fastapi-users": ("jwt",),
+}
+NODE_PACKAGES: dict[str, tuple[str, ...]] = {
+    "jsonwebtoken": ("jwt",),
+    "jose": ("jwt",),
+    "express-jwt": ("jwt",),
+    "koa-jwt": ("jwt",),
+    "@nestjs/jwt": ("jwt",),
+    "@fastify/jwt": ("jwt",),
+    "fastify-jwt": ("jwt",),
+    "express-session": ("session",),
+    "cookie-session": ("session",),
+    "koa-session": ("session",),
+    "@fastify/session": ("session",),
+    "next-auth": ("oauth",),
+    "@auth/core": ("oauth",),
+    "express-basic-auth": ("basic",),
+}
+RUBY_GEMS: dict[str, tuple[str, ...]] = {
+    "devise": ("devise",),
+    "jwt": ("jwt",),
+    "knock": ("jwt",),
+    "devise-jwt": ("jwt",),
+    "omniauth-google-oauth2": ("oauth:google",),
+    "omniauth-github": ("oauth:github",),
+    "omniauth-facebook": ("oauth:facebook",),
+    "omniauth-twitter": ("oauth:twitter",),
+    "omniauth": ("oauth",),
+    "doorkeeper": ("oauth",),
+    "sorcery": ("session",),
+    "clearance": ("session",),
+}
+JVM_ARTIFACTS: dict[str, tuple[str, ...]] = {
+    "spring-boot-starter-security": ("spring-security",),
+    "spring-security-core": ("spring-security",),
+    "spring-boot-starter-oauth2-client": ("oauth",),
+    "spring-boot-starter-oauth2-resource-server": ("jwt",),
+    "jjwt": ("jwt",),
+    "jjwt-api": ("jwt",),
+    "java-jwt": ("jwt",),
+    "nimbus-jose-jwt": ("jwt",),
+}
+GO_MODULES: dict[str, tuple[str, ...]] = {
+    "github.com/golang-jwt/jwt": ("jwt",),
+    "github.com/dgrijalva/jwt-go": ("jwt",),
+    "github.com/lestrrat-go/jwx": ("jwt",),
+    "github.com/appleboy/gin-jwt": ("jwt",),
+    "github.com/labstack/echo-jwt": ("jwt",),
+    "github.com/gofiber/jwt": ("jwt",),
+    "golang.org/x/oauth2": ("oauth",),
+    "github.com/gorilla/sessions": ("session",),
+    "github.com/markbates/goth": ("oauth",),
+}
+PHP_PACKAGES: dict[str, tuple[str, ...]] = {
+    "tymon/jwt-auth": ("jwt",),
+    "firebase/php-jwt": ("jwt",),
+    "lcobucci/jwt": ("jwt",),
+    "laravel/passport": ("oauth",),
+    "laravel/socialite": ("oauth",),
+    "laravel/sanctum": ("api-token",),
+}
+RUST_CRATES: dict[str, tuple[str, ...]] = {
+    "jsonwebtoken": ("jwt",),
+    "oauth2": ("oauth",),
+    "actix-identity": ("session",),
+    "actix-session": ("session",),
+    "tower-sessions": ("session",),
+}
+# passport-<x> packages: the OAuth provider each one signs in with.
+PASSPORT_PROVIDERS = {
+    "google": "google",
+    "github": "github",
+    "facebook": "facebook",
+    "twitter": "twitter",
+    "gitlab": "gitlab",
+    "microsoft": "microsoft",
+    "azure-ad": "microsoft",
+    "apple": "apple",
+    "linkedin": "linkedin",
+    "discord": "discord",
+    "slack": "slack",
+    "auth0": "auth0",
+    "oauth2": "",
+    "openidconnect": "",
+}
+ALLAUTH_PROVIDER = re.compile(r"allauth\.socialaccount\.providers\.(\w+)")
+
+_PY_TOKEN = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]*)")
+_GEM = re.compile(r"^\s*gem\s+['\"]([\w.-]+)['\"]")
+_ARTIFACT = re.compile(r"<artifactId>\s*([\w.-]+)\s*</artifactId>")
+_GRADLE_DEP = re.compile(r"['\"]([\w.-]+):([\w.-]+)(?::[^'\"]*)?['\"]")
+_GO_REQUIRE = re.compile(r"^\s*(?:require\s+)?([\w.-]+\.[\w.-]+/[\w./-]+)\s+v\d")
+_CARGO_DEP = re.compile(r"^\s*([\w-]+)\s*=")
+
+_CODE_SUFFIXES = frozenset(
+    {".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".java", ".kt", ".rb", ".php"}
+)
+
+
+def _header_read(name: str) -> "re.Pattern[str]":
+    """A server reading request header ``name`` (not a client setting it)."""
+    return re.compile(
+        r"\b(?:req|request|ctx|context|r|c)\.(?:request\.)?"
+        r"(?:headers?(?:\.get\(|\[|\(|\.)|get\(|getHeader\(|GetHeader\(|"
+        rf"Header\.Get\(|META\[)\s*['\"]?(?:HTTP_)?{name}\b"
+        rf"|RequestHeader\(\s*(?:(?:value|name)\s*=\s*)?\"{name}\"",
+        re.IGNORECASE,
+    )
+
+
+_AUTH_HEADER = _header_read("authorization")
+_API_KEY_HEADER = _header_read("x[-_]api[-_]key")
+_PASSPORT_USE = re.compile(
+    r"passport\.use\(\s*(?:['\"]([\w-]+)['\"]|new\s+(\w+?)Strategy\b)"
+)
+_JWT_CALL = re.compile(
+    r"\bjwt\.(?:sign|verify|encode|decode)\(|\bJwts\.(?:builder|parser)"
+    r"|\bjwt\.(?:Parse|NewWithClaims)\("
+)
+_CODE_RULES: tuple[tuple[str, str, "re.Pattern[str]"], ...] = (
+    ("HTTPBasicAuth", "basic", re.compile(r"=\s*HTTPBasicAuth\(\s*\)")),
+    ("HTTPTokenAuth", "bearer", re.compile(r"=\s*HTTPTokenAuth\(")),
+    ("HTTPBasic", "basic", re.compile(r"=\s*HTTPBasic\(\s*\)")),
+    ("OAuth2PasswordBearer", "bearer", re.compile(r"OAuth2PasswordBearer\(")),
+    ("APIKeyHeader", "api-key", re.compile(r"APIKey(?:Header|Query|Cookie)\(")),
+    ("EnableWebSecurity", "spring-security", re.compile(r"@EnableWebSecurity\b")),
+    ("SecurityFilterChain", "spring-security", re.compile(r"\bSecurityFilterChain\b")),
+    ("devise", "devise", re.compile(r"^\s*devise\s+:\w+")),
+    (
+        "django.contrib.auth",
+        "django-auth",
+        re.compile(r"['\"]django\.contrib\.auth['\"]"),
+    ),
+    ("jwt", "jwt", _JWT_CALL),
+    ("Jwts", "jwt", _JWT_CALL),
+    ("login_required", "", re.compile(r"^\s*@(?:\w+\.)?login_required\b")),
+)
+
+
+def extract(index: RepoIndex) -> Iterator[Fact]:
+    """AUTH facts from manifests and from source files."""
+    for path in index.paths():
+        name = PurePosixPath(path).name
+        reader = _manifest_reader(name)
+        if reader is not None:
+            source = index.read(path)
+            if source is not None:
+                yield from _dependency_facts(index, source, reader)
+        elif PurePosixPath(path).suffix in _CODE_SUFFIXES:
+            source = index.read(path)
+            if source is not None:
+                yield from _code_facts(index, source)
+
+
+# Dependencies
+
+_Reader = Callable[[SourceText], Iterator[tuple[int, str, tuple[str, ...]]]]
+
+
+def _manifest_reader(name: str) -> _Reader | None:
+    if name.startswith("requirements") and name.endswith((".txt", ".in")):
+        return _python_manifest
+    if name in ("pyproject.toml", "Pipfile", "setup.py", "setup.cfg"):
+        return _python_manifest
+    readers: dict[str, _Reader] = {
+        "package.json": _package_json,
+        "Gemfile": _gemfile,
+        "pom.xml": _pom,
+        "build.gradle": _gradle,
+        "build.gradle.kts": _gradle,
+        "go.mod": _go_mod,
+        "composer.json": _composer_json,
+        "Cargo.toml": _cargo_toml,
+    }
+    return readers.get(name)
+
+
+def _dependency_facts(
+    index: RepoIndex, source: SourceText, reader: _Reader
+) -> Iterator[Fact]:
+    seen: set[tuple[str, str]] = set()
+    try:
+        declared = list(reader(source))
+    except (ValueError, RecursionError) as error:
+        logger.debug(
+            "manifest not read", extra={"path": source.path, "error": str(error)}
+        )
+        return
+    for number, package, keys in declared:
+        for key in keys:
+            if (key, package) in seen:
+                continue
+            seen.add((key, package))
+            attrs: dict[str, object] = {"via": "dependency", "package": package}
+            if key.startswith("oauth:"):
+                attrs["provider"] = key.partition(":")[2]
+            yield Fact(
+                kind=FactKind.AUTH,
+                key=key,
+                source="auth.dependency",
+                evidence=(source.evidence(number),),
+                scope=index.scope(source.path),
+                weight=WEIGHT_MANIFEST,
+                attrs=attrs,
+            )
+
+
+def _python_manifest(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    for number, line in enumerate(source.lines, start=1):
+        code = re.sub(r"(?:^|\s)#.*$", "", line).strip()
+        for token in _PY_TOKEN.findall(code):
+            name = token.lower().replace("_", "-")
+            if name in PYTHON_PACKAGES:
+                yield number, name, PYTHON_PACKAGES[name]
+
+
+def _json_dependencies(
+    source: SourceText, sections: tuple[str, ...]
+) -> Iterator[tuple[int, str]]:
+    """``(line, name)`` of each dependency named in the given sections."""
+    data = json.loads(source.text)
+    if not isinstance(data, dict):
+        return
+    for section in sections:
+        names = data.get(section)
+        if not isinstance(names, dict):
+            continue
+        for name in names:
+            if not isinstance(name, str):
+                continue
+            number = source.find_line(rf"\"{re.escape(name)}\"\s*:")
+            if number is not None:
+                yield number, name
+
+
+def _package_json(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    sections = ("dependencies", "peerDependencies", "optionalDependencies")
+    for number, name in _json_dependencies(source, sections):
+        if name in NODE_PACKAGES:
+            yield number, name, NODE_PACKAGES[name]
+        elif name.startswith("passport-"):
+            yield number, name, _passport_keys(name.removeprefix("passport-"))
+
+
+def _passport_keys(strategy: str) -> tuple[str, ...]:
+    keys = [f"passport:{strategy}"]
+    if strategy == "jwt":
+        keys.append("jwt")
+    if strategy in ("http-bearer", "bearer"):
+        keys.append("bearer")
+    if strategy in ("headerapikey", "api-key", "localapikey"):
+        keys.append("api-key")
+    if strategy == "http":
+        keys.append("basic")
+    for prefix, provider in PASSPORT_PROVIDERS.items():
+        if strategy.startswith(prefix):
+            keys.append(f"oauth:{provider}" if provider else "oauth")
+            break
+    return tuple(keys)
+
+
+def _composer_json(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    for number, name in _json_dependencies(source, ("require",)):
+        if name in PHP_PACKAGES:
+            yield number, name, PHP_PACKAGES[name]
+
+
+def _gemfile(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    for number, match in source.find_lines(_GEM):
+        name = match.group(1)
+        if name in RUBY_GEMS:
+            yield number, name, RUBY_GEMS[name]
+
+
+def _pom(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    for number, match in source.find_lines(_ARTIFACT):
+        name = match.group(1)
+        if name in JVM_ARTIFACTS:
+            yield number, name, JVM_ARTIFACTS[name]
+
+
+def _gradle(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    for number, match in source.find_lines(_GRADLE_DEP):
+        name = match.group(2)
+        if name in JVM_ARTIFACTS:
+            yield number, name, JVM_ARTIFACTS[name]
+
+
+def _go_mod(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    for number, match in source.find_lines(_GO_REQUIRE):
+        module = match.group(1)
+        for known, keys in GO_MODULES.items():
+            if module == known or module.startswith(known + "/"):
+                yield number, module, keys
+
+
+def _cargo_toml(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
+    for number, match in source.find_lines(_CARGO_DEP):
+        name = match.group(1)
+        if name in RUST_CRATES:
+            yield number, name, RUST_CRATES[name]
+
+
+# Code
+
+
+def _code_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
+    found: dict[str, tuple[int, str]] = {}  # key -> (first line, rule)
+    for key, number, rule in _code_uses(source):
+        found.setdefault(key, (number, rule))
+
+    scope = index.scope(source.path)
+    for key, (number, rule) in found.items():
+        attrs: dict[str, object] = {"via": "code"}
+        if key.startswith("oauth:"):
+            attrs["provider"] = key.partition(":")[2]
+        yield Fact(
+            kind=FactKind.AUTH,
+            key=key,
+            source=f"auth.code.{rule}",
+            evidence=(source.evidence(number),),
+            scope=scope,
+            weight=WEIGHT_MANIFEST,
+            attrs=attrs,
+        )
+
+
+def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
+    """``(key, line, rule)`` for each mechanism the file uses, first line."""
+    text = source.text
+    for word, key, pattern in _CODE_RULES:
+        if word in text:
+            number = source.find_line(pattern)
+            if number is not None:
+                yield key or _login_required_key(text), number, word
+
+    if "uthorization" in text or "UTHORIZATION" in text:
+        header = source.find_line(_AUTH_HEADER)
+        if header is not None:
+            bearer = "Bearer" in text or "bearer" in text
+            yield "bearer" if bearer else "authorization-header", header, "header"
+    if "pi-key" in text or "PI-KEY" in text or "pi-Key" in text or "pi_key" in text:
+        api_key = source.find_line(_API_KEY_HEADER)
+        if api_key is not None:
+            yield "api-key", api_key, "x-api-key"
+    if "passport.use(" in text:
+        for number, match in source.find_lines(_PASSPORT_USE):
+            strategy = (match.group(1) or match.group(2) or "").lower()
+            for key in _passport_keys(strategy) if strategy else ():
+                yield key, number, "passport.use"
+    if "allauth.socialaccount.providers." in text:
+        for number, match in source.find_lines(ALLAUTH_PROVIDER):
+            yield f"oauth:{match.group(1)}", number, "allauth"
+
+
+def _login_required_key(text: str) -> str:
+    """``@login_required`` is Django's in a Django file, Flask-Login's else."""
+    if "django" in text:
+        return "django-auth"
+    if "flask_httpauth" in text or "HTTPBasicAuth" in text:
+        return "basic"
+    return "session"
