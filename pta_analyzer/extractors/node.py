@@ -32,6 +32,7 @@ from pta_analyzer.extractors.node_package import (
 from pta_analyzer.extractors.node_scripts import (
     classify_script,
     install_command,
+    is_compile_only,
     script_command,
 )
 from pta_analyzer.extractors.node_workspaces import Member, find_members
@@ -109,8 +110,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
         elif member is None or manager.has_lockfile:
             yield from _manager_facts(package, manager)
         facts = list(_package_facts(index, package, manager.name))
-        runs = [f for f in facts if f.kind in RUN_KINDS and "script" in f.attrs]
-        run_evidence = tuple(f.evidence[0] for f in runs)
+        run_evidence = tuple(f.evidence[0] for f in facts if _serves(f))
         summaries.append(_Summary(package, member, run_evidence))
         yield from facts
 
@@ -504,6 +504,14 @@ def _version_file_facts(index: RepoIndex) -> Iterator[Fact]:
                     cwd=directory_of(source.path),
                 )
             break
+
+
+def _serves(fact: Fact) -> bool:
+    """Whether a script fact runs the package as a program (not a compiler)."""
+    body = fact.attrs.get("body")
+    if fact.kind not in RUN_KINDS or not isinstance(body, str):
+        return False
+    return not is_compile_only(body)
 
 
 def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:

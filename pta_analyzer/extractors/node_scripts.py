@@ -38,6 +38,8 @@ OTHER_WORDS = frozenset(
         "preview", "bump", "cz", "reset", "setup", "bootstrap",
     }
 )  # fmt: skip
+# ``db:<word>`` scripts that bring the database schema up to date.
+DB_APPLY_WORDS = frozenset({"push", "deploy", "sync", "latest"})
 # Migration subcommands that create or undo migrations instead of applying them.
 NOT_APPLYING = frozenset(
     {
@@ -98,7 +100,13 @@ _DEV_SERVER = re.compile(
     r"(?:^|[\s;&|(])(?:nodemon|node-dev|ts-node-dev|next\s+dev|nuxt\s+dev"
     r"|nuxi\s+dev|remix\s+dev|react-scripts\s+start|ng\s+serve"
     r"|vue-cli-service\s+serve|gatsby\s+develop|webpack\s+serve"
-    r"|webpack-dev-server|vite(?:\s+(?!build|preview)|$))"
+    r"|webpack-dev-server|vite(?=\s*$|\s+(?:dev|serve)\b|\s+-))"
+)
+# Bodies that only compile: a ``dev`` script running one starts no server.
+_COMPILE_ONLY = re.compile(
+    r"^\s*(?:cross-env\s+)?(?:\w+=\S*\s+)*"
+    r"(?:tsc|tsup|babel|rollup|esbuild|swc|unbuild|microbundle|vite\s+build"
+    r"|webpack(?!\s+serve|-dev-server))\b[^;&|]*$"
 )
 # ``node FILE`` and friends start a server only when FILE looks like one.
 _NODE_FILE = re.compile(
@@ -130,9 +138,15 @@ def classify_script(
     if kind is None and words[0] not in OTHER_WORDS:
         kind = _kind_of_body(words, body)
     is_watcher = "watch" in words or _WATCH_FLAG.search(body)
-    if kind in (FactKind.TEST, FactKind.BUILD) and is_watcher:
-        return None  # an interactive watcher, not a run that ends
+    is_debugger = "debug" in words or "--inspect-brk" in body
+    if kind in (FactKind.TEST, FactKind.BUILD) and (is_watcher or is_debugger):
+        return None  # a watcher or a debugger session, not a run that ends
     return kind
+
+
+def is_compile_only(body: str) -> bool:
+    """Whether ``body`` only compiles (``tsc``, ``tsup``...) and serves nothing."""
+    return _COMPILE_ONLY.search(body) is not None
 
 
 def script_command(manager: str, name: str) -> str:
@@ -181,6 +195,8 @@ def _kind_of_words(words: list[str], body: str) -> FactKind | None:
         return FactKind.TEST
     if any(w.startswith("migrat") for w in rest):
         return None if NOT_APPLYING.intersection(words) else FactKind.MIGRATE
+    if first == "db" and DB_APPLY_WORDS.intersection(rest):
+        return FactKind.MIGRATE
     if any(w in DEV_WORDS or w == "start" for w in rest):
         return _run_kind(words, body)
     if any(w.startswith(BUILD_WORDS) for w in rest):

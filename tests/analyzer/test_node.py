@@ -505,3 +505,26 @@ def test_electron_app_is_not_a_service(make_repo: MakeRepo) -> None:
     assert keys(facts, FactKind.PROD) == {"npm start"}
     assert keys(facts, FactKind.FRAMEWORK) == {"electron"}
     assert "service" not in keys(facts, FactKind.PROJECT_KIND)
+
+
+def test_packages_that_only_compile_are_not_deployable(make_repo: MakeRepo) -> None:
+    root = package_json(private=True, workspaces=["packages/*"])
+    lib = package_json(name="lib", scripts={"dev": "tsc --watch", "build": "tsc"})
+    app = package_json(name="app", scripts={"dev": "nodemon index.js"})
+    index = make_repo(
+        {
+            "package.json": root,
+            "packages/lib/package.json": lib,
+            "packages/app/package.json": app,
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert {(f.key, f.cwd) for f in of_kind(facts, FactKind.DEV)} == {
+        ("npm run dev", "packages/lib"),
+        ("npm run dev", "packages/app"),
+    }
+    components = {f.key: f.attrs["deployable"] for f in facts if f.kind == "component"}
+    assert components == {"packages/lib": False, "packages/app": True}
+    assert "monorepo" not in keys(facts, FactKind.PROJECT_KIND)

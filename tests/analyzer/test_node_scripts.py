@@ -7,6 +7,7 @@ from pta_analyzer.extractors.node_scripts import (
     NPM_TEST_PLACEHOLDER,
     classify_script,
     install_command,
+    is_compile_only,
     script_command,
 )
 from pta_analyzer.facts import FactKind
@@ -29,6 +30,11 @@ from pta_analyzer.facts import FactKind
         ("migrate", "knex migrate:latest", FactKind.MIGRATE),
         ("db:migrate", "sequelize db:migrate", FactKind.MIGRATE),
         ("db:deploy", "prisma migrate deploy", FactKind.MIGRATE),
+        ("db:push", "turbo -F @acme/db push", FactKind.MIGRATE),
+        ("push", "drizzle-kit push", FactKind.MIGRATE),
+        ("dev", "tsc", FactKind.DEV),
+        ("start", "vite start", FactKind.PROD),
+        ("dev", "vite dev --host", FactKind.DEV),
         ("docker:test", "docker-compose up --abort-on-container-exit", FactKind.TEST),
         ("docker:prod", "docker-compose -f a.yml up", FactKind.PROD),
         ("docker:dev", "docker-compose -f a.yml up", FactKind.DEV),
@@ -60,6 +66,8 @@ def test_script_is_classified_by_name_then_body(
         ("test:ci", "jest --watchAll"),
         ("build:watch", "tsc -p ."),
         ("compile", "tsc -w"),
+        ("test:debug", "node --inspect-brk node_modules/.bin/jest"),
+        ("db:seed", "node prisma/seed.js"),
         ("generate", "node tools/generate.js"),
         ("preview", "vite preview"),
         ("", "node server.js"),
@@ -100,6 +108,21 @@ def test_script_command_uses_the_managers_syntax(
     manager: str, name: str, command: str
 ) -> None:
     assert script_command(manager, name) == command
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("tsc", True),
+        ("cross-env NODE_ENV=dev tsup --watch", True),
+        ("webpack --mode development", True),
+        ("webpack serve", False),
+        ("tsc && node dist/index.js", False),
+        ("nodemon src/index.js", False),
+    ],
+)
+def test_compile_only_bodies_are_recognised(body: str, expected: bool) -> None:
+    assert is_compile_only(body) is expected
 
 
 def test_install_command_is_npm_ci_only_with_a_lockfile() -> None:
