@@ -105,6 +105,8 @@ GITLAB_RESERVED = frozenset(
     }
 )  # fmt: skip
 _FOLDED = re.compile(r"(?::|-)\s*>[-+0-9]*\s*(?:#.*)?$")
+# Step shells whose text shellcmd can read; pwsh, cmd and python steps are not.
+POSIX_SHELLS = frozenset({"bash", "sh", "bash {0}", "sh {0}", "bash -e {0}"})
 TRAVIS_PHASES = ("before_install", "install", "before_script", "script")
 
 
@@ -174,7 +176,8 @@ def _github_step(job: _Job, step: YNode) -> Iterator[Fact]:
     if target and uses is not None:
         yield _deploy_fact(job, target, uses.line)
     run = step.get("run")
-    if run is None:
+    shell = step.get("shell")
+    if run is None or (shell is not None and shell.text() not in POSIX_SHELLS):
         return
     step_cwd = step.get("working-directory")
     cwd = _join_cwd(job.cwd, step_cwd.text() if step_cwd else None)

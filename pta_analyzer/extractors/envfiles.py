@@ -51,6 +51,11 @@ APP_ADDRESS_NAME = re.compile(
 
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
 _URL_PASSWORD = re.compile(r"://[^/\s:@]+:[^@\s/]+@")
+# Values that stand for "put yours here" rather than a usable default.
+_PLACEHOLDER = re.compile(
+    r"^<.*>$|^\{\{.*\}\}$|^\[.*\]$|(?i:^(?:your|my)[-_ ]|change[-_ ]?me|"
+    r"^x{3,}$|replace[-_ ]?(?:me|this)|^todo$|\.\.\.$)"
+)
 _ADDRESS_PORT = re.compile(r"^[\w.\-\[\]]*:(\d{2,5})$")
 
 
@@ -106,13 +111,17 @@ def _variable(
     secret: bool,
     evidence: Evidence,
 ) -> Fact:
+    placeholder = bool(_PLACEHOLDER.search(value))
+    hidden = secret or placeholder or len(value) > MAX_VALUE_CHARS
     attrs: dict[str, object] = {
         "declared_only": True,
-        "default": None if secret or len(value) > MAX_VALUE_CHARS else value,
+        "default": None if hidden else value,
         "file": source.path,
     }
     if secret:
         attrs["secret"] = True
+    if placeholder:
+        attrs["placeholder"] = True
     return Fact(
         kind=FactKind.ENV_VAR,
         key=name,

@@ -299,3 +299,16 @@ def test_malformed_and_odd_ci_files_do_not_raise(make_repo: MakeRepo) -> None:
     )
 
     assert list(extract(index)) == []
+
+
+def test_powershell_steps_are_not_read_as_posix_shell(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            ".github/workflows/w.yml": (
+                "jobs:\n  w:\n    steps:\n      - run: pytest\n        shell: pwsh\n"
+                "      - run: tox\n        shell: bash\n"
+            )
+        }
+    )
+
+    assert [f.key for f in extract(index)] == ["tox"]

@@ -120,3 +120,17 @@ def test_other_files_and_odd_content_do_not_raise(make_repo: MakeRepo) -> None:
     facts = list(extract(index))
 
     assert [(f.key, f.attrs["default"]) for f in facts] == [("B", "open")]
+
+
+def test_placeholder_values_are_no_defaults(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {".env.template": "STRIPE_URL=<your-url>\nREGION=changeme\nLEVEL=info\n"}
+    )
+
+    facts = of_kind(extract(index), FactKind.ENV_VAR)
+
+    assert [(f.key, f.attrs["default"], f.attrs.get("placeholder")) for f in facts] == [
+        ("STRIPE_URL", None, True),
+        ("REGION", None, True),
+        ("LEVEL", "info", None),
+    ]
