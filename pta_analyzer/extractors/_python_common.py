@@ -94,14 +94,30 @@ def normalise_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name.strip()).lower()
 
 
-def project_dirs(index: RepoIndex) -> list[str]:
-    """Directories that hold a Python manifest, deepest last."""
-    found = {directory_of(p) for p in index.named(*PROJECT_MARKERS)}
-    for path in index.glob("*requirements*.txt", "*requirements/*.txt"):
+def requirement_files(index: RepoIndex) -> dict[str, list[str]]:
+    """Requirements files by the project directory they belong to.
+
+    ``requirements*.txt`` belongs to its own directory, and any ``.txt`` in a
+    ``requirements/`` folder to the folder's parent.
+    """
+    found: dict[str, list[str]] = {}
+    for path in index.paths():
+        if not path.endswith(".txt"):
+            continue
+        pure = PurePosixPath(path)
         directory = directory_of(path)
-        if PurePosixPath(directory).name == "requirements":
+        if pure.parent.name == "requirements":
             directory = directory_of(directory)
-        found.add(directory)
+        elif "requirements" not in pure.name:
+            continue
+        found.setdefault(directory, []).append(path)
+    return found
+
+
+def project_dirs(index: RepoIndex, requirements: dict[str, list[str]]) -> list[str]:
+    """Directories that hold a Python manifest, shallowest first."""
+    found = {directory_of(p) for p in index.named(*PROJECT_MARKERS)}
+    found.update(requirements)
     return sorted(found, key=lambda d: (d.count("/") + bool(d), d))
 
 

@@ -16,6 +16,7 @@ from pta_analyzer.extractors._python_common import (
     Dep,
     Manifests,
     project_dirs,
+    requirement_files,
 )
 from pta_analyzer.facts import (
     WEIGHT_CONVENTION,
@@ -76,7 +77,8 @@ class Context:
 
     def __init__(self, index: RepoIndex) -> None:
         self.index = index
-        self.projects = project_dirs(index)
+        self.requirements = requirement_files(index)
+        self.projects = project_dirs(index, self.requirements)
         self.manifests = {d: Manifests(d) for d in self.projects}
         self.helper_scripts: set[str] = set()  # projects whose scripts are helpers
         self.script_projects: set[str] = set()  # projects with real console scripts

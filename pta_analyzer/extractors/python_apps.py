@@ -40,6 +40,8 @@ FLASK_PORT = 5000
 DJANGO_PORT = 8000
 UVICORN_PORT = 8000
 GUNICORN_PORT = 8000
+SANIC_PORT = 8000
+STREAMLIT_PORT = 8501
 GUNICORN_CONFIGS = (
     "gunicorn.conf.py",
     "gunicorn_config.py",
@@ -59,6 +61,7 @@ _MARKERS = (
     "WSGI_APPLICATION",
     "unittest",
     "pytest",
+    "streamlit",
 )
 _WSGI_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
 _FACTORY = re.compile(r"^def (create_app|make_app)\(")
@@ -67,6 +70,17 @@ _ASGI_APP = re.compile(
     r"(FastAPI|Starlette)\("
 )
 _CELERY_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:celery\.)?Celery\(")
+_SERVER_CALL = re.compile(
+    r"\b(uvicorn\.run|web\.run_app|run_simple|serve_forever|\w+\.run_server|"
+    r"(?:app|application|socketio|server|api)\.run)\("
+)
+_CALL_DEFAULTS = (
+    (r"\buvicorn\.run\(", 8000),
+    (r"\bweb\.run_app\(", 8080),
+    (r"\.run_server\(", 8050),
+    (r"\.launch\(", 7860),
+    (r"\bserve\(", 8080),
+)
 _MAIN = re.compile(r"""^(\s*)if\s+__name__\s*==\s*["']__main__["']\s*:""")
 _PORT_KWARG = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
 _PORT_ENV_DEFAULT = re.compile(
@@ -101,6 +115,7 @@ class Apps:
     unittest_files: dict[str, Evidence] = field(default_factory=dict)
     pytest_files: dict[str, Evidence] = field(default_factory=dict)
     wsgi_settings: list[tuple[str, Evidence]] = field(default_factory=list)
+    scripts: set[str] = field(default_factory=set)  # files run as `python f`
 
 
 def scan(context: "Context") -> Apps:
@@ -110,7 +125,8 @@ def scan(context: "Context") -> Apps:
     paths = [p for p in index.paths() if p.endswith(".py")]
     for source in index.texts(paths):
         text = source.text
-        if not any(marker in text for marker in _MARKERS):
+        wsgi = source.path.rsplit("/", 1)[-1] == "wsgi.py"
+        if not wsgi and not any(marker in text for marker in _MARKERS):
             continue
         _scan_file(context, apps, source, text)
 
@@ -126,7 +142,7 @@ def _scan_file(context: "Context", apps: Apps, source: SourceText, text: str) ->
     root = module_root(index, source.path)
     module = module_name(source.path, root)
     owner = owner_project(source.path, context.projects)
-    main = _server_start(source) if "__main__" in text else None
+    main = _server_start(source, text) if "__main__" in text else None
 
     if "WSGI_APPLICATION" in text:
         for number, match in source.find_lines(_WSGI_SETTING):
@@ -142,8 +158,50 @@ def _scan_file(context: "Context", apps: Apps, source: SourceText, text: str) ->
         _asgi(context, apps, source, root, module, main)
     if "Celery(" in text:
         _celery(context, apps, source, root, module)
-    if main is not None and not any(f.evidence[0] == main[0] for f in apps.facts):
+    if main is not None and source.path not in apps.scripts:
         _script(context, apps, source, root, main)
+    if "streamlit" in text and directory_of(source.path) == owner:
+        _streamlit(context, apps, source, owner)
+    if source.path.endswith("wsgi.py") and "Flask(" not in text:
+        _wsgi_entry(context, apps, source, root, module)
+
+
+def _streamlit(context: "Context", apps: Apps, source: SourceText, cwd: str) -> None:
+    number = source.find_line(r"^\s*(import streamlit|from streamlit\b)")
+    if number is None:
+        return
+    evidence = source.evidence(number)
+    scope = context.index.scope(source.path)
+    command = f"streamlit run {relative_to(source.path, cwd)}"
+    _add(
+        apps,
+        FactKind.DEV,
+        command,
+        evidence,
+        scope,
+        cwd,
+        "a Streamlit script at the project's top level",
+        {"process": "web"},
+    )
+    _default_port(apps, STREAMLIT_PORT, evidence, scope, cwd, "streamlit run")
+
+
+def _wsgi_entry(
+    context: "Context", apps: Apps, source: SourceText, root: str, module: str
+) -> None:
+    """A ``wsgi.py`` exposing ``app``/``application`` for gunicorn to serve."""
+    if "django" in source.text or not module:
+        return
+    pattern = (
+        r"^(?:(app|application)\s*=|from\s+\S+\s+import\s+.*\b(app|application)\b)"
+    )
+    found = next(source.find_lines(pattern), None)
+    if found is None or context.find_dep(directory_of(source.path), "gunicorn") is None:
+        return
+    name = found[1].group(1) or found[1].group(2)
+    target = module if name == "application" else f"{module}:{name}"
+    evidence = source.evidence(found[0])
+    _gunicorn(context, apps, target, evidence, context.index.scope(source.path), root)
 
 
 def _flask(
@@ -169,7 +227,7 @@ def _flask(
     apps.flask_apps.append(FlaskApp(root, option, evidence, scope))
 
     if main is not None:
-        _script(context, apps, source, root, main, FLASK_PORT)
+        _script(context, apps, source, root, main)
     else:
         _add(
             apps,
@@ -213,7 +271,7 @@ def _asgi(
     )
     _default_port(apps, UVICORN_PORT, evidence, scope, root, "uvicorn")
     if main is not None:
-        _script(context, apps, source, root, main, UVICORN_PORT)
+        _script(context, apps, source, root, main)
 
 
 def _celery(
@@ -268,10 +326,11 @@ def _script(
     source: SourceText,
     root: str,
     main: tuple[Evidence, str],
-    default_port: int | None = None,
 ) -> None:
     evidence, call = main
+    default_port = _default_port_of(call, source.text)
     scope = context.index.scope(source.path)
+    apps.scripts.add(source.path)
     in_package = root != directory_of(source.path)
     if in_package:
         command = f"python -m {module_name(source.path, root)}"
@@ -280,8 +339,8 @@ def _script(
     kind = (
         FactKind.DEV if re.search(r"(debug|reload)\s*=\s*True", call) else FactKind.PROD
     )
-    if ".run(" in call and "uvicorn" not in call and default_port == FLASK_PORT:
-        kind = FactKind.DEV
+    if default_port == FLASK_PORT:
+        kind = FactKind.DEV  # the Werkzeug server is a development server
     _add(
         apps,
         kind,
@@ -311,31 +370,58 @@ def _script(
         _default_port(apps, default_port, evidence, scope, root, command)
 
 
-def _server_start(source: SourceText) -> tuple[Evidence, str] | None:
-    """The first server-starting call of the ``__main__`` block, with its text."""
+def _server_start(source: SourceText, text: str) -> tuple[Evidence, str] | None:
+    """The server-starting call a ``__main__`` block makes, with its text.
+
+    The call is looked for in the block first, then anywhere in the module
+    (a block calling ``main()`` that starts the server).
+    """
+    block: tuple[int, int] | None = None
     for number, match in source.find_lines(_MAIN):
         indent = len(match.group(1))
-        last = min(len(source.lines), number + MAIN_BLOCK_LINES)
-        for inner in range(number + 1, last + 1):
+        end = min(len(source.lines), number + MAIN_BLOCK_LINES)
+        for inner in range(number + 1, end + 1):
             line = source.lines[inner - 1]
             if line.strip() and len(line) - len(line.lstrip()) <= indent:
+                end = inner - 1
                 break
-            if _starts_server(line, source.text):
-                end = _call_end(source, inner)
-                call = " ".join(source.lines[inner - 1 : end])
-                return source.evidence(inner, end), call
+        block = (number + 1, end)
+        break
+    if block is None:
+        return None
+    for start, end in (block, (1, len(source.lines))):
+        for inner in range(start, end + 1):
+            if _starts_server(source.lines[inner - 1], text):
+                last = _call_end(source, inner)
+                call = " ".join(source.lines[inner - 1 : last])
+                return source.evidence(inner, last), call
     return None
 
 
 def _starts_server(line: str, text: str) -> bool:
     code = line.split("#", 1)[0]
-    if re.search(r"\b(uvicorn\.run|web\.run_app|run_simple|serve_forever)\(", code):
-        return True
-    if re.search(r"\b(app|application|socketio|server)\.run\(", code):
+    if "(" not in code:
+        return False
+    if _SERVER_CALL.search(code):
         return True
     if "waitress" in text and re.search(r"\bserve\(", code):
         return True
+    if "gradio" in text and re.search(r"\.launch\(", code):
+        return True
     return "tornado" in text and bool(_LISTEN.search(code))
+
+
+def _default_port_of(call: str, text: str) -> int | None:
+    """The port a server call listens on when it is given none."""
+    for pattern, port in _CALL_DEFAULTS:
+        if re.search(pattern, call):
+            return port
+    if re.search(r"\b(app|application|socketio)\.run\(", call):
+        if "Sanic" in text:
+            return SANIC_PORT
+        if "flask" in text.lower() or "create_app" in text or "Quart" in text:
+            return FLASK_PORT
+    return None
 
 
 def _call_end(source: SourceText, start: int) -> int:

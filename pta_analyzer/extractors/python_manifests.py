@@ -49,7 +49,7 @@ def manifest_facts(context: "Context", directory: str) -> Iterator[Fact]:
     deps = context.manifests[directory].deps
     seen: set[str] = set()  # a file included by another is read once
     files = sorted(
-        _requirement_files(index, directory),
+        context.requirements.get(directory, []),
         key=lambda p: (p.endswith(_OPTIONAL_ENDINGS), p),
     )
     for path in files:
@@ -76,17 +76,6 @@ _OPTIONAL_ENDINGS = (
     "local.txt",
     "doc.txt",
 )
-
-
-def _requirement_files(index: RepoIndex, directory: str) -> list[str]:
-    prefix = f"{directory}/" if directory else ""
-    return [
-        p
-        for p in index.glob(
-            f"{prefix}*requirements*.txt", f"{prefix}requirements/*.txt"
-        )
-        if p.count("/") <= prefix.count("/") + (p.startswith(prefix + "requirements/"))
-    ]
 
 
 def _requirements_install(

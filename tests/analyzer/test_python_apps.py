@@ -262,3 +262,65 @@ def test_non_utf8_source_does_not_raise(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {"app.py": source})
 
     assert one(facts, FactKind.DEV, "flask run").evidence[0].line_start == 3
+
+
+def test_run_script_of_a_flask_factory_defaults_to_5000(make_repo: MakeRepo) -> None:
+    source = (
+        "from app import create_app\n\napp = create_app()\n\n"
+        "if __name__ == '__main__':\n    app.run()\n"
+    )
+    facts = run(make_repo, {"requirements.txt": "flask\n", "run.py": source})
+
+    dev = one(facts, FactKind.DEV, "python run.py")
+    assert dev.evidence[0].location == "run.py:6"
+    assert one(facts, FactKind.PORT, "5000").attrs["role"] == "default"
+
+
+def test_main_block_calling_main_that_starts_uvicorn(make_repo: MakeRepo) -> None:
+    source = (
+        "import uvicorn\n\ndef main():\n    uvicorn.run('api:app', port=9000)\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    facts = run(make_repo, {"serve.py": source})
+
+    assert one(facts, FactKind.PROD, "python serve.py").evidence[0].line_start == 4
+    assert one(facts, FactKind.PORT, "9000").status is Status.EVIDENCED
+
+
+def test_aiohttp_run_app_defaults_to_8080(make_repo: MakeRepo) -> None:
+    source = (
+        "from aiohttp import web\n\napp = web.Application()\n\n"
+        "if __name__ == '__main__':\n    web.run_app(app)\n"
+    )
+    facts = run(make_repo, {"server.py": source})
+
+    assert one(facts, FactKind.PROD, "python server.py")
+    assert one(facts, FactKind.PORT, "8080").attrs["role"] == "default"
+
+
+def test_streamlit_script_gets_streamlit_run(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "streamlit\n",
+            "dashboard.py": "import streamlit as st\n\nst.title('x')\n",
+            "pages/one.py": "import streamlit as st\n",
+        },
+    )
+
+    dev = one(facts, FactKind.DEV, "streamlit run dashboard.py")
+    assert dev.status is Status.INFERRED
+    assert {f.key for f in of_kind(facts, FactKind.PORT)} == {"8501"}
+
+
+def test_wsgi_module_with_gunicorn_gets_gunicorn_command(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "flask\ngunicorn\n",
+            "wsgi.py": "from myapp import create_app\n\napp = create_app()\n",
+        },
+    )
+
+    prod = one(facts, FactKind.PROD, "gunicorn wsgi:app")
+    assert prod.evidence[0].location == "wsgi.py:3"
