@@ -89,31 +89,28 @@ def _compose_facts(
         return
 
     base_path = bases.get(parent)
-    base_services: dict[str, YNode] = {}
     is_override = base_path is not None and base_path != source.path
-    if is_override and base_path is not None:
-        base = index.read(base_path)
-        base_top = load_yaml(base)[:1] if base is not None else []
-        if base_top:
-            base_services = _services(base_top[0])
+    base_services = _base_services(index, base_path) if is_override else {}
+    # Compose applies ``*.override.yml`` by itself: plain ``up`` runs it.
+    applied_alone = ".override." in path.name
     compose = _File(
         source=source,
         scope=index.scope(source.path),
         directory="" if parent == "." else parent,
-        flags=_flags(path.name, base_path, is_override),
+        flags="" if applied_alone else _flags(path.name, base_path, is_override),
         kind=_file_kind(path.name),
         services=_services(top),
         base_services=base_services,
     )
-    if (
-        path.name == "docker-compose.override.yml"
-        or path.name == "compose.override.yaml"
-    ):
-        compose = _File(**{**compose.__dict__, "flags": ""})
-
     yield from _run_commands(compose)
     for name, service in compose.services.items():
         yield from _service_facts(index, compose, name, service)
+
+
+def _base_services(index: RepoIndex, base_path: str | None) -> dict[str, YNode]:
+    base = index.read(base_path) if base_path is not None else None
+    documents = load_yaml(base) if base is not None else []
+    return _services(documents[0]) if documents else {}
 
 
 def _services(top: YNode) -> dict[str, YNode]:
@@ -160,18 +157,6 @@ def _is_own(compose: _File, name: str, service: YNode) -> bool:
         return True
     base = compose.base_services.get(name)
     return base is not None and base.get("build") is not None
-
-
-def _backing_service(compose: _File, name: str, service: YNode) -> str | None:
-    """The backing service an image-only service runs, else None."""
-    if _is_own(compose, name, service):
-        return None
-    image = service.get("image") or (compose.base_services.get(name) or service).get(
-        "image"
-    )
-    text = image.text() if image is not None else None
-    found = service_of_image(text) if text else None
-    return None if found in APPLICATION_IMAGES else found
 
 
 def _run_commands(compose: _File) -> Iterator[Fact]:
@@ -222,12 +207,12 @@ def _command(
 def _service_facts(
     index: RepoIndex, compose: _File, name: str, service: YNode
 ) -> Iterator[Fact]:
-    backing = _backing_service(compose, name, service)
-    image = service.get("image")
-    if backing is not None and image is not None:
+    image = _image(compose, name, service)
+    found = service_of_image(image.text() or "") if image is not None else None
+    if found is not None and image is not None:
         yield Fact(
             kind=FactKind.SERVICE,
-            key=backing,
+            key=found,
             source="compose.image",
             evidence=(compose.source.evidence(image.line, image.end_line),),
             scope=compose.scope,
@@ -235,28 +220,26 @@ def _service_facts(
             note=f"compose service {name} runs {image.text()}",
             attrs={"compose_service": name, "image": image.text()},
         )
-    elif image is not None and not _is_own(compose, name, service):
-        text = image.text() or ""
-        found = service_of_image(text)
-        if found is not None:
-            yield Fact(
-                kind=FactKind.SERVICE,
-                key=found,
-                source="compose.image",
-                evidence=(compose.source.evidence(image.line, image.end_line),),
-                scope=compose.scope,
-                weight=WEIGHT_CONTAINER,
-                note=f"compose service {name} runs {text}",
-                attrs={"compose_service": name, "image": text},
-            )
 
-    role = "service" if backing is not None else "publish"
-    yield from _ports(compose, name, service, role)
-    if backing is not None:
+    if image is None and not _is_own(compose, name, service):
+        # An override names no image; the base file's image says what it runs.
+        base = compose.base_services.get(name)
+        base_image = base.get("image") if base is not None else None
+        found = service_of_image(base_image.text() or "") if base_image else None
+    is_backing = found is not None and found not in APPLICATION_IMAGES
+    yield from _ports(compose, name, service, "service" if is_backing else "publish")
+    if is_backing:
         return
     yield from _service_command(compose, name, service)
     yield from _environment(compose, name, service)
     yield from _env_files(index, compose, name, service)
+
+
+def _image(compose: _File, name: str, service: YNode) -> YNode | None:
+    """The image a service only pulls (None for one the project builds)."""
+    if _is_own(compose, name, service):
+        return None
+    return service.get("image")
 
 
 def _ports(compose: _File, name: str, service: YNode, role: str) -> Iterator[Fact]:

@@ -254,3 +254,21 @@ def test_composer_files_are_not_compose_files(make_repo: MakeRepo) -> None:
     index = make_repo({"composer.yml": COMPOSE})
 
     assert list(extract(index)) == []
+
+
+def test_override_of_a_backing_service_is_not_the_application(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            "docker-compose.yml": "services:\n  db:\n    image: postgres:16\n",
+            "docker-compose.override.yml": "services:\n  db:\n"
+            "    command: postgres -c log_statement=all\n"
+            "    ports: ['5433:5432']\n",
+        }
+    )
+    facts = list(extract(index))
+
+    assert {f.attrs["role"] for f in of_kind(facts, FactKind.PORT)} == {"service"}
+    assert keys(facts, FactKind.PROD) == set()
+    assert keys(facts, FactKind.DEV) == {"docker compose up"}
