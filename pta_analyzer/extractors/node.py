@@ -10,18 +10,22 @@ description, project-kind hints, and workspace components.
 """
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors.node_frameworks import (
-    FRONTEND_FRAMEWORKS,
     SERVER_FRAMEWORKS,
     default_port,
     framework_of,
     script_ports,
+)
+from pta_analyzer.extractors.node_kinds import (
+    is_frontend_only,
+    kind_facts,
+    unique_evidence,
 )
 from pta_analyzer.extractors.node_package import (
     Package,
@@ -30,6 +34,7 @@ from pta_analyzer.extractors.node_package import (
     load_package,
 )
 from pta_analyzer.extractors.node_scripts import (
+    RUN_KINDS,
     classify_script,
     install_command,
     is_compile_only,
@@ -63,7 +68,6 @@ LOCKFILES: tuple[tuple[str, str], ...] = (
 KNOWN_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
 ENTRY_FILES = ("server.js", "app.js", "index.js")  # tried when there is no main
 DEPENDENCY_SECTIONS = ("dependencies", "devDependencies")
-RUN_KINDS = frozenset({FactKind.DEV, FactKind.PROD})
 VERSION_MAX_CHARS = 40  # a longer first line of .nvmrc is not a version
 
 
@@ -197,7 +201,7 @@ def _package_facts(index: RepoIndex, package: Package, manager: str) -> Iterator
     if not has_start:
         yield from _entry_facts(index, package, frameworks, script_facts)
     yield from _runtime_and_description(package)
-    yield from _kind_facts(package, frameworks, script_facts)
+    yield from kind_facts(package, frameworks, script_facts)
 
 
 def _script_facts(package: Package, manager: str) -> Iterator[Fact]:
@@ -323,7 +327,7 @@ def _entry_facts(
     """``node <main>`` for an application package without a start script."""
     is_server = bool(SERVER_FRAMEWORKS.intersection(frameworks))
     has_dev = any(f.kind is FactKind.DEV for f in script_facts)
-    if not (is_server or has_dev) or _is_frontend_only(frameworks):
+    if not (is_server or has_dev) or is_frontend_only(frameworks):
         return
 
     weight = WEIGHT_CONVENTION if is_server else WEIGHT_GUESS
@@ -396,55 +400,6 @@ def _runtime_and_description(package: Package) -> Iterator[Fact]:
         )
 
 
-def _kind_facts(
-    package: Package,
-    frameworks: dict[str, tuple[str, Evidence]],
-    script_facts: list[Fact],
-) -> Iterator[Fact]:
-    """PROJECT_KIND hints: cli, service, static-site, library."""
-    servers = [e for f, (_v, e) in frameworks.items() if f in SERVER_FRAMEWORKS]
-    starts = [f.evidence[0] for f in script_facts if f.kind is FactKind.PROD]
-    builds = [f.evidence[0] for f in script_facts if f.kind is FactKind.BUILD]
-    runs = [f for f in script_facts if f.kind in RUN_KINDS]
-    bin_evidence = package.evidence("bin")
-
-    if bin_evidence is not None:
-        yield _hint(package, "cli", (bin_evidence,), "package.json bin")
-    frontend_only = _is_frontend_only(frameworks)
-    if frontend_only and builds:
-        front = [e for f, (_v, e) in frameworks.items() if f in FRONTEND_FRAMEWORKS]
-        note = "front-end framework with a build script and no server"
-        yield _hint(package, "static-site", (*front[:1], *builds[:1]), note)
-        return
-    is_desktop = "electron" in frameworks and not servers
-    if not frontend_only and not is_desktop and (servers or starts):
-        note = "server framework" if servers else "start script"
-        cited = _unique((*servers[:1], *starts[:1]))
-        yield _hint(package, "service", cited, note)
-        return
-
-    exported = package.evidence("main") or package.evidence("exports")
-    if exported is not None and not runs and bin_evidence is None:
-        note = "main/exports and no start or dev script"
-        yield _hint(package, "library", (exported,), note)
-
-
-def _hint(
-    package: Package, kind: str, evidence: tuple[Evidence, ...], note: str
-) -> Fact:
-    return Fact(
-        FactKind.PROJECT_KIND,
-        kind,
-        "node.project_kind",
-        evidence=evidence,
-        status=Status.INFERRED,
-        scope=package.scope,
-        weight=WEIGHT_CONVENTION,
-        cwd=package.directory,
-        note=note,
-    )
-
-
 def _component_facts(summaries: list[_Summary]) -> Iterator[Fact]:
     """A COMPONENT per workspace member and per nested deployable package."""
     deployable: list[Evidence] = []
@@ -454,7 +409,7 @@ def _component_facts(summaries: list[_Summary]) -> Iterator[Fact]:
             package.directory and summary.deployable and package.scope is Scope.APP
         ):
             continue
-        cited = _unique(summary.run_evidence)
+        cited = unique_evidence(summary.run_evidence)
         if member is not None:
             cited = (member.evidence, *cited)
         if summary.deployable and package.scope is Scope.APP:
@@ -480,7 +435,7 @@ def _component_facts(summaries: list[_Summary]) -> Iterator[Fact]:
             FactKind.PROJECT_KIND,
             "monorepo",
             "node.project_kind",
-            evidence=_unique(deployable),
+            evidence=unique_evidence(deployable),
             status=Status.INFERRED,
             weight=WEIGHT_CONVENTION,
             note=f"{len(deployable)} deployable JavaScript packages",
@@ -514,18 +469,8 @@ def _serves(fact: Fact) -> bool:
     return not is_compile_only(body)
 
 
-def _unique(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
-    """``evidence`` in order, each cited once."""
-    return tuple(dict.fromkeys(evidence))
-
-
 def _has_dependencies_or_scripts(package: Package) -> bool:
     """Whether there is anything for ``npm install`` to do."""
     sections = ("scripts", *DEPENDENCY_SECTIONS, "optionalDependencies")
     has_workspaces = bool(package.data.get("workspaces"))
     return has_workspaces or any(package.strings(section) for section in sections)
-
-
-def _is_frontend_only(frameworks: dict[str, tuple[str, Evidence]]) -> bool:
-    names = set(frameworks)
-    return bool(names & FRONTEND_FRAMEWORKS) and not names & SERVER_FRAMEWORKS

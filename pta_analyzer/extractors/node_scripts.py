@@ -12,6 +12,7 @@ from collections.abc import Collection
 
 from pta_analyzer.facts import FactKind
 
+RUN_KINDS = frozenset({FactKind.DEV, FactKind.PROD})  # kinds that run the app
 NPM_TEST_PLACEHOLDER = 'echo "Error: no test specified" && exit 1'
 
 LIFECYCLE_SCRIPTS = frozenset(
