@@ -11,6 +11,7 @@ import logging
 import re
 import tomllib
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import PurePosixPath
 
 from pta_analyzer.extractors import _runlines
@@ -85,6 +86,29 @@ def _platform_files(index: RepoIndex) -> Iterator[Fact]:
             yield from _render(source, scope)
         elif platform == "netlify":
             yield from _netlify(source, scope)
+        elif platform == "heroku":
+            yield from _heroku_yml(source, scope)
+
+
+def _heroku_yml(source: SourceText, scope: Scope) -> Iterator[Fact]:
+    """``run:`` processes of heroku.yml (``web`` is the production command)."""
+    documents = load_yaml(source)
+    run = documents[0].get("run") if documents else None
+    for process, node in run.items() if run is not None else ():
+        command_node = node.get("command") or node
+        if isinstance(command_node.value, list):
+            words = [w.text() or "" for w in command_node.elements()]
+            command = " ".join(words)
+        else:
+            command = command_node.text() or ""
+        command = _runlines.normalize(command)
+        if not command:
+            continue
+        kind = FactKind.PROD
+        if process == "release" and _runlines.runs_migrations(command):
+            kind = FactKind.MIGRATE
+        fact = _platform_command(source, scope, kind, command, node, "heroku.yml")
+        yield replace(fact, attrs={**fact.attrs, "process": process})
 
 
 def _render(source: SourceText, scope: Scope) -> Iterator[Fact]:

@@ -176,6 +176,28 @@ services:
     assert_evidence_verifies(index, facts)
 
 
+def test_heroku_yml_run_processes(make_repo: MakeRepo) -> None:
+    heroku = """\
+build:
+  docker:
+    web: Dockerfile
+run:
+  web: gunicorn app:app
+  worker:
+    command:
+      - celery -A app worker
+release:
+  image: web
+"""
+    index = make_repo({"heroku.yml": heroku})
+    facts = list(extract(index))
+
+    processes = {f.key: f.attrs["process"] for f in of_kind(facts, FactKind.PROD)}
+    assert processes == {"gunicorn app:app": "web", "celery -A app worker": "worker"}
+    assert keys(facts, FactKind.DEPLOY) == {"heroku:heroku.yml"}
+    assert_evidence_verifies(index, facts)
+
+
 def test_platform_files_and_terraform_directories(make_repo: MakeRepo) -> None:
     index = make_repo(
         {
