@@ -61,8 +61,14 @@ def fact(
     cwd: str = "",
     note: str = "",
     attrs: Mapping[str, object] | None = None,
+    weight: int | None = None,
 ) -> Fact:
-    """A fact at manifest weight, or at convention weight when inferred."""
+    """A fact at manifest weight, or at convention weight when inferred.
+
+    ``weight`` overrides either.
+    """
+    if weight is None:
+        weight = WEIGHT_CONVENTION if inferred else WEIGHT_MANIFEST
     return Fact(
         kind=kind,
         key=key,
@@ -70,7 +76,7 @@ def fact(
         evidence=tuple(evidence),
         status=Status.INFERRED if inferred else Status.EVIDENCED,
         scope=scope,
-        weight=WEIGHT_CONVENTION if inferred else WEIGHT_MANIFEST,
+        weight=weight,
         cwd=cwd,
         note=note,
         attrs=dict(attrs or {}),

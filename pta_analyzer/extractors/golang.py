@@ -21,7 +21,7 @@ from pta_analyzer.extractors._ecosystems import (
     is_under,
     join,
 )
-from pta_analyzer.facts import Fact, FactKind
+from pta_analyzer.facts import WEIGHT_GUESS, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
 from pta_analyzer.services import service_of_dependency
@@ -187,6 +187,7 @@ def _command_facts(
         note="compiles every package of the module",
     )
 
+    primary = _primary_mains(mains)
     for main in mains:
         source = index.read(main.path)
         if source is None:
@@ -206,6 +207,7 @@ def _command_facts(
                 cwd=cwd,
                 note=f"builds the {parts[1]} command",
             )
+        is_primary = main in primary
         yield fact(
             FactKind.DEV,
             f"go run {target}",
@@ -214,7 +216,12 @@ def _command_facts(
             main_scope,
             inferred=True,
             cwd=cwd,
-            note="runs the main package that defines func main",
+            note=(
+                "runs the main package that defines func main"
+                if is_primary
+                else "runs a helper program of the module (not its main command)"
+            ),
+            weight=None if is_primary else WEIGHT_GUESS,
         )
 
     if test_file is not None:
@@ -290,6 +297,20 @@ def _project_kind(
     )
 
 
+def _primary_mains(mains: list[MainPackage]) -> list[MainPackage]:
+    """The module's own commands: the root package and cmd/<name> packages.
+
+    Without either, every main package counts: nothing tells them apart.
+    Other main packages beside them are helpers (generators, scripts).
+    """
+    chosen = [
+        m
+        for m in mains
+        if not m.directory or PurePosixPath(m.directory).parts[0] == "cmd"
+    ]
+    return chosen or mains
+
+
 def _owner(path: str, module_dirs: list[str]) -> str | None:
     """The deepest module directory containing ``path``."""
     owners = [d for d in module_dirs if is_under(path, d)]
@@ -306,7 +327,8 @@ def _find_main_packages(
         if p.endswith(".go") and not p.endswith("_test.go") and "/testdata/" not in p
     )
     for source in index.texts(candidates):
-        if "func main" not in source.text or "package main" not in source.text:
+        text = source.text
+        if "func main" not in text or "package main" not in text:
             continue
         owner = _owner(source.path, module_dirs)
         if owner is None or source.find_line(_PACKAGE_MAIN) is None:

@@ -1,7 +1,7 @@
 """Tests of the Go extractor."""
 
 from pta_analyzer.extractors.golang import extract
-from pta_analyzer.facts import FactKind, Status
+from pta_analyzer.facts import WEIGHT_CONVENTION, WEIGHT_GUESS, FactKind, Status
 from pta_analyzer.scope import Scope
 from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies, keys, of_kind
 
@@ -109,3 +109,12 @@ def test_malformed_go_mod_does_not_raise(make_repo: MakeRepo) -> None:
 
     assert keys(facts, FactKind.PACKAGE_MANAGER) == {"go"}
     assert of_kind(facts, FactKind.RUNTIME) == []
+
+
+def test_helper_mains_beside_the_root_command_weigh_less(make_repo: MakeRepo) -> None:
+    index = make_repo({"go.mod": GO_MOD, "main.go": MAIN, "scripts/gen/main.go": MAIN})
+    facts = list(extract(index))
+
+    weights = {f.key: f.weight for f in of_kind(facts, FactKind.DEV)}
+    assert weights["go run ./scripts/gen"] == WEIGHT_GUESS
+    assert weights["go run ."] == WEIGHT_CONVENTION
