@@ -62,6 +62,7 @@ _MARKERS = (
     "unittest",
     "pytest",
     "streamlit",
+    "def test_",
 )
 _WSGI_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
 _FACTORY = re.compile(r"^def (create_app|make_app)\(")
@@ -115,6 +116,7 @@ class Apps:
     unittest_files: dict[str, Evidence] = field(default_factory=dict)
     pytest_files: dict[str, Evidence] = field(default_factory=dict)
     wsgi_settings: list[tuple[str, Evidence]] = field(default_factory=list)
+    plain_test_files: dict[str, Evidence] = field(default_factory=dict)
     scripts: set[str] = field(default_factory=set)  # files run as `python f`
 
 
@@ -574,6 +576,11 @@ def _note_test_file(
             number = source.find_line(rf"^\s*(?:import|from)\s+{marker}\b")
             if number:
                 found[owner] = source.evidence(number)
+    plain = "unittest" not in text and "django" not in text
+    if plain and "def test_" in text and owner not in apps.plain_test_files:
+        number = source.find_line(r"^\s*(?:async\s+)?def test_\w*\(")
+        if number:
+            apps.plain_test_files[owner] = source.evidence(number)
 
 
 def _add(

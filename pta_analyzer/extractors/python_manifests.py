@@ -253,15 +253,14 @@ def _setup_cfg(
     header = source.find_line(r"^\[(metadata|options)\]") or 1
     evidence = (source.evidence(header),)
     context.built_projects.setdefault(directory, evidence[0])
-    if not context.index.exists(join(directory, "pyproject.toml")):
-        yield from _manager_facts(
-            "pip",
-            "pip install -e .",
-            evidence,
-            context.index.scope(source.path),
-            directory,
-            source,
-        )
+    yield from _manager_facts(
+        "pip",
+        "pip install -e .",
+        evidence,
+        context.index.scope(source.path),
+        directory,
+        source,
+    )
     description = parser.get("metadata", "description", fallback="").strip()
     number = source.find_line(r"^description\s*[=:]")
     if description and number:
@@ -295,17 +294,14 @@ def _setup_py(context: "Context", source: SourceText, directory: str) -> Iterato
     number = source.find_line(r"\bsetup\(")
     evidence = (source.evidence(number),) if number else (source.file_evidence(),)
     context.built_projects.setdefault(directory, evidence[0])
-    if not context.index.exists(join(directory, "pyproject.toml")) and not (
-        context.index.exists(join(directory, "setup.cfg"))
-    ):
-        yield from _manager_facts(
-            "pip",
-            "pip install -e .",
-            evidence,
-            context.index.scope(source.path),
-            directory,
-            source,
-        )
+    yield from _manager_facts(
+        "pip",
+        "pip install -e .",
+        evidence,
+        context.index.scope(source.path),
+        directory,
+        source,
+    )
     for number, match in source.find_lines(r"""\bdescription\s*=\s*["']([^"']+)["']"""):
         yield _description(source, number, match.group(1))
         break

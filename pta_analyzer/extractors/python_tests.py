@@ -57,6 +57,12 @@ def facts(context: "Context", apps: "Apps") -> Iterator[Fact]:
                 directory,
                 Status.INFERRED,
             )
+        plain = apps.plain_test_files.get(directory)
+        if plain and not pytest and not unittest and directory not in apps.django_dirs:
+            # Bare `def test_` functions with plain asserts are pytest's style.
+            yield _test_fact(
+                index, "pytest", "python.pytest", [plain], directory, Status.INFERRED
+            )
 
     for directory in sorted(apps.django_dirs):
         yield from _django_tests(index, directory)

@@ -134,3 +134,19 @@ def test_no_tests_no_test_command(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {"requirements.txt": "flask\n", "app.py": "print(1)\n"})
 
     assert not keys(facts, FactKind.TEST)
+
+
+def test_bare_test_functions_suggest_pytest(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "requests\n",
+            "tests/test_api.py": "from api import f\n\n\n"
+            "def test_f():\n    assert f()\n",
+        },
+    )
+
+    test = one(facts, FactKind.TEST, "pytest")
+    assert test.status is Status.INFERRED
+    assert test.evidence[0].location == "tests/test_api.py:4"
+    assert test.scope is Scope.APP
