@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from pta_analyzer.facts import FactKind
 
 MAX_COMMAND_CHARS = 400  # longer "commands" are scripts or prose, not pasteable
+MAX_CWD_DEPTH = 32  # deeper `cd` chains are not a real project's layout
 
 
 class Role(StrEnum):
@@ -67,6 +68,8 @@ def split_commands(
         for part in _split_chain(logical):
             if current is None:
                 return commands
+            if len(part) > MAX_COMMAND_CHARS:
+                continue
             words = _words(part)
             if words and words[0] == "cd":
                 current = _change_directory(current, words[1:])
@@ -225,15 +228,15 @@ def _change_directory(cwd: str, args: Sequence[str]) -> str | None:
         return ""
     if not target or target.startswith(("/", "~", "$", "-")):
         return None
-    parts = [part for part in PurePosixPath(cwd).parts if part not in {".", ""}]
-    for part in PurePosixPath(target).parts:
+    parts = [part for part in cwd.split("/") if part not in {".", ""}]
+    for part in target.split("/"):
         if part == "..":
             if not parts:
                 return None
             parts.pop()
-        elif part != ".":
+        elif part not in {".", ""}:
             parts.append(part)
-    return "/".join(parts)
+    return "/".join(parts) if len(parts) <= MAX_CWD_DEPTH else None
 
 
 # --- classifying -----------------------------------------------------------

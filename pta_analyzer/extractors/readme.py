@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 DESCRIPTION_MAX_CHARS = 300
 DESCRIPTION_MIN_CHARS = 30
+PARAGRAPH_LINE_MAX_CHARS = 2000  # of one line, read for the description
 MAX_DOC_FILES = 40  # docs/*.md files read; large doc sites add little here
 DOC_SUFFIXES = frozenset({"", ".md", ".markdown", ".mdown", ".rst", ".txt"})
 
@@ -463,7 +464,9 @@ def _skipped_line(lines: Sequence[str], index: int, rst: bool) -> bool:
 
 
 def _plain_text(line: str) -> str:
-    text = line.strip().lstrip(">").strip().lstrip("#").strip()
+    text = (
+        line[:PARAGRAPH_LINE_MAX_CHARS].strip().lstrip(">").strip().lstrip("#").strip()
+    )
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"\[([^\]]*)\]\[[^\]]*\]", r"\1", text)
