@@ -187,6 +187,23 @@ def _command_facts(
         note="compiles every package of the module",
     )
 
+    yield from _main_facts(index, cwd, mains)
+
+    if test_file is not None:
+        evidence = [manifest, *existing(index, test_file)]
+        yield fact(
+            FactKind.TEST,
+            "go test ./...",
+            "golang.test_files",
+            evidence,
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="the module has _test.go files; go test runs the project's tests",
+        )
+
+
+def _main_facts(index: RepoIndex, cwd: str, mains: list[MainPackage]) -> Iterator[Fact]:
     primary = _primary_mains(mains)
     for main in mains:
         source = index.read(main.path)
@@ -222,19 +239,6 @@ def _command_facts(
                 else "runs a helper program of the module (not its main command)"
             ),
             weight=None if is_primary else WEIGHT_GUESS,
-        )
-
-    if test_file is not None:
-        evidence = [manifest, *existing(index, test_file)]
-        yield fact(
-            FactKind.TEST,
-            "go test ./...",
-            "golang.test_files",
-            evidence,
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="the module has _test.go files; go test runs the project's tests",
         )
 
 

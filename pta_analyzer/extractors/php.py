@@ -73,7 +73,6 @@ def _project_facts(
     manifest = line_evidence(source, r'^\s*"require"\s*:')
     lock = existing(index, join(cwd, "composer.lock"))
     require = _table(data, "require")
-    require_dev = _table(data, "require-dev")
 
     yield fact(
         FactKind.PACKAGE_MANAGER, "composer", "php.composer", [manifest, *lock], scope
@@ -88,74 +87,83 @@ def _project_facts(
         cwd=cwd,
         note="installs the packages composer.json requires into vendor/",
     )
-    if isinstance(require.get("php"), str):
-        yield fact(
-            FactKind.RUNTIME,
-            f"php {require['php']}",
-            "php.composer",
-            [_key_line(source, "php")],
-            scope,
-        )
+    yield from _metadata_facts(source, data, scope)
+
+    frameworks = [name for name in require if name in FRAMEWORKS]
+    for name in frameworks:
+        cited = _key_line(source, name)
+        yield fact(FactKind.FRAMEWORK, FRAMEWORKS[name], "php.composer", [cited], scope)
+    if "laravel/framework" in require and index.exists(join(cwd, "artisan")):
+        version = require.get("laravel/framework")
+        yield from _laravel_facts(index, source, cwd, scope, str(version))
+    else:
+        require_dev = _table(data, "require-dev")
+        yield from _phpunit_facts(index, source, cwd, scope, require_dev)
+    if "symfony/framework-bundle" in require:
+        yield from _symfony_facts(source, require, cwd, scope)
+    yield from _script_facts(source, data, cwd, scope)
+    yield from _service_facts(source, require, scope)
+    yield from _kind_facts(source, data, frameworks, cwd, scope)
+
+
+def _metadata_facts(
+    source: SourceText, data: dict[str, Any], scope: Scope
+) -> Iterator[Fact]:
+    php = _table(data, "require").get("php")
+    if isinstance(php, str):
+        cited = _key_line(source, "php")
+        yield fact(FactKind.RUNTIME, f"php {php}", "php.composer", [cited], scope)
     description = data.get("description")
     if isinstance(description, str) and description.strip():
         yield fact(
             FactKind.DESCRIPTION,
-            description.strip(),
+            " ".join(description.split()),
             "php.composer",
             [_key_line(source, "description")],
             scope,
         )
 
-    frameworks = [FRAMEWORKS[n] for n in require if n in FRAMEWORKS]
-    for name in require:
-        if name in FRAMEWORKS:
-            yield fact(
-                FactKind.FRAMEWORK,
-                FRAMEWORKS[name],
-                "php.composer",
-                [_key_line(source, name)],
-                scope,
-            )
-    if "laravel" in frameworks and index.exists(join(cwd, "artisan")):
-        version = require.get("laravel/framework")
-        yield from _laravel_facts(index, source, cwd, scope, str(version))
-    else:
-        yield from _phpunit_facts(index, source, cwd, scope, require_dev)
-    if "symfony" in frameworks and "doctrine/doctrine-migrations-bundle" in require:
+
+def _symfony_facts(
+    source: SourceText, require: dict[str, Any], cwd: str, scope: Scope
+) -> Iterator[Fact]:
+    bundle = "doctrine/doctrine-migrations-bundle"
+    if bundle in require:
         yield fact(
             FactKind.MIGRATE,
             "php bin/console doctrine:migrations:migrate",
             "php.symfony",
-            [_key_line(source, "doctrine/doctrine-migrations-bundle")],
+            [_key_line(source, bundle)],
             scope,
             inferred=True,
             cwd=cwd,
             note="Doctrine Migrations applies the database migrations",
         )
-    yield from _script_facts(source, data, cwd, scope)
-    yield from _service_facts(source, require, scope)
+
+
+def _kind_facts(
+    source: SourceText,
+    data: dict[str, Any],
+    frameworks: list[str],
+    cwd: str,
+    scope: Scope,
+) -> Iterator[Fact]:
     if frameworks:
-        yield fact(
-            FactKind.PROJECT_KIND,
-            "service",
-            "php.composer",
-            [_key_line(source, next(n for n in require if n in FRAMEWORKS))],
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="a PHP web framework application",
-        )
+        key, cited, note = "service", frameworks[0], "a PHP web framework application"
     elif data.get("type") == "library":
-        yield fact(
-            FactKind.PROJECT_KIND,
-            "library",
-            "php.composer",
-            [_key_line(source, "type")],
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="composer.json declares a library package",
-        )
+        key, cited, note = "library", "type", "composer.json declares a library"
+    else:
+        return
+    yield fact(
+        FactKind.PROJECT_KIND,
+        key,
+        "php.composer",
+        [_key_line(source, cited)],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note=note,
+    )
 
 
 def _laravel_facts(

@@ -99,3 +99,23 @@ def test_example_project_is_tagged_example(make_repo: MakeRepo) -> None:
 
     (dev,) = of_kind(facts, FactKind.DEV)
     assert (dev.scope, dev.cwd) == (Scope.EXAMPLE, "examples/app")
+
+
+def test_symfony_with_doctrine_migrations(make_repo: MakeRepo) -> None:
+    composer = """{
+    "require": {
+        "symfony/framework-bundle": "^7.0",
+        "doctrine/doctrine-migrations-bundle": "^3.3"
+    }
+}
+"""
+    index = make_repo({"composer.json": composer})
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.FRAMEWORK) == {"symfony"}
+    (migrate,) = of_kind(facts, FactKind.MIGRATE)
+    assert (migrate.key, migrate.evidence[0].line_start) == (
+        "php bin/console doctrine:migrations:migrate",
+        4,
+    )
+    assert keys(facts, FactKind.PROJECT_KIND) == {"service"}
