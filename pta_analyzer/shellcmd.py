@@ -124,9 +124,12 @@ _OUTPUT_START = re.compile(
     r"^(?:\*|\+|-|\[|INFO|WARNING|ERROR|DEBUG|=+|\d+\s|[A-Z][a-z]+:\s|\w+@\w+)"
 )
 _PLACEHOLDER = re.compile(
-    r"<[A-Za-z][\w .-]*>|\bYOUR[_-]|\byour[_-]|\[your|\s\.\.\.\s*$|\bxxx+\b", re.I
+    r"<[A-Za-z][\w .-]*>|\bYOUR[_-]|\byour[_-]|\[your|\s\.\.\.\s*$|\bxxx+\b|"
+    r"(?<![$\w])\{[A-Za-z][\w -]*\}",
+    re.I,
 )
 _PROSE_END = re.compile(r"[A-Za-z]\.\s*$|\w[,:]\s*$")
+_TEMPLATE_WORD = re.compile(r"example|sample|template|\.dist\b|\.default")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
@@ -813,8 +816,12 @@ def _shell(args: Sequence[str]) -> Role | None:
 
 
 def _cp(args: Sequence[str]) -> Role | None:
+    """Copying a settings template into place (``cp .env.example .env``)."""
     positional = _positional(args)
-    if len(positional) == 2 and ".env" in positional[1] and "env" in positional[0]:
+    if len(positional) != 2:
+        return None
+    source, target = (PurePosixPath(p).name.lower() for p in positional)
+    if _TEMPLATE_WORD.search(source) and not _TEMPLATE_WORD.search(target):
         return Role.INSTALL
     return None
 

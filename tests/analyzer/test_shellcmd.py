@@ -115,6 +115,7 @@ def numbered(*lines: str) -> list[tuple[int, str]]:
         ("./rest-server.py", Role.RUN),
         ("bash scripts/test.sh", Role.TEST),
         ("cp .env.example .env", Role.INSTALL),
+        ("cp config/database.example.yml config/database.yml", Role.INSTALL),
     ],
 )
 def test_classify_names_the_role_of_common_tools(command: str, role: Role) -> None:
@@ -136,6 +137,7 @@ def test_classify_names_the_role_of_common_tools(command: str, role: Role) -> No
         "cargo clippy",
         "docker push app",
         "echo hello",
+        "cp a.txt b.txt",
         "",
     ],
 )
@@ -209,6 +211,7 @@ def test_split_keeps_quoted_separators_inside_one_command() -> None:
         "export KEY=YOUR_API_KEY",
         "pip install -r requirements/${{ matrix.env }}.txt",
         "Then run the server:",
+        "docker run --name {project_name} app",
         "x" * 500,
     ],
 )
