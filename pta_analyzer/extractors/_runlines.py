@@ -146,23 +146,53 @@ def join_exec_form(words: list[str]) -> str:
 def iter_segments(commands: list[str]) -> Iterator[str]:
     """Each command of ``commands``, unwrapped and split, noise left out."""
     for command in commands:
-        for step in split_chain(command):
-            for part in unwrap(step):
-                if not is_noise(part):
-                    yield part
+        for _cwd, part in located_segments(command, ""):
+            yield part
 
 
-def chain_steps(command: str) -> tuple[list[str], str | None]:
+def located_segments(command: str, cwd: str) -> Iterator[tuple[str, str]]:
+    """``(directory, command)`` for each step, following relative ``cd``s.
+
+    ``cd server && npm start`` run from ``cwd`` gives ``npm start`` in
+    ``cwd/server``. An absolute or computed ``cd`` leaves the directory as
+    it was: it cannot be mapped onto the repository.
+    """
+    current = cwd
+    for step in split_chain(command):
+        for part in unwrap(step):
+            if program_of(part) == "cd":
+                current = _change_directory(current, part.split()[1:])
+            elif not is_noise(part):
+                yield current, part
+
+
+def chain_steps(
+    command: str, cwd: str
+) -> tuple[list[tuple[str, str]], tuple[str, str] | None]:
     """The migration steps of a chained command and the process it ends in.
 
-    ``migrate && collectstatic && gunicorn app`` gives ``(["migrate"],
-    "gunicorn app")``; steps that only prepare (collectstatic, waits) are
-    left out.
+    ``migrate && collectstatic && gunicorn app`` gives ``([(cwd, "migrate")],
+    (cwd, "gunicorn app"))``; steps that only prepare (collectstatic, waits)
+    are left out. Each step comes with the directory it runs in.
     """
-    parts = list(iter_segments([command]))
-    migrations = [part for part in parts if runs_migrations(part)]
-    last = parts[-1] if parts and not runs_migrations(parts[-1]) else None
+    parts = list(located_segments(command, cwd))
+    migrations = [(where, part) for where, part in parts if runs_migrations(part)]
+    last = parts[-1] if parts and not runs_migrations(parts[-1][1]) else None
     return migrations, last
+
+
+def _change_directory(current: str, words: list[str]) -> str:
+    if len(words) != 1 or words[0].startswith(("/", "$", "~", "-")):
+        return current
+    parts = [p for p in current.split("/") if p]
+    for piece in words[0].strip("'\"").split("/"):
+        if piece == "..":
+            if not parts:
+                return current
+            parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
 
 
 def _kind_of(program: str, rest: list[str]) -> FactKind | None:

@@ -363,12 +363,14 @@ def _service_command(compose: _File, name: str, service: YNode) -> Iterator[Fact
     depends = _depends_on(service) or (_depends_on(base) if base else [])
     attrs = {"compose_service": name, "depends_on": depends, "process": name}
     note = f"in compose service {name}"
-    migrations, main = _runlines.chain_steps(command)
-    for part in migrations:
-        yield _command(compose, FactKind.MIGRATE, part, evidence, note, cwd, **attrs)
+    migrations, main = _runlines.chain_steps(command, cwd)
+    for where, part in migrations:
+        kind = FactKind.MIGRATE
+        yield _command(compose, kind, part, evidence, note, where, **attrs)
     if main is not None:
-        kind = _command_kind(compose, main)
-        yield _command(compose, kind, main, evidence, note, cwd, **attrs)
+        where, part = main
+        kind = _command_kind(compose, part)
+        yield _command(compose, kind, part, evidence, note, where, **attrs)
 
 
 def _command_kind(compose: _File, command: str) -> FactKind:

@@ -390,9 +390,11 @@ def _process(context: _Context, stages: list[Stage]) -> Iterator[Fact]:
         return
 
     evidence = tuple(context.source.evidence(i.line_start, i.line_end) for i in cited)
-    migrations, main = _runlines.chain_steps(command)
-    steps = [(FactKind.MIGRATE, step) for step in migrations]
-    steps += [(FactKind.PROD, main)] if main is not None and main != command else []
+    # Steps run inside the image: a ``cd`` there says nothing about the tree.
+    migrations, main = _runlines.chain_steps(command, context.cwd)
+    steps = [(FactKind.MIGRATE, step) for _where, step in migrations]
+    if main is not None and main[1] != command:
+        steps.append((FactKind.PROD, main[1]))
     for kind, key in [(FactKind.PROD, command), *steps]:
         yield Fact(
             kind=kind,

@@ -232,7 +232,7 @@ def _recipe_facts(
     cwd: str,
     scope: Scope,
 ) -> Iterator[Fact]:
-    for part in _runlines.iter_segments([command]):
+    for where, part in _runlines.located_segments(command, cwd):
         program = _runlines.program_of(part)
         if program in _LINTERS or program in ("make", "$(MAKE)", "just", "task"):
             continue
@@ -247,7 +247,7 @@ def _recipe_facts(
             evidence=(source.evidence(first, last),),
             scope=scope,
             weight=RECIPE_WEIGHT,
-            cwd=cwd,
+            cwd=where,
             note=f"run by {via}",
             attrs={"via": via},
         )

@@ -53,11 +53,11 @@ def _procfile_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
             note=f"Procfile process {process}",
             attrs=attrs,
         )
-        migrations, main = _runlines.chain_steps(command)
-        steps = [(FactKind.MIGRATE, part) for part in migrations]
-        if main is not None and main != command:
-            steps.append((kind, main))
-        for part_kind, part in steps:
+        migrations, main = _runlines.chain_steps(command, cwd)
+        steps = [(FactKind.MIGRATE, where, part) for where, part in migrations]
+        if main is not None:
+            steps.append((kind, *main))
+        for part_kind, where, part in steps:
             if part == command:
                 continue
             yield Fact(
@@ -67,7 +67,7 @@ def _procfile_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
                 evidence=evidence,
                 scope=index.scope(source.path),
                 weight=PART_WEIGHT,
-                cwd=cwd,
+                cwd=where,
                 note=f"a step of Procfile process {process}",
                 attrs={**attrs, "part_of": command},
             )

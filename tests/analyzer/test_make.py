@@ -171,3 +171,10 @@ def test_malformed_files_do_not_raise(make_repo: MakeRepo) -> None:
 
     assert keys(facts, FactKind.TEST) <= {"make test", "just test"}
     assert_evidence_verifies(index, facts)
+
+
+def test_recipe_cd_moves_the_command_cwd(make_repo: MakeRepo) -> None:
+    index = make_repo({"Makefile": "run:\n\tcd server && npm start\n"})
+
+    [npm] = [f for f in extract(index) if f.source == "make.recipe"]
+    assert (npm.key, npm.cwd) == ("npm start", "server")

@@ -95,3 +95,13 @@ def test_comments_blank_and_odd_lines_are_skipped(make_repo: MakeRepo) -> None:
     )
 
     assert list(extract(index)) == []
+
+
+def test_cd_in_a_process_sets_the_step_cwd(make_repo: MakeRepo) -> None:
+    index = make_repo({"Procfile": "web: cd backend && gunicorn app:app\n"})
+
+    steps = {(f.key, f.cwd) for f in extract(index)}
+    assert steps == {
+        ("cd backend && gunicorn app:app", ""),
+        ("gunicorn app:app", "backend"),
+    }
