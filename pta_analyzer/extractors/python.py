@@ -11,7 +11,12 @@ import logging
 from collections.abc import Iterator
 
 from pta_analyzer.evidence import Evidence
-from pta_analyzer.extractors import python_apps, python_manifests, python_tests
+from pta_analyzer.extractors import (
+    python_apps,
+    python_manifests,
+    python_tests,
+    python_wsgi,
+)
 from pta_analyzer.extractors._python_common import (
     Dep,
     Manifests,
@@ -110,6 +115,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
         yield from python_manifests.manifest_facts(context, directory)
     yield from _dependency_facts(context)
     apps = python_apps.scan(context)
+    python_wsgi.scan(context, apps)
     yield from apps.facts
     yield from python_tests.facts(context, apps)
     yield from _kind_facts(context, apps)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._python_common import (
     directory_of,
-    is_under,
     module_name,
     module_root,
     owner_project,
@@ -37,18 +36,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FLASK_PORT = 5000
-DJANGO_PORT = 8000
 UVICORN_PORT = 8000
 GUNICORN_PORT = 8000
 SANIC_PORT = 8000
 STREAMLIT_PORT = 8501
-GUNICORN_CONFIGS = (
-    "gunicorn.conf.py",
-    "gunicorn_config.py",
-    "gunicorn_conf.py",
-    "gunicorn.config.py",
-    "gunicorn_cfg.py",
-)
 MAIN_BLOCK_LINES = 200  # lines of a __main__ block searched for a server start
 
 _MARKERS = (
@@ -91,8 +82,6 @@ _PORT_ENV_DEFAULT = re.compile(
 _PORT_NAME = re.compile(r"\bport\s*=\s*([A-Za-z_]\w*)\s*[,)]")
 _LISTEN = re.compile(r"\.listen\(\s*(\d{2,5})\b")
 _WSGI_SETTING = re.compile(r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)["']""")
-_BIND = re.compile(r"""^bind\s*=.*?:(\d{2,5})\b""")
-_GUNICORN_APP = re.compile(r"""^wsgi_app\s*=\s*["']([\w.:]+)["']""")
 
 
 @dataclass(frozen=True)
@@ -132,10 +121,6 @@ def scan(context: "Context") -> Apps:
             continue
         _scan_file(context, apps, source, text)
 
-    for path in index.named("manage.py"):
-        _django(context, apps, path)
-    for path in index.named(*GUNICORN_CONFIGS):
-        _gunicorn_config(context, apps, path)
     return apps
 
 
@@ -175,7 +160,7 @@ def _streamlit(context: "Context", apps: Apps, source: SourceText, cwd: str) -> 
     evidence = source.evidence(number)
     scope = context.index.scope(source.path)
     command = f"streamlit run {relative_to(source.path, cwd)}"
-    _add(
+    add_command(
         apps,
         FactKind.DEV,
         command,
@@ -185,7 +170,7 @@ def _streamlit(context: "Context", apps: Apps, source: SourceText, cwd: str) -> 
         "a Streamlit script at the project's top level",
         {"process": "web"},
     )
-    _default_port(apps, STREAMLIT_PORT, evidence, scope, cwd, "streamlit run")
+    add_default_port(apps, STREAMLIT_PORT, evidence, scope, cwd, "streamlit run")
 
 
 def _wsgi_entry(
@@ -203,7 +188,9 @@ def _wsgi_entry(
     name = found[1].group(1) or found[1].group(2)
     target = module if name == "application" else f"{module}:{name}"
     evidence = source.evidence(found[0])
-    _gunicorn(context, apps, target, evidence, context.index.scope(source.path), root)
+    add_gunicorn(
+        context, apps, target, evidence, context.index.scope(source.path), root
+    )
 
 
 def _flask(
@@ -231,7 +218,7 @@ def _flask(
     if main is not None:
         _script(context, apps, source, root, main)
     else:
-        _add(
+        add_command(
             apps,
             FactKind.DEV,
             f"flask {option}run",
@@ -241,10 +228,10 @@ def _flask(
             "Flask's own development server finds this application",
             {"process": "web"},
         )
-        _default_port(apps, FLASK_PORT, evidence, scope, root, "flask run")
+        add_default_port(apps, FLASK_PORT, evidence, scope, root, "flask run")
     if context.find_dep(directory_of(source.path), "gunicorn") and module:
         target = module if name == "application" else f"{module}:{name}"
-        _gunicorn(context, apps, target, evidence, scope, root)
+        add_gunicorn(context, apps, target, evidence, scope, root)
 
 
 def _asgi(
@@ -261,7 +248,7 @@ def _asgi(
     evidence = source.evidence(found[0])
     scope = context.index.scope(source.path)
     apps.web_dirs.setdefault(owner_project(source.path, context.projects), evidence)
-    _add(
+    add_command(
         apps,
         FactKind.PROD,
         f"uvicorn {module}:{found[1].group(1)}",
@@ -271,7 +258,7 @@ def _asgi(
         "an ASGI application object, served by uvicorn",
         {"process": "web"},
     )
-    _default_port(apps, UVICORN_PORT, evidence, scope, root, "uvicorn")
+    add_default_port(apps, UVICORN_PORT, evidence, scope, root, "uvicorn")
     if main is not None:
         _script(context, apps, source, root, main)
 
@@ -283,7 +270,7 @@ def _celery(
     if found is None or not module:
         return
     evidence = source.evidence(found[0])
-    _add(
+    add_command(
         apps,
         FactKind.PROD,
         f"celery -A {module}.{found[1].group(1)} worker",
@@ -343,7 +330,7 @@ def _script(
     )
     if default_port == FLASK_PORT:
         kind = FactKind.DEV  # the Werkzeug server is a development server
-    _add(
+    add_command(
         apps,
         kind,
         command,
@@ -369,7 +356,7 @@ def _script(
             )
         )
     if not ports and default_port is not None:
-        _default_port(apps, default_port, evidence, scope, root, command)
+        add_default_port(apps, default_port, evidence, scope, root, command)
 
 
 def _server_start(source: SourceText, text: str) -> tuple[Evidence, str] | None:
@@ -458,50 +445,7 @@ def _explicit_ports(
     return []
 
 
-def _django(context: "Context", apps: Apps, path: str) -> None:
-    source = context.index.read(path)
-    if source is None or "django" not in source.text:
-        return
-    directory = directory_of(path)
-    apps.django_dirs.add(directory)
-    number = source.find_line(r"execute_from_command_line|DJANGO_SETTINGS_MODULE")
-    manage = source.evidence(number) if number else source.file_evidence()
-    dep = context.find_dep(directory, "django")
-    evidence = (manage, dep.evidence) if dep else (manage,)
-    scope = context.index.scope(path)
-    apps.web_dirs.setdefault(owner_project(path, context.projects), manage)
-    for kind, command, note in (
-        (FactKind.DEV, "python manage.py runserver", "Django's development server"),
-        (FactKind.MIGRATE, "python manage.py migrate", "Django applies migrations"),
-    ):
-        apps.facts.append(
-            Fact(
-                kind,
-                command,
-                "python.django",
-                evidence,
-                Status.INFERRED,
-                scope=scope,
-                weight=WEIGHT_CONVENTION,
-                cwd=directory,
-                note=note,
-                attrs={"process": "web"} if kind is FactKind.DEV else {},
-            )
-        )
-    _default_port(apps, DJANGO_PORT, manage, scope, directory, "manage.py runserver")
-    gunicorn = context.find_dep(directory, "gunicorn")
-    for value, setting in apps.wsgi_settings:
-        if (
-            gunicorn
-            and is_under(setting.path, directory)
-            and value.endswith(".application")
-        ):
-            target = value.rsplit(".", 1)[0]
-            _gunicorn(context, apps, target, setting, scope, directory)
-            break
-
-
-def _gunicorn(
+def add_gunicorn(
     context: "Context",
     apps: Apps,
     target: str,
@@ -525,43 +469,7 @@ def _gunicorn(
             attrs={"process": "web"},
         )
     )
-    _default_port(apps, GUNICORN_PORT, evidence, scope, cwd, "gunicorn")
-
-
-def _gunicorn_config(context: "Context", apps: Apps, path: str) -> None:
-    source = context.index.read(path)
-    if source is None:
-        return
-    scope = context.index.scope(path)
-    directory = directory_of(path)
-    for number, match in source.find_lines(_BIND):
-        apps.facts.append(
-            Fact(
-                FactKind.PORT,
-                match.group(1),
-                "python.gunicorn_config",
-                (source.evidence(number),),
-                scope=scope,
-                cwd=directory,
-                note="gunicorn binds this address",
-                attrs={"role": "bind"},
-            )
-        )
-    for number, _match in source.find_lines(_GUNICORN_APP):
-        name = relative_to(path, directory)
-        apps.facts.append(
-            Fact(
-                FactKind.PROD,
-                f"gunicorn -c {name}",
-                "python.gunicorn_config",
-                (source.evidence(number),),
-                scope=scope,
-                weight=WEIGHT_MANIFEST,
-                cwd=directory,
-                note="the configuration names the application",
-                attrs={"process": "web"},
-            )
-        )
+    add_default_port(apps, GUNICORN_PORT, evidence, scope, cwd, "gunicorn")
 
 
 def _note_test_file(
@@ -583,7 +491,7 @@ def _note_test_file(
             apps.plain_test_files[owner] = source.evidence(number)
 
 
-def _add(
+def add_command(
     apps: Apps,
     kind: FactKind,
     command: str,
@@ -611,7 +519,7 @@ def _add(
     )
 
 
-def _default_port(
+def add_default_port(
     apps: Apps, port: int, evidence: Evidence, scope: Scope, cwd: str, what: str
 ) -> None:
     apps.facts.append(

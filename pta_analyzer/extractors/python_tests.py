@@ -6,7 +6,6 @@ command, so those facts carry ``Scope.APP`` and say why in their note.
 """
 
 import logging
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -64,8 +63,6 @@ def facts(context: "Context", apps: "Apps") -> Iterator[Fact]:
                 index, "pytest", "python.pytest", [plain], directory, Status.INFERRED
             )
 
-    for directory in sorted(apps.django_dirs):
-        yield from _django_tests(index, directory)
     yield from _alembic(index)
     yield from _flask_migrate(context, apps)
 
@@ -165,34 +162,6 @@ def _tox_and_nox(index: RepoIndex, directory: str) -> Iterator[Fact]:
             cwd=directory,
             note=f"{command} runs the test environments",
         )
-
-
-def _django_tests(index: RepoIndex, directory: str) -> Iterator[Fact]:
-    manage = index.read(join(directory, "manage.py"))
-    if manage is None:
-        return
-    number = manage.find_line(r"execute_from_command_line")
-    evidence = [manage.evidence(number) if number else manage.file_evidence()]
-    prefix = f"{directory}/" if directory else ""
-    tests = sorted(
-        p
-        for p in index.glob(f"{prefix}*.py")
-        if re.fullmatch(r"tests?\.py|test_\w+\.py|\w+_tests?\.py", p.rsplit("/", 1)[-1])
-    )
-    for path in tests[:1]:
-        found = index.existence_evidence(path)
-        evidence.extend([found] if found else [])
-    yield Fact(
-        FactKind.TEST,
-        "python manage.py test",
-        "python.django",
-        tuple(evidence),
-        Status.INFERRED,
-        scope=Scope.APP,
-        weight=WEIGHT_CONVENTION,
-        cwd=directory,
-        note="Django's test runner" + (f"; {tests[0]} holds tests" if tests else ""),
-    )
 
 
 def _alembic(index: RepoIndex) -> Iterator[Fact]:
