@@ -18,6 +18,7 @@ _HOST_PORT = re.compile(r"(?:0\.0\.0\.0|127\.0\.0\.1|localhost|\[::\]):(\d{2,5})
 _PORT_ASSIGNMENT = re.compile(r"\bPORT=(\d{2,5})\b")
 _PORT_DEFAULT = re.compile(r"\$\{PORT:?-(\d{2,5})\}")
 _SHORT_PORT_TOOLS = ("flask", "rails", "bin/rails", "php", "http-server", "serve")
+_RUNNER_PREFIXES = ("bundle exec ", "poetry run ", "pipenv run ", "uv run ", "npx ")
 
 MIN_PORT = 1
 MAX_PORT = 65535
@@ -37,7 +38,7 @@ def ports_from_command(command: str) -> list[tuple[int, str]]:
     for regex in (_OPTION_PORT, _BIND, _HOST_PORT, _PORT_ASSIGNMENT):
         found.extend((int(m.group(1)), "bind") for m in regex.finditer(command))
     found.extend((int(m.group(1)), "default") for m in _PORT_DEFAULT.finditer(command))
-    if command.lstrip().startswith(_SHORT_PORT_TOOLS) and "docker" not in command:
+    if _tool_of(command).startswith(_SHORT_PORT_TOOLS) and "docker" not in command:
         found.extend((int(m.group(1)), "bind") for m in _SHORT_PORT.finditer(command))
 
     unique: dict[int, str] = {}
@@ -45,3 +46,11 @@ def ports_from_command(command: str) -> list[tuple[int, str]]:
         if MIN_PORT <= port <= MAX_PORT:
             unique.setdefault(port, role)
     return list(unique.items())
+
+
+def _tool_of(command: str) -> str:
+    """The command with package-runner prefixes (``bundle exec``...) removed."""
+    text = command.lstrip()
+    for prefix in _RUNNER_PREFIXES:
+        text = text.removeprefix(prefix)
+    return text
