@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.facts import (
     WEIGHT_CONTAINER,
     WEIGHT_CONVENTION,
+    WEIGHT_DOCUMENTED,
     Fact,
     FactKind,
     Status,
@@ -40,6 +42,10 @@ _INSTRUCTION = re.compile(r"^([A-Za-z]+)\s*(.*)$")
 _ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*`\s*$")
 _VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?-([^}]*))?\}|(\w+))")
 _VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)")
+_COMMENTED_DOCKER = re.compile(r"^\s*#+\s*((?:sudo\s+)?docker\s+(build|run)\s.*?)\s*$")
+_PUBLISH_FLAG = re.compile(
+    r"(?:^|\s)(?:-p|--publish)[\s=](?:[\d.]+:)?(\d{1,5}):(\d{1,5})(?:/\w+)?(?=\s|$)"
+)
 _PORT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp|sctp))?$")
 
 
@@ -143,6 +149,58 @@ def _dockerfile_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
 
     if stages:
         yield from _process(context, stages)
+    yield from _commented_commands(context)
+
+
+def _commented_commands(context: _Context) -> Iterator[Fact]:
+    """``docker build``/``docker run`` lines the file's comments tell people to use.
+
+    They run from the build context, so their ``cwd`` is the file's directory;
+    the ``-p host:container`` of a ``docker run`` is a published port.
+    """
+    source = context.source
+    for number, match in source.find_lines(_COMMENTED_DOCKER):
+        command = _runlines.normalize(match.group(1))
+        kind = FactKind.BUILD if match.group(2) == "build" else FactKind.PROD
+        evidence = (source.evidence(number),)
+        yield Fact(
+            kind=kind,
+            key=command,
+            source="docker.comment",
+            evidence=evidence,
+            scope=context.scope,
+            weight=WEIGHT_DOCUMENTED,
+            cwd=context.cwd,
+            note=f"documented in a comment of {source.path}",
+            attrs={"via": "docker"},
+        )
+        if kind is FactKind.PROD:
+            yield from _published_ports(context, command, evidence)
+
+
+def _published_ports(
+    context: _Context, command: str, evidence: tuple[Evidence, ...]
+) -> Iterator[Fact]:
+    for match in _PUBLISH_FLAG.finditer(command):
+        host, container = int(match.group(1)), int(match.group(2))
+        for port, side in ((container, "container"), (host, "host")):
+            if not 0 < port <= 65535 or (side == "host" and host == container):
+                continue
+            yield Fact(
+                kind=FactKind.PORT,
+                key=str(port),
+                source="docker.run_publish",
+                evidence=evidence,
+                scope=context.scope,
+                weight=WEIGHT_DOCUMENTED,
+                note=f"published by a docker run documented in {context.source.path}",
+                attrs={
+                    "role": "publish",
+                    "host_port": host,
+                    "container_port": container,
+                    "side": side,
+                },
+            )
 
 
 def _docker_build(index: RepoIndex, context: _Context) -> Fact:

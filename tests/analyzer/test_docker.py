@@ -236,3 +236,25 @@ def test_malformed_dockerfile_does_not_raise(make_repo: MakeRepo) -> None:
     assert of_kind(facts, FactKind.PORT) == []
     assert "dockerfile:Dockerfile" in keys(facts, FactKind.DEPLOY)
     assert_evidence_verifies(index, facts)
+
+
+def test_docker_run_in_a_comment_is_documented_with_its_ports(
+    make_repo: MakeRepo,
+) -> None:
+    dockerfile = (
+        "# build:\n"
+        "#   docker build -t acme/api .\n"
+        "# run:\n"
+        "#   docker run --rm -p 80:7071 acme/api\n"
+        "FROM node:20\n"
+    )
+    index = make_repo({"Dockerfile": dockerfile})
+    facts = list(extract(index))
+
+    [run] = [f for f in of_kind(facts, FactKind.PROD) if f.source == "docker.comment"]
+    assert run.key == "docker run --rm -p 80:7071 acme/api"
+    assert [e.location for e in run.evidence] == ["Dockerfile:4"]
+    assert "docker build -t acme/api ." in keys(facts, FactKind.BUILD)
+    ports = {f.key: f.attrs["side"] for f in of_kind(facts, FactKind.PORT)}
+    assert ports == {"7071": "container", "80": "host"}
+    assert_evidence_verifies(index, facts)
