@@ -109,8 +109,8 @@ def test_port_in_a_start_command_becomes_a_port_claim() -> None:
 
 def test_framework_default_port_yields_to_a_stated_port_in_the_same_directory() -> None:
     assembly = assemble([
-        fact(FactKind.PORT, "5000", "server/app.py", status=Status.INFERRED, cwd="server",
-             attrs={"role": "default"}),
+        fact(FactKind.PORT, "5000", "server/app.py", status=Status.INFERRED,
+             cwd="server", attrs={"role": "default"}),
         fact(FactKind.DEV, "flask run --port=5001", "README.md", cwd="server"),
         fact(FactKind.PORT, "5173", "client/package.json", status=Status.INFERRED,
              cwd="client", attrs={"role": "default"}),
