@@ -97,3 +97,19 @@ def default_port(
         note=f"{framework} listens on {port} unless configured otherwise",
         attrs={"role": "default"},
     )
+
+
+def project_kind(
+    key: str, rule: str, evidence: Iterable[Evidence], scope: Scope, cwd: str, note: str
+) -> Fact:
+    """The INFERRED kind (service, cli, library...) of the project at ``cwd``."""
+    return fact(
+        FactKind.PROJECT_KIND,
+        key,
+        rule,
+        evidence,
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note=note,
+    )

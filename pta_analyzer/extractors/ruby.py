@@ -19,6 +19,7 @@ from pta_analyzer.extractors._ecosystems import (
     fact,
     join,
     line_evidence,
+    project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -203,6 +204,18 @@ def _rails_major(
     return (int(constraint[1]) if constraint else None), ()
 
 
+@dataclass(frozen=True)
+class _Rails:
+    """What the Rails commands of one application depend on."""
+
+    cwd: str
+    cited: Evidence  # the gem 'rails' line
+    command: str  # bin/rails, or bundle exec rails without the binstub
+    legacy: bool  # before Rails 5: rake tasks instead of rails tasks
+    stated: tuple[Evidence, ...]  # the Gemfile.lock line of the version
+    version_note: str
+
+
 def _rails_facts(
     index: RepoIndex,
     gemfile: Gemfile,
@@ -212,29 +225,24 @@ def _rails_facts(
 ) -> Iterator[Fact]:
     cwd, cited = gemfile.directory, gemfile.source.evidence(rails.line)
     major, stated = version
-    rails_cmd = (
-        "bin/rails" if index.exists(join(cwd, "bin/rails")) else "bundle exec rails"
-    )
-    legacy = major is not None and major < 5
-    version_note = (
-        f"Rails {major}" if major is not None else "Rails (version not stated)"
+    app = _Rails(
+        cwd=cwd,
+        cited=cited,
+        command=(
+            "bin/rails" if index.exists(join(cwd, "bin/rails")) else "bundle exec rails"
+        ),
+        legacy=major is not None and major < 5,
+        stated=stated,
+        version_note=f"Rails {major}" if major is not None else "Rails version unknown",
     )
 
     yield fact(FactKind.FRAMEWORK, "rails", "ruby.rails", [cited], scope)
     yield default_port(RAILS_PORT, "rails server", "ruby.rails", cited, scope)
-    yield fact(
-        FactKind.PROJECT_KIND,
-        "service",
-        "ruby.rails",
-        [cited],
-        scope,
-        inferred=True,
-        cwd=cwd,
-        note="a Rails application",
-    )
+    note = "a Rails application"
+    yield project_kind("service", "ruby.rails", [cited], scope, cwd, note)
     yield fact(
         FactKind.DEV,
-        f"{rails_cmd} server",
+        f"{app.command} server",
         "ruby.rails",
         [cited, *existing(index, join(cwd, "config/application.rb"))],
         scope,
@@ -243,41 +251,42 @@ def _rails_facts(
         note="starts the Rails application server",
         attrs={"process": "web"},
     )
+    yield from _rails_task_facts(index, app, scope)
+    yield from _rspec_facts(index, gemfile)
 
-    migrations = sorted(index.glob(join(cwd, "db/migrate/*.rb")))
+
+def _rails_task_facts(index: RepoIndex, app: _Rails, scope: Scope) -> Iterator[Fact]:
+    migrations = sorted(index.glob(join(app.cwd, "db/migrate/*.rb")))
     schema = existing(
         index,
         *migrations[:1],
-        join(cwd, "db/schema.rb"),
-        join(cwd, "config/database.yml"),
+        join(app.cwd, "db/schema.rb"),
+        join(app.cwd, "config/database.yml"),
     )
     if schema:
-        command = "rake db:migrate" if legacy else f"{rails_cmd} db:migrate"
         yield fact(
             FactKind.MIGRATE,
-            command,
+            "rake db:migrate" if app.legacy else f"{app.command} db:migrate",
             "ruby.rails",
-            [cited, *stated, *schema[:1]],
+            [app.cited, *app.stated, *schema[:1]],
             scope,
             inferred=True,
-            cwd=cwd,
-            note=f"applies Active Record migrations ({version_note})",
+            cwd=app.cwd,
+            note=f"applies Active Record migrations ({app.version_note})",
         )
 
-    test_files = sorted(index.glob(join(cwd, "test/*_test.rb")))
+    test_files = sorted(index.glob(join(app.cwd, "test/*_test.rb")))
     if test_files:
-        command = "bundle exec rake test" if legacy else f"{rails_cmd} test"
         yield fact(
             FactKind.TEST,
-            command,
+            "bundle exec rake test" if app.legacy else f"{app.command} test",
             "ruby.rails",
-            [cited, *stated, *existing(index, test_files[0])],
+            [app.cited, *app.stated, *existing(index, test_files[0])],
             scope,
             inferred=True,
-            cwd=cwd,
-            note=f"runs the application's own Minitest suite ({version_note})",
+            cwd=app.cwd,
+            note=f"runs the application's own Minitest suite ({app.version_note})",
         )
-    yield from _rspec_facts(index, gemfile)
 
 
 def _rspec_facts(index: RepoIndex, gemfile: Gemfile) -> Iterator[Fact]:
@@ -324,63 +333,42 @@ def _rack_facts(index: RepoIndex, gemfile: Gemfile, scope: Scope) -> Iterator[Fa
     config_ru = index.read(join(cwd, "config.ru"))
     sinatra = gemfile.has("sinatra")
     if sinatra is not None:
-        yield fact(
-            FactKind.FRAMEWORK,
-            "sinatra",
-            "ruby.gemfile",
-            [gemfile.source.evidence(sinatra.line)],
-            scope,
-        )
+        cited = gemfile.source.evidence(sinatra.line)
+        yield fact(FactKind.FRAMEWORK, "sinatra", "ruby.gemfile", [cited], scope)
     if config_ru is not None:
-        run_line = config_ru.find_line(r"^\s*run\b")
-        cited = config_ru.evidence(run_line) if run_line else config_ru.file_evidence()
-        ru_scope = index.scope(config_ru.path)
-        yield fact(
-            FactKind.DEV,
-            "bundle exec rackup",
-            "ruby.rack",
-            [cited],
-            ru_scope,
-            inferred=True,
-            cwd=cwd,
-            note="config.ru declares the Rack application",
-            attrs={"process": "web"},
-        )
-        yield default_port(RACKUP_PORT, "rackup", "ruby.rack", cited, ru_scope)
-        yield fact(
-            FactKind.PROJECT_KIND,
-            "service",
-            "ruby.rack",
-            [cited],
-            ru_scope,
-            inferred=True,
-            cwd=cwd,
-            note="a Rack application",
-        )
+        yield from _rackup_facts(index, config_ru, cwd)
     elif sinatra is not None:
         cited = gemfile.source.evidence(sinatra.line)
         yield default_port(SINATRA_PORT, "Sinatra", "ruby.gemfile", cited, scope)
-        yield fact(
-            FactKind.PROJECT_KIND,
-            "service",
-            "ruby.gemfile",
-            [cited],
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="a Sinatra application",
-        )
-    elif index.glob(join(cwd, "*.gemspec")):
-        yield fact(
-            FactKind.PROJECT_KIND,
-            "library",
-            "ruby.gemspec",
-            existing(index, sorted(index.glob(join(cwd, "*.gemspec")))[0]),
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="a gem with no application server",
-        )
+        note = "a Sinatra application"
+        yield project_kind("service", "ruby.gemfile", [cited], scope, cwd, note)
+    else:
+        gemspecs = sorted(p for p in index.glob(join(cwd, "*.gemspec")))
+        own = [p for p in gemspecs if directory_of(p) == cwd]
+        if own:
+            note = "a gem with no application server"
+            cited_spec = existing(index, own[0])
+            yield project_kind("library", "ruby.gemspec", cited_spec, scope, cwd, note)
+
+
+def _rackup_facts(index: RepoIndex, config_ru: SourceText, cwd: str) -> Iterator[Fact]:
+    run_line = config_ru.find_line(r"^\s*run\b")
+    cited = config_ru.evidence(run_line) if run_line else config_ru.file_evidence()
+    scope = index.scope(config_ru.path)
+    yield fact(
+        FactKind.DEV,
+        "bundle exec rackup",
+        "ruby.rack",
+        [cited],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="config.ru declares the Rack application",
+        attrs={"process": "web"},
+    )
+    yield default_port(RACKUP_PORT, "rackup", "ruby.rack", cited, scope)
+    note = "a Rack application"
+    yield project_kind("service", "ruby.rack", [cited], scope, cwd, note)
 
 
 def _gem_services(gemfile: Gemfile, scope: Scope) -> Iterator[Fact]:
