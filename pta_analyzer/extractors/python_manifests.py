@@ -119,41 +119,16 @@ def _pyproject(
         return
     context.manifests[directory].deps.extend(pyproject_deps(source, data))
     tables = toml_tables(source)
-    index = context.index
-    scope = index.scope(source.path)
-
-    def cite(header: str) -> tuple[Evidence, ...]:
-        place = tables.get(header)
-        return (source.evidence(place[0]),) if place else (source.file_evidence(),)
-
-    def lock(name: str) -> tuple[Evidence, ...]:
-        found = index.existence_evidence(join(directory, name))
-        return (found,) if found else ()
-
-    tools = table(data, "tool")
-    managers: list[tuple[str, str, tuple[Evidence, ...]]] = []
-    if "poetry" in tools:
-        managers.append(
-            ("poetry", "poetry install", cite("tool.poetry") + lock("poetry.lock"))
-        )
-    if "pdm" in tools or index.exists(join(directory, "pdm.lock")):
-        head = cite("tool.pdm") if "pdm" in tools else ()
-        managers.append(("pdm", "pdm install", head + lock("pdm.lock")))
-    if "uv" in tools or index.exists(join(directory, "uv.lock")):
-        head = cite("tool.uv") if "uv" in tools else ()
-        managers.append(("uv", "uv sync", head + lock("uv.lock")))
-    hatch_envs = next((h for h in tables if h.startswith("tool.hatch.envs")), None)
-    if hatch_envs:
-        managers.append(("hatch", "hatch env create", cite(hatch_envs)))
+    scope = context.index.scope(source.path)
+    managers = _pyproject_managers(context.index, source, directory, data, tables)
     for manager, command, evidence in managers:
         yield from _manager_facts(manager, command, evidence, scope, directory, source)
 
     project = table(data, "project")
-    backend = table(data, "build-system")
-    if backend:
-        context.built_projects[directory] = cite("build-system")[0]
-    if project and (backend or not managers) and "poetry" not in tools:
-        evidence = cite("project")
+    if table(data, "build-system"):
+        context.built_projects[directory] = _cite(source, tables, "build-system")[0]
+    if project and not managers:
+        evidence = _cite(source, tables, "project")
         yield from _manager_facts(
             "pip", "pip install -e .", evidence, scope, directory, source
         )
@@ -167,6 +142,51 @@ def _pyproject(
         if number:
             yield _description(source, number, description)
     yield from _pyproject_runtime(source, data, tables)
+
+
+def _cite(
+    source: SourceText, tables: dict[str, tuple[int, int]], header: str
+) -> tuple[Evidence, ...]:
+    """The header line of a TOML table, or the whole file without one."""
+    place = tables.get(header)
+    return (source.evidence(place[0]),) if place else (source.file_evidence(),)
+
+
+def _pyproject_managers(
+    index: RepoIndex,
+    source: SourceText,
+    directory: str,
+    data: dict[str, Any],
+    tables: dict[str, tuple[int, int]],
+) -> list[tuple[str, str, tuple[Evidence, ...]]]:
+    """``(manager, install command, evidence)`` for the tools a pyproject uses."""
+    tools = table(data, "tool")
+    backend = str(table(data, "build-system").get("build-backend", ""))
+
+    def lock(name: str) -> tuple[Evidence, ...]:
+        found = index.existence_evidence(join(directory, name))
+        return (found,) if found else ()
+
+    def head(tool: str, header: str) -> tuple[Evidence, ...]:
+        if tool in tools:
+            return _cite(source, tables, header)
+        return _cite(source, tables, "build-system") if tool in backend else ()
+
+    managers: list[tuple[str, str, tuple[Evidence, ...]]] = []
+    for tool, command, lock_name in (
+        ("poetry", "poetry install", "poetry.lock"),
+        ("pdm", "pdm install", "pdm.lock"),
+        ("uv", "uv sync", "uv.lock"),
+    ):
+        evidence = head(tool, f"tool.{tool}") + lock(lock_name)
+        if evidence:
+            managers.append((tool, command, evidence))
+    hatch_envs = next((h for h in tables if h.startswith("tool.hatch.envs")), None)
+    if hatch_envs:
+        managers.append(
+            ("hatch", "hatch env create", _cite(source, tables, hatch_envs))
+        )
+    return managers
 
 
 def _manager_facts(

@@ -288,3 +288,16 @@ def test_utf16_requirements_are_read(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {"main.py": "print(1)\n", "requirements.txt": content})
 
     assert one(facts, FactKind.FRAMEWORK, "flask").evidence[0].line_start == 1
+
+
+def test_poetry_backend_without_tool_table_installs_with_poetry(
+    make_repo: MakeRepo,
+) -> None:
+    pyproject = (
+        '[project]\nname = "x"\n\n[build-system]\n'
+        'build-backend = "poetry.core.masonry.api"\n'
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject})
+
+    assert one(facts, FactKind.INSTALL, "poetry install").evidence[0].line_start == 4
+    assert not [f for f in facts if f.key == "pip install -e ."]
