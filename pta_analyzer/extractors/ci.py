@@ -1,8 +1,9 @@
 """CI pipelines: the commands a project's own CI runs, its services, its deploys.
 
-GitHub Actions workflows, GitLab CI, CircleCI and Travis CI files are read
-with line numbers. Every shell line a job runs is classified; install, build,
-test and migrate commands become facts in CI scope (the CI running a command
+GitHub Actions workflows and composite actions, GitLab CI, CircleCI, Travis
+CI, Bitbucket Pipelines and Jenkinsfile ``sh`` steps are read with line
+numbers. Every shell line a job runs is classified; install, build, test and
+migrate commands become facts in CI scope (the CI running a command
 proves it works, but a CI job starting a server proves no run command or
 port). Service containers a job starts become SERVICE facts for CI, and a job
 that pushes images, applies manifests or calls a hosting platform's CLI or
@@ -66,7 +67,6 @@ DEPLOY_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 # Actions (``uses:``, without the version) that deploy, to their target.
 DEPLOY_ACTIONS: dict[str, str] = {
     "superfly/flyctl-actions": "fly",
-    "superfly/flyctl-actions/setup-flyctl": "",
     "akhileshns/heroku-deploy": "heroku",
     "amondnet/vercel-action": "vercel",
     "google-github-actions/deploy-cloudrun": "cloud-run",
@@ -105,6 +105,8 @@ GITLAB_RESERVED = frozenset(
     }
 )  # fmt: skip
 _FOLDED = re.compile(r"(?::|-)\s*>[-+0-9]*\s*(?:#.*)?$")
+_DEPLOY_NAME = re.compile(r"(?i)\bdeploy(?:ing|ment)?\b(?!\s*key)")
+_JENKINS_SH = re.compile(r"^\s*sh\s*\(?\s*(['\"])(?P<command>[^'\"]+)\1\s*\)?\s*$")
 # Step shells whose text shellcmd can read; pwsh, cmd and python steps are not.
 POSIX_SHELLS = frozenset({"bash", "sh", "bash {0}", "sh {0}", "bash -e {0}"})
 TRAVIS_PHASES = ("before_install", "install", "before_script", "script")
@@ -126,7 +128,15 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     readers = (
         (index.glob(".github/workflows/*.yml", ".github/workflows/*.yaml"), _github),
         ([p for p in index.named(".gitlab-ci.yml") if "/" not in p], _gitlab),
+        (
+            index.glob(".github/actions/*/action.yml", ".github/actions/*/action.yaml"),
+            _composite,
+        ),
         (index.glob(".circleci/config.yml", ".circleci/config.yaml"), _circleci),
+        (
+            [p for p in index.named("bitbucket-pipelines.yml") if "/" not in p],
+            _bitbucket,
+        ),
         ([p for p in index.named(".travis.yml") if "/" not in p], _travis),
     )
     for paths, reader in readers:
@@ -136,6 +146,8 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
                 logger.debug("ci file not read", extra={"path": source.path})
                 continue
             yield from _deduplicated(reader(source, documents[0]))
+    for source in index.texts(p for p in index.named("Jenkinsfile") if "/" not in p):
+        yield from _deduplicated(_jenkins(source))
 
 
 # --- GitHub Actions --------------------------------------------------------
@@ -153,6 +165,15 @@ def _github(source: SourceText, root: YNode) -> Iterator[Fact]:
         )
         for step in _elements(job.get("steps")):
             yield from _github_step(context, step)
+
+
+def _composite(source: SourceText, root: YNode) -> Iterator[Fact]:
+    """A composite action of the repository: its steps run in the caller's CI."""
+    runs = root.get("runs")
+    name = PurePosixPath(source.path).parent.name
+    context = _Job(source, "github-actions", name, "")
+    for step in _elements(runs.get("steps") if runs else None):
+        yield from _github_step(context, step)
 
 
 def _github_services(
@@ -188,7 +209,7 @@ def _github_step(job: _Job, step: YNode) -> Iterator[Fact]:
     named = name.text() if name is not None else None
     if (
         named
-        and "deploy" in named.lower()
+        and _DEPLOY_NAME.search(named)
         and not any(fact.kind is FactKind.DEPLOY for fact in facts)
     ):
         target = next((w for w in PLATFORM_WORDS if w in named.lower()), "unknown")
@@ -315,6 +336,50 @@ def _circleci(source: SourceText, root: YNode) -> Iterator[Fact]:
                 yield from _script_facts(context, run)
 
 
+def _bitbucket(source: SourceText, root: YNode) -> Iterator[Fact]:
+    definitions = root.get("definitions")
+    declared = definitions.get("services") if definitions else None
+    for step in _bitbucket_steps(root.get("pipelines")):
+        services: list[str] = []
+        for item in _elements(step.get("services")):
+            label = item.text() or ""
+            image = declared.get(label) if declared else None
+            image_node = image.get("image") if image else None
+            image_text = image_node.text() if image_node else None
+            service = service_of_image(image_text or label)
+            if service:
+                services.append(service)
+                yield _service_fact(
+                    source, service, item.line, "", image_text or label, "bitbucket"
+                )
+        name = step.get("name")
+        label = (name.text() or "") if name else ""
+        context = _Job(source, "bitbucket", label, "", tuple(services))
+        yield from _script_list(context, step.get("script"))
+
+
+def _bitbucket_steps(node: YNode | None) -> Iterator[YNode]:
+    """Every ``step`` mapping under ``pipelines``, however nested."""
+    if node is None:
+        return
+    if isinstance(node.value, dict):
+        step = node.get("step")
+        if step is not None and isinstance(step.value, dict):
+            yield step
+        for _key, child in node.items():
+            if child is not step:
+                yield from _bitbucket_steps(child)
+    for child in node.elements():
+        yield from _bitbucket_steps(child)
+
+
+def _jenkins(source: SourceText) -> Iterator[Fact]:
+    """Single-line ``sh '...'`` steps of a declarative or scripted Jenkinsfile."""
+    context = _Job(source, "jenkins", "", "")
+    for number, match in source.find_lines(_JENKINS_SH):
+        yield from _commands_of(context, [(number, match.group("command"))])
+
+
 def _travis(source: SourceText, root: YNode) -> Iterator[Fact]:
     services: list[str] = []
     for item in _elements(root.get("services")):
@@ -355,9 +420,13 @@ def _script_list(job: _Job, node: YNode | None) -> Iterator[Fact]:
 
 def _script_facts(job: _Job, node: YNode) -> Iterator[Fact]:
     """Command and deploy facts for the shell text of one scalar node."""
+    yield from _commands_of(job, _numbered_lines(job.source, node))
+
+
+def _commands_of(job: _Job, lines: list[tuple[int, str]]) -> Iterator[Fact]:
     if job.cwd is None:
         return
-    for command in split_commands(_numbered_lines(job.source, node), job.cwd):
+    for command in split_commands(lines, job.cwd):
         target = _deploy_target(command.text)
         if target:
             yield _deploy_fact(job, target, command.first_line)

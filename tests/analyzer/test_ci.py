@@ -312,3 +312,74 @@ def test_powershell_steps_are_not_read_as_posix_shell(make_repo: MakeRepo) -> No
     )
 
     assert [f.key for f in extract(index)] == ["tox"]
+
+
+def test_composite_action_steps_are_read(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            ".github/actions/setup/action.yml": (
+                "runs:\n  using: composite\n  steps:\n"
+                "    - run: poetry install\n      shell: bash\n"
+            )
+        }
+    )
+
+    [fact] = extract(index)
+
+    assert (fact.kind, fact.key, fact.attrs["job"]) == (
+        FactKind.INSTALL,
+        "poetry install",
+        "setup",
+    )
+
+
+def test_bitbucket_steps_and_declared_services(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "bitbucket-pipelines.yml": """\
+definitions:
+  services:
+    db:
+      image: mysql:8
+pipelines:
+  default:
+    - parallel:
+        - step:
+            name: Test
+            services:
+              - db
+            script:
+              - composer install
+              - vendor/bin/phpunit
+"""
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key, f.evidence[0].line_start) for f in facts] == [
+        (FactKind.SERVICE, "mysql", 11),
+        (FactKind.INSTALL, "composer install", 13),
+        (FactKind.TEST, "vendor/bin/phpunit", 14),
+    ]
+    assert_evidence_verifies(index, facts)
+
+
+def test_jenkinsfile_single_line_sh_steps(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "Jenkinsfile": (
+                "pipeline {\n  stages {\n    stage('t') {\n      steps {\n"
+                "        sh 'mvn -B test'\n        sh \"kubectl apply -f k8s/\"\n"
+                "      }\n    }\n  }\n}\n"
+            )
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.TEST, "mvn -B test"),
+        (FactKind.DEPLOY, "kubernetes:Jenkinsfile"),
+    ]
+    assert_evidence_verifies(index, facts)
