@@ -20,6 +20,7 @@ from pta_analyzer.extractors._ecosystems import (
     is_under,
     join,
     line_evidence,
+    project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -93,56 +94,22 @@ def _project_facts(
 ) -> Iterator[Fact]:
     source, scope = project.source, index.scope(project.source.path)
     cwd = umbrella if umbrella is not None else project.directory
-    manifest = line_evidence(source, r"^\s*def\s+project\b")
     rule = "elixir.mix"
 
     if umbrella is None:
+        manifest = line_evidence(source, r"^\s*def\s+project\b")
         yield from _root_facts(index, project, manifest, scope)
-    if match := next((m for _n, m in source.find_lines(_ELIXIR)), None):
-        yield fact(
-            FactKind.RUNTIME,
-            f"elixir {match[1]}",
-            rule,
-            [line_evidence(source, _ELIXIR.pattern)],
-            scope,
-        )
+    for number, match in source.find_lines(_ELIXIR):
+        cited = source.evidence(number)
+        yield fact(FactKind.RUNTIME, f"elixir {match[1]}", rule, [cited], scope)
+        break
 
     if "phoenix" in project.deps:
-        cited = source.evidence(project.deps["phoenix"])
-        yield fact(FactKind.FRAMEWORK, "phoenix", rule, [cited], scope)
-        yield default_port(PHOENIX_PORT, "Phoenix", rule, cited, scope)
-        yield fact(
-            FactKind.DEV,
-            "mix phx.server",
-            rule,
-            [cited],
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="starts the Phoenix endpoint",
-            attrs={"process": "web"},
-        )
-        yield fact(
-            FactKind.PROJECT_KIND,
-            "service",
-            rule,
-            [cited],
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="a Phoenix application",
-        )
+        yield from _phoenix_facts(project, cwd, scope)
     elif project.escript_line:
-        yield fact(
-            FactKind.PROJECT_KIND,
-            "cli",
-            rule,
-            [source.evidence(project.escript_line)],
-            scope,
-            inferred=True,
-            cwd=cwd,
-            note="mix.exs builds an escript",
-        )
+        cited = source.evidence(project.escript_line)
+        note = "mix.exs builds an escript"
+        yield project_kind("cli", rule, [cited], scope, cwd, note)
     if "ecto_sql" in project.deps:
         yield fact(
             FactKind.MIGRATE,
@@ -154,16 +121,43 @@ def _project_facts(
             cwd=cwd,
             note="applies the Ecto migrations under priv/repo/migrations",
         )
+    yield from _service_facts(project, scope)
+
+
+def _phoenix_facts(project: MixProject, cwd: str, scope: Scope) -> Iterator[Fact]:
+    rule = "elixir.mix"
+    cited = project.source.evidence(project.deps["phoenix"])
+    yield fact(FactKind.FRAMEWORK, "phoenix", rule, [cited], scope)
+    yield default_port(PHOENIX_PORT, "Phoenix", rule, cited, scope)
+    yield fact(
+        FactKind.DEV,
+        "mix phx.server",
+        rule,
+        [cited],
+        scope,
+        inferred=True,
+        cwd=cwd,
+        note="starts the Phoenix endpoint",
+        attrs={"process": "web"},
+    )
+    yield project_kind("service", rule, [cited], scope, cwd, "a Phoenix application")
+
+
+def _service_facts(project: MixProject, scope: Scope) -> Iterator[Fact]:
+    seen: set[str] = set()
     for name, number in project.deps.items():
-        if name in DEP_SERVICES:
-            yield fact(
-                FactKind.SERVICE,
-                DEP_SERVICES[name],
-                rule,
-                [source.evidence(number)],
-                scope,
-                note=f"mix.exs depends on {name}",
-            )
+        service = DEP_SERVICES.get(name)
+        if service is None or service in seen:
+            continue
+        seen.add(service)
+        yield fact(
+            FactKind.SERVICE,
+            service,
+            "elixir.mix",
+            [project.source.evidence(number)],
+            scope,
+            note=f"mix.exs depends on {name}",
+        )
 
 
 def _root_facts(
