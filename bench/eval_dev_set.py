@@ -1,6 +1,6 @@
 """Score the analyzer on a development set of real repositories.
 
-Usage: python bench/eval_dev_set.py --dev-set DEV_SET.json --repos DIR [--scorer SCORE_PY]
+Usage: python bench/eval_dev_set.py --dev-set SET.json --repos DIR [--scorer SCORE_PY]
 
 DIR holds one checkout per repository, named like the repository (``owner/name``
 → ``DIR/name``), at the commit the set pins. Each is analyzed with ``pta
