@@ -32,7 +32,10 @@ def create_celery(settings: Settings, with_tasks: bool = True) -> Celery:
     """A configured Celery app for ``settings`` (tasks registered if asked)."""
     app = Celery("pta", set_as_current=False)
     app.conf.update(celery_config(settings))
-    app.pta_settings = settings  # type: ignore[attr-defined]
+    app.pta_settings = settings
+    from pta_tasks.worker import Runtime
+
+    app.pta_runtime = Runtime(settings, app)
     if with_tasks:
         from pta_tasks import pipeline, reconcile
 
@@ -92,7 +95,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
 
 def make_dispatcher(app: Celery) -> Dispatcher:
     """A ``Dispatcher`` that sends the run task with only the run id."""
-    settings: Settings = app.pta_settings  # type: ignore[attr-defined]
+    settings: Settings = app.pta_settings
 
     def dispatch(run_id: uuid.UUID, delay_s: float) -> None:
         app.send_task(
