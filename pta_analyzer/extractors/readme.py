@@ -46,7 +46,7 @@ RELEVANT_HEADING = re.compile(
     r"quick ?start|usage|use|using|run|running|develop\w*|dev|tests?|testing|"
     r"docker\w*|deploy\w*|build\w*|local\w*|start\w*|migrat\w*|database|"
     r"contribut\w*|how to|requirements|prerequisites|production|serve|server|"
-    r"compil\w*)\b"
+    r"compil\w*|scripts|commands)\b"
 )
 PROD_HEADING = re.compile(r"(?i)\b(?:production|prod|deploy\w*)\b")
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0")  # noqa: S104 (text, not a bind)
@@ -225,6 +225,8 @@ def _md_snippets(lines: Sequence[str]) -> Iterator[_Snippet]:
         if heading is not None:
             level, text, used = heading
             headings = [h for h in headings if h[0] < level] + [(level, text)]
+            # "### `npm start`" headings name the command they describe.
+            yield from _inline(index + 1, text, headings[:-1])
             index += used
             previous_blank, in_list = True, False
             continue

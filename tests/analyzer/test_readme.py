@@ -254,3 +254,24 @@ def test_database_urls_and_service_addresses_are_not_app_ports(
     ports = of_kind(extract(index), FactKind.PORT)
 
     assert [p.key for p in ports] == ["5555", "8000"]
+
+
+def test_headings_that_are_commands_count_under_their_parent(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            "README.md": (
+                "## Available Scripts\n\n### `npm start`\n\nRuns the app.\n\n"
+                "### `npm run build`\n\nBuilds it.\n\n### `npm run eject`\n"
+            )
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key, f.evidence[0].line_start) for f in facts] == [
+        (FactKind.DEV, "npm start", 3),
+        (FactKind.BUILD, "npm run build", 7),
+    ]
+    assert_evidence_verifies(index, facts)
