@@ -68,6 +68,13 @@ SECRET_NAME = re.compile(
     r"(?i)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY"
     r"|ACCESS_?KEY|CREDENTIAL|_PASS$|_PWD$|SIGNING_?KEY|ENCRYPTION_?KEY)"
 )
+# Names about a secret's handling rather than holding one: RESET_PASSWORD_TTL,
+# TOKEN_EXPIRE_MINUTES, SECRET_KEY_FILE.
+NOT_SECRET_NAME = re.compile(
+    r"(?i)(?:EXPIRE|TTL|TIME|THRESHOLD|LENGTH|LIMIT|_MIN|_MAX|COUNT|FILE|PATH"
+    r"|_URL|ENDPOINT|HEADER|_NAME|LOCK|DELAY|PERIOD|SECONDS|MINUTES|HOURS|DAYS"
+    r"|ENABLED|REQUIRED|_TYPE|_ALGORITHM)"
+)
 # Agents that configure themselves from variables with a fixed prefix: when the
 # code loads one, the example file's names with that prefix are its settings.
 AGENT_PREFIXES: dict[str, str] = {
@@ -136,7 +143,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 def looks_secret(name: str) -> bool:
     """True when a variable's name says it holds a credential."""
-    return SECRET_NAME.search(name) is not None
+    return SECRET_NAME.search(name) is not None and NOT_SECRET_NAME.search(name) is None
 
 
 def _scanner_for(path: str) -> Scanner | None:
@@ -192,6 +199,8 @@ def _fact(index: RepoIndex, source: SourceText, read: EnvRead, note: str) -> Fac
     evidence = source.evidence(read.line_start, read.line_end)
     secret = looks_secret(read.name)
     default = read.default
+    if default is not None and ("{{" in default or "{%" in default):
+        default = None  # a project template's variable, not a value
     notes = [part for part in (read.note, note) if part]
     if secret and default:
         evidence = _without(evidence, default)

@@ -74,9 +74,11 @@ _C_LIKE_NOISE = re.compile(
     r"""(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)"""
     r"""|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""
 )
+# Triple-quoted strings count as comments: in Python they are docstrings,
+# whose examples (``os.environ['X']``) are not reads.
 _HASH_NOISE = re.compile(
-    r"""(?P<s>\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:\\.|[^"\\\n])*\""""
-    r"""|'(?:\\.|[^'\\\n])*')|(?P<c>#[^\n]*)"""
+    r"""(?P<c>\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|#[^\n]*)"""
+    r"""|(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
 )
 _RUST_NOISE = re.compile(
     r"""(?P<s>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])')|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""

@@ -24,13 +24,14 @@ from pta_analyzer.extractors.envvars_common import (
 
 logger = logging.getLogger(__name__)
 
-PRECHECK = ("environ", "getenv", "decouple", "BaseSettings")
+PRECHECK = ("environ", "getenv", "decouple", "BaseSettings", "from_envvar")
 
 _ENVIRON = r"(?<![\w.])(?:os\.)?environ"
 _SUBSCRIPT = re.compile(rf"{_ENVIRON}\[\s*{NAME_ARG}\s*\](?!\s*=[^=])")
 _GET = re.compile(rf"{_ENVIRON}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _GETENV = re.compile(rf"(?<![\w.])(?:os\.)?getenv\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _SETDEFAULT = re.compile(rf"{_ENVIRON}\.setdefault\(\s*{NAME_ARG}\s*,")
+_FROM_ENVVAR = re.compile(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _MEMBERSHIP = re.compile(rf"{NAME_ARG}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?!\.)")
 _DJANGO_ENV_VAR = re.compile(r"(?m)^\s*(\w+)\s*=\s*(?:environ\.)?Env\(")
 _DJANGO_SCHEME = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=\s*\(\s*\w+\s*,")
@@ -63,6 +64,8 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_django_environ(code, consts, lines)
     if "decouple" in code:
         yield from _scan_decouple(code, consts, lines)
+    if "from_envvar" in code:
+        yield from _scan_flask(code, consts, lines)
     if "BaseSettings" in code:
         yield from _scan_pydantic(text)
 
@@ -102,6 +105,23 @@ def _scan_os(code: str, consts: dict[str, str], lines: LineMap) -> Iterator[EnvR
         name = resolve_name(match, consts)
         if name:
             yield _read(name, lines, match, "python.environ_check", False)
+
+
+def _scan_flask(code: str, consts: dict[str, str], lines: LineMap) -> Iterator[EnvRead]:
+    """``app.config.from_envvar("X")``: X names a configuration file."""
+    for match in _FROM_ENVVAR.finditer(code):
+        name = resolve_name(match, consts)
+        if not name:
+            continue
+        end = closing_paren(code, code.index("(", match.start()))
+        silent = re.search(r"\bsilent\s*=\s*True", code[match.end() : end])
+        yield EnvRead(
+            name,
+            *lines.span(match.start(), end),
+            "python.flask_from_envvar",
+            required=silent is None,
+            note="names a configuration file to load",
+        )
 
 
 def _scan_django_environ(

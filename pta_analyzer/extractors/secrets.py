@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from pta_analyzer.extractors.envvars_common import LineMap
 from pta_analyzer.facts import WEIGHT_DECLARED, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 
@@ -41,6 +42,11 @@ LOCKFILES = frozenset(
 )  # fmt: skip
 SKIPPED_SUFFIXES = (".lock", ".map", ".min.js", ".min.css")
 
+PASSWORD_HASH_PREFIXES = ("pbkdf2", "argon2", "bcrypt", "sha1$", "sha256$", "md5$")
+
+# Languages where ``NAME=value`` without quotes is a literal value.
+LITERAL_LANGUAGES = frozenset({"Shell", "Dockerfile", "Makefile", "PowerShell"})
+
 PLACEHOLDER_WORDS = (
     "changeme", "change_me", "change-me", "changethis", "your-", "your_",
     "yourkey", "xxx", "example", "dummy", "test", "sample", "placeholder",
@@ -53,19 +59,19 @@ class Rule:
     """A kind of secret: a cheap keyword, then a regex on the line."""
 
     kind: str
-    keyword: str  # lower-case substring the line must contain
+    keywords: tuple[str, ...]  # lower-case; a line holds one of them
     pattern: "re.Pattern[str]"
 
 
 RULES = (
     Rule(
         "aws-access-key-id",
-        "a",
+        ("akia", "asia", "abia", "acca"),
         re.compile(r"\b(?P<value>(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})\b"),
     ),
     Rule(
         "aws-secret-access-key",
-        "aws",
+        ("aws",),
         re.compile(
             r"(?i)aws_?secret_?(?:access_?)?key\W{0,6}(?:=|:|=>)\s*[\"']?"
             r"(?P<value>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
@@ -73,22 +79,22 @@ RULES = (
     ),
     Rule(
         "github-token",
-        "gh",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
         re.compile(r"\b(?P<value>gh[pousr]_[A-Za-z0-9]{36,255})\b"),
     ),
     Rule(
         "github-token",
-        "github_pat_",
+        ("github_pat_",),
         re.compile(r"\b(?P<value>github_pat_[A-Za-z0-9_]{22,255})\b"),
     ),
     Rule(
         "slack-token",
-        "xox",
+        ("xox",),
         re.compile(r"\b(?P<value>xox[baprs]-[A-Za-z0-9-]{10,})\b"),
     ),
     Rule(
         "slack-webhook",
-        "hooks.slack.com",
+        ("hooks.slack.com",),
         re.compile(
             r"(?P<value>hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+"
             r"/[A-Za-z0-9_]+)"
@@ -96,17 +102,17 @@ RULES = (
     ),
     Rule(
         "stripe-live-key",
-        "_live_",
+        ("_live_",),
         re.compile(r"\b(?P<value>(?:sk|rk)_live_[A-Za-z0-9]{16,})\b"),
     ),
     Rule(
         "google-api-key",
-        "aiza",
+        ("aiza",),
         re.compile(r"\b(?P<value>AIza[0-9A-Za-z_-]{35})(?![0-9A-Za-z_-])"),
     ),
     Rule(
         "jwt",
-        "eyj",
+        ("eyj",),
         re.compile(
             r"\b(?P<value>eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}"
             r"\.[A-Za-z0-9_-]{10,})"
@@ -114,7 +120,7 @@ RULES = (
     ),
     Rule(
         "url-password",
-        "://",
+        ("://",),
         re.compile(
             r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<user>[^/\s:@'\"]+):"
             r"(?P<value>[^@\s/'\"]+)@[^\s/'\"]"
@@ -127,10 +133,6 @@ _SECRET_WORDS = (
     "api-key", "private_key", "privatekey", "access_key", "accesskey",
     "auth_key", "credential", "signing_key", "encryption_key",
 )  # fmt: skip
-_PRECHECK = re.compile(
-    r"(?i)PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|xox[baprs]-"
-    r"|hooks\.slack\.com|_live_|AIza|eyJ|://|" + "|".join(map(re.escape, _SECRET_WORDS))
-)
 _PRIVATE_KEY_BEGIN = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 )
@@ -141,6 +143,7 @@ _GENERIC = re.compile(
     r"|encryption_?key)[A-Za-z0-9_.-]*)[\"']?\s*(?:=|:|=>|:=)\s*"
     r"(?P<quote>[\"'`]?)(?P<value>[^\"'`\s,;)]{16,})(?P=quote)"
 )
+_CODE_CHARS = re.compile(r"[()\[\]<>{}]")
 _BASE64ISH = re.compile(r"[A-Za-z0-9+/=_\-]+\Z")
 _HEX = re.compile(r"[0-9a-fA-F]+\Z")
 _REFERENCE = re.compile(
@@ -181,36 +184,64 @@ def _is_scanned(path: str) -> bool:
 
 
 def _scan(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
+    """Findings of one file, in line order.
+
+    Keywords are looked up in the whole lower-cased text first; only lines
+    holding a keyword are matched against the rules' regexes.
+    """
     text = source.text
-    if _PRECHECK.search(text) is None:
+    lowered = text.lower()
+    rules = [rule for rule in RULES if any(k in lowered for k in rule.keywords)]
+    words = [word for word in _SECRET_WORDS if word in lowered]
+    if not rules and not words and "private key-----" not in lowered:
         return
-    has_key_block = "PRIVATE KEY" in text
-    for number, line in enumerate(source.lines, start=1):
-        lowered = line.lower()
-        found = False
-        if has_key_block and "PRIVATE KEY-----" in line:
-            fact = _private_key(index, source, number)
-            if fact is not None:
-                found = True
-                yield fact
-        for rule in RULES:
-            if rule.keyword not in lowered:
-                continue
-            for match in rule.pattern.finditer(line):
-                if is_placeholder(match["value"]):
-                    continue
-                found = True
-                yield _fact(index, source, number, number, rule.kind, {})
+    lines = LineMap(text)
+    language = index.language(source.path)
+    quoted_only = language is not None and language not in LITERAL_LANGUAGES
+    findings: dict[int, tuple[int, str, dict[str, str]]] = {}
+
+    for number in _lines_with(lowered, ("private key-----",), lines):
+        end = _private_key_end(source, number)
+        if end is not None:
+            findings[number] = (end, "private-key", {})
+    for rule in rules:
+        for number in _lines_with(lowered, rule.keywords, lines):
+            if number not in findings and _matches(rule, source.lines[number - 1]):
+                findings[number] = (number, rule.kind, {})
+    for number in _lines_with(lowered, tuple(words), lines):
+        line = source.lines[number - 1]
+        if number in findings or len(line) > GENERIC_MAX_LINE_CHARS:
+            continue
+        name = _generic(line, quoted_only)
+        if name is not None:
+            findings[number] = (number, "generic-secret", {"name": name})
+
+    for number in sorted(findings):
+        end, kind, extra = findings[number]
+        yield _fact(index, source, number, end, kind, extra)
+
+
+def _lines_with(lowered: str, keywords: tuple[str, ...], lines: LineMap) -> set[int]:
+    """Line numbers holding any of ``keywords`` (lower-case)."""
+    found: set[int] = set()
+    for keyword in keywords:
+        position = lowered.find(keyword)
+        while position != -1:
+            number = lines.line(position)
+            found.add(number)
+            next_line = lowered.find("\n", position)
+            if next_line == -1:
                 break
-        if not found and len(line) <= GENERIC_MAX_LINE_CHARS:
-            generic = _generic(line, lowered)
-            if generic is not None:
-                yield _fact(
-                    index, source, number, number, "generic-secret", {"name": generic}
-                )
+            position = lowered.find(keyword, next_line)
+    return found
 
 
-def _private_key(index: RepoIndex, source: SourceText, number: int) -> Fact | None:
+def _matches(rule: Rule, line: str) -> bool:
+    return any(not is_placeholder(m["value"]) for m in rule.pattern.finditer(line))
+
+
+def _private_key_end(source: SourceText, number: int) -> int | None:
+    """Last line of the key block opening at ``number``, None if not a key."""
     if _PRIVATE_KEY_BEGIN.search(source.lines[number - 1]) is None:
         return None
     last = min(len(source.lines), number + PRIVATE_KEY_MAX_LINES)
@@ -219,15 +250,19 @@ def _private_key(index: RepoIndex, source: SourceText, number: int) -> Fact | No
     material = "".join(line.strip() for line in body)
     if end is not None and (len(material) < 32 or is_placeholder(material)):
         return None  # an empty or elided block: documentation, not a key
-    return _fact(index, source, number, end or number, "private-key", {})
+    return end or number
 
 
-def _generic(line: str, lowered: str) -> str | None:
-    """The secret-looking name assigned a random-looking literal, if any."""
-    if not any(word in lowered for word in _SECRET_WORDS):
-        return None
+def _generic(line: str, quoted_only: bool) -> str | None:
+    """The secret-looking name assigned a random-looking literal, if any.
+
+    In program code an unquoted value is an expression, not a literal, so only
+    quoted values count there (``quoted_only``).
+    """
     for match in _GENERIC.finditer(line):
         name, value = match["name"], match["value"]
+        if not match["quote"] and (quoted_only or _CODE_CHARS.search(value)):
+            continue
         name_lower = name.lower()
         if any(word in name_lower for word in ("hash", "digest", "checksum")):
             continue
@@ -242,8 +277,13 @@ def _generic(line: str, lowered: str) -> str | None:
 
 
 def _is_random(value: str) -> bool:
-    if len(value) < MIN_SECRET_CHARS:
+    """True for literals that look generated: long, mixed, high entropy."""
+    if len(value) < MIN_SECRET_CHARS or "://" in value:
         return False
+    if value.lower().startswith(PASSWORD_HASH_PREFIXES):
+        return False  # a stored password hash, not a credential to use
+    if not any(char.isdigit() for char in value):
+        return False  # words, paths and template names, not generated keys
     entropy = shannon_entropy(value)
     if _HEX.match(value):
         return entropy > HEX_ENTROPY_BITS

@@ -236,3 +236,49 @@ def test_non_source_files_are_not_read(make_repo: MakeRepo) -> None:
     index = make_repo({"README.md": "Set `os.environ['DOC_ONLY']` first.\n"})
 
     assert keys(extract(index), FactKind.ENV_VAR) == set()
+
+
+def test_docstring_examples_are_not_reads(make_repo: MakeRepo) -> None:
+    code = (
+        "def load():\n"
+        '    """Example::\n\n        os.environ["YOURAPP_SETTINGS"]\n    """\n'
+        "    return os.environ.get('REAL_ONE')\n"
+    )
+    facts = run(make_repo, {"config.py": code})
+
+    assert set(facts) == {"REAL_ONE"}
+
+
+def test_flask_from_envvar_names_a_config_file(make_repo: MakeRepo) -> None:
+    code = (
+        "app.config.from_envvar('APP_SETTINGS')\n"
+        "app.config.from_envvar('EXTRA_SETTINGS', silent=True)\n"
+    )
+    facts = run(make_repo, {"app.py": code})
+
+    assert facts["APP_SETTINGS"].attrs["required"] is True
+    assert facts["EXTRA_SETTINGS"].attrs["required"] is False
+
+
+def test_secret_flag_skips_names_about_secret_handling(make_repo: MakeRepo) -> None:
+    code = (
+        "import os\n"
+        "a = os.getenv('RESET_PASSWORD_LOCK_TIME')\n"
+        "b = os.getenv('ACCESS_TOKEN_EXPIRE_MINUTES')\n"
+        "c = os.getenv('STRIPE_API_KEY')\n"
+    )
+    facts = run(make_repo, {"settings.py": code})
+
+    assert facts["RESET_PASSWORD_LOCK_TIME"].attrs["secret"] is False
+    assert facts["ACCESS_TOKEN_EXPIRE_MINUTES"].attrs["secret"] is False
+    assert facts["STRIPE_API_KEY"].attrs["secret"] is True
+
+
+def test_template_default_is_not_a_value(make_repo: MakeRepo) -> None:
+    code = (
+        "import os\n"
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', '{{ project_name }}.settings')\n"
+    )
+    facts = run(make_repo, {"project_template/wsgi.py": code})
+
+    assert facts["DJANGO_SETTINGS_MODULE"].attrs["default"] is None

@@ -190,3 +190,24 @@ def test_entropy_and_placeholder_helpers() -> None:
     assert is_placeholder("${SECRET}")
     assert is_placeholder("your-token")
     assert not is_placeholder(RANDOM)
+
+
+def test_code_expressions_paths_and_hashes_are_not_secrets(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "src/types.ts": (
+            "export type RecoverPasswordError = RecoverPasswordErrors[keyof X];\n"
+            "const PasswordInput = React.forwardRef<HTMLInputElement, Props>(\n"
+        ),
+        "settings.py": "PASSWORD_TEMPLATE = 'myapp/password_required_page.html'\n",
+        "fixtures.json": '{"password": "pbkdf2_sha256$260000$' + RANDOM + '"}\n',
+        "urls.yml": "token_target_url: https://example.org/t/8f3kQ2x9Lm\n",
+    }
+    facts = secrets_of(make_repo, files)
+
+    assert facts == []
+
+
+def test_unquoted_value_counts_in_env_files(make_repo: MakeRepo) -> None:
+    facts = secrets_of(make_repo, {".env.example": f"JWT_SECRET={RANDOM}\n"})
+
+    assert [f.key for f in facts] == ["generic-secret@.env.example:1"]
