@@ -5,8 +5,11 @@ same few kinds of facts; these helpers keep them short and alike. The module's
 name starts with an underscore so the extractor registry skips it.
 """
 
+import fnmatch
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
+from weakref import WeakKeyDictionary
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.facts import (
@@ -18,6 +21,29 @@ from pta_analyzer.facts import (
 )
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
+
+# Sorted paths of each index, so that listing a directory costs a binary
+# search instead of a pass over every file (manifests can number hundreds).
+_SORTED_PATHS: "WeakKeyDictionary[RepoIndex, list[str]]" = WeakKeyDictionary()
+_PATH_END = "\U0010ffff"
+
+
+def glob_in(index: RepoIndex, directory: str, *patterns: str) -> list[str]:
+    """Sorted paths under ``directory`` whose path relative to it matches.
+
+    Patterns are shell-style and ``*`` spans ``/``, as in ``RepoIndex.glob``.
+    """
+    paths = _SORTED_PATHS.get(index)
+    if paths is None:
+        paths = _SORTED_PATHS[index] = sorted(index.paths())
+    prefix = f"{directory}/" if directory else ""
+    start = bisect_left(paths, prefix)
+    end = bisect_left(paths, prefix + _PATH_END, lo=start)
+    return [
+        path
+        for path in paths[start:end]
+        if any(fnmatch.fnmatchcase(path[len(prefix) :], p) for p in patterns)
+    ]
 
 
 def directory_of(path: str) -> str:

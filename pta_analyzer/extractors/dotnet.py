@@ -19,8 +19,8 @@ from pta_analyzer.extractors._ecosystems import (
     directory_of,
     existing,
     fact,
+    glob_in,
     is_under,
-    join,
     line_evidence,
 )
 from pta_analyzer.facts import Fact, FactKind
@@ -240,7 +240,7 @@ def _project_facts(
         )
 
     packages = {p.lower(): p for p in project.packages}
-    migrations = index.glob(join(project.directory, "Migrations/*.cs"))
+    migrations = glob_in(index, project.directory, "Migrations/*.cs")
     if EF_TOOL_PACKAGES & set(packages) and migrations:
         tool = next(packages[p] for p in sorted(EF_TOOL_PACKAGES & set(packages)))
         yield fact(

@@ -17,6 +17,7 @@ from pta_analyzer.extractors._ecosystems import (
     directory_of,
     existing,
     fact,
+    glob_in,
     is_under,
     join,
     line_evidence,
@@ -186,9 +187,7 @@ def _root_facts(
         cwd=cwd,
         note="compiles the project",
     )
-    tests = sorted(
-        p for p in index.glob(join(cwd, "*_test.exs")) if "/test/" in f"/{p}"
-    )
+    tests = sorted(p for p in glob_in(index, cwd, "*_test.exs") if "/test/" in f"/{p}")
     if tests:
         yield fact(
             FactKind.TEST,

@@ -18,6 +18,7 @@ from pta_analyzer.extractors._ecosystems import (
     directory_of,
     existing,
     fact,
+    glob_in,
     is_under,
     join,
 )
@@ -283,7 +284,7 @@ def _root_facts(
     suites = sorted(
         p
         for project in projects
-        for p in index.glob(join(project.directory, "src/test/*"))
+        for p in glob_in(index, project.directory, "src/test/*")
         if index.language(p) in ("Java", "Kotlin", "Groovy", "Scala")
     )
     test_evidence = [manifest, *existing(index, *suites[:1])]
@@ -429,10 +430,12 @@ def _spring_boot_facts(
 
 def _spring_property_services(index: RepoIndex, project: Project) -> Iterator[Fact]:
     resources = join(project.directory, "src/main/resources")
-    paths = index.glob(
-        f"{resources}/application*.properties",
-        f"{resources}/application*.yml",
-        f"{resources}/application*.yaml",
+    paths = glob_in(
+        index,
+        resources,
+        "application*.properties",
+        "application*.yml",
+        "application*.yaml",
     )
     seen: set[str] = set()
     # The base file first: profile files (application-test...) override it.

@@ -17,6 +17,7 @@ from pta_analyzer.extractors._ecosystems import (
     directory_of,
     existing,
     fact,
+    glob_in,
     join,
     line_evidence,
 )
@@ -185,7 +186,7 @@ def _laravel_facts(
     yield default_port(
         LARAVEL_SERVE_PORT, "php artisan serve", "php.laravel", cited, scope
     )
-    migrations = sorted(index.glob(join(cwd, "database/migrations/*.php")))
+    migrations = glob_in(index, cwd, "database/migrations/*.php")
     if migrations:
         yield fact(
             FactKind.MIGRATE,
@@ -197,7 +198,7 @@ def _laravel_facts(
             cwd=cwd,
             note="applies the migrations under database/migrations",
         )
-    tests = sorted(index.glob(join(cwd, "tests/*Test.php")))
+    tests = glob_in(index, cwd, "tests/*Test.php")
     if tests:
         major = re.search(r"(\d+)", version)
         legacy = major is not None and int(major[1]) < 7

@@ -17,6 +17,7 @@ from pta_analyzer.extractors._ecosystems import (
     directory_of,
     existing,
     fact,
+    glob_in,
     join,
     line_evidence,
     project_kind,
@@ -256,7 +257,7 @@ def _rails_facts(
 
 
 def _rails_task_facts(index: RepoIndex, app: _Rails, scope: Scope) -> Iterator[Fact]:
-    migrations = sorted(index.glob(join(app.cwd, "db/migrate/*.rb")))
+    migrations = glob_in(index, app.cwd, "db/migrate/*.rb")
     schema = existing(
         index,
         *migrations[:1],
@@ -275,7 +276,7 @@ def _rails_task_facts(index: RepoIndex, app: _Rails, scope: Scope) -> Iterator[F
             note=f"applies Active Record migrations ({app.version_note})",
         )
 
-    test_files = sorted(index.glob(join(app.cwd, "test/*_test.rb")))
+    test_files = glob_in(index, app.cwd, "test/*_test.rb")
     if test_files:
         yield fact(
             FactKind.TEST,
@@ -292,7 +293,7 @@ def _rails_task_facts(index: RepoIndex, app: _Rails, scope: Scope) -> Iterator[F
 def _rspec_facts(index: RepoIndex, gemfile: Gemfile) -> Iterator[Fact]:
     scope = index.scope(gemfile.source.path)
     rspec = gemfile.has("rspec-rails", "rspec", "rspec-core")
-    specs = sorted(index.glob(join(gemfile.directory, "spec/*_spec.rb")))
+    specs = glob_in(index, gemfile.directory, "spec/*_spec.rb")
     if rspec is None or not specs:
         return
     yield fact(
@@ -310,7 +311,7 @@ def _rspec_facts(index: RepoIndex, gemfile: Gemfile) -> Iterator[Fact]:
 def _plain_test_facts(index: RepoIndex, gemfile: Gemfile) -> Iterator[Fact]:
     yield from _rspec_facts(index, gemfile)
     cwd, scope = gemfile.directory, index.scope(gemfile.source.path)
-    tests = sorted(index.glob(join(cwd, "test/*_test.rb"), join(cwd, "test/test_*.rb")))
+    tests = glob_in(index, cwd, "test/*_test.rb", "test/test_*.rb")
     rakefile = index.read(join(cwd, "Rakefile"))
     if not tests or rakefile is None:
         return
@@ -343,7 +344,7 @@ def _rack_facts(index: RepoIndex, gemfile: Gemfile, scope: Scope) -> Iterator[Fa
         note = "a Sinatra application"
         yield project_kind("service", "ruby.gemfile", [cited], scope, cwd, note)
     else:
-        gemspecs = sorted(p for p in index.glob(join(cwd, "*.gemspec")))
+        gemspecs = glob_in(index, cwd, "*.gemspec")
         own = [p for p in gemspecs if directory_of(p) == cwd]
         if own:
             note = "a gem with no application server"

@@ -19,6 +19,7 @@ from pta_analyzer.extractors._ecosystems import (
     directory_of,
     existing,
     fact,
+    glob_in,
     is_under,
     join,
     line_evidence,
@@ -144,11 +145,13 @@ def _binaries(index: RepoIndex, crate: Crate) -> list[str]:
         names.append(crate.name)
     if autobins:
         bin_dir = join(crate.directory, "src/bin")
-        for path in index.glob(f"{bin_dir}/*.rs", f"{bin_dir}/*/main.rs"):
+        for path in glob_in(index, crate.directory, "src/bin/*.rs"):
+            # Cargo finds src/bin/<name>.rs and src/bin/<name>/main.rs only.
             relative = PurePosixPath(path[len(bin_dir) + 1 :])
-            names.append(
-                relative.stem if relative.name != "main.rs" else relative.parts[0]
-            )
+            if len(relative.parts) == 1:
+                names.append(relative.stem)
+            elif len(relative.parts) == 2 and relative.name == "main.rs":
+                names.append(relative.parts[0])
     return sorted({n for n in names if n})
 
 
@@ -320,7 +323,7 @@ def _binary_evidence(index: RepoIndex, crate: Crate, binary: str) -> Evidence:
 def _test_facts(index: RepoIndex, crate: Crate, manifest: Evidence) -> Iterator[Fact]:
     cwd, scope = crate.directory, index.scope(crate.source.path)
     nextest = join(cwd, ".config/nextest.toml")
-    tests = sorted(index.glob(join(cwd, "tests/*.rs")))
+    tests = glob_in(index, cwd, "tests/*.rs")
     suite = existing(index, *tests[:1])
     if index.exists(nextest):
         yield fact(

@@ -177,3 +177,20 @@ def test_workspace_rust_version_is_inherited(make_repo: MakeRepo) -> None:
 
     (runtime,) = of_kind(facts, FactKind.RUNTIME)
     assert (runtime.key, runtime.evidence[0].line_start) == ("rust 1.80", 6)
+
+
+def test_modules_of_a_bin_directory_are_not_binaries(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "Cargo.toml": CARGO,
+            "src/bin/tool/main.rs": MAIN,
+            "src/bin/tool/helpers.rs": "pub fn h() {}\n",
+            "src/bin/other.rs": MAIN,
+        }
+    )
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.DEV) == {
+        "cargo run --bin tool",
+        "cargo run --bin other",
+    }
