@@ -277,7 +277,8 @@ def test_secret_flag_skips_names_about_secret_handling(make_repo: MakeRepo) -> N
 def test_template_default_is_not_a_value(make_repo: MakeRepo) -> None:
     code = (
         "import os\n"
-        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', '{{ project_name }}.settings')\n"
+        "os.environ.setdefault(\n"
+        "    'DJANGO_SETTINGS_MODULE', '{{ project_name }}.settings')\n"
     )
     facts = run(make_repo, {"project_template/wsgi.py": code})
 
