@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._ecosystems import (
     default_port,
     directory_of,
@@ -21,6 +22,7 @@ from pta_analyzer.extractors._ecosystems import (
     glob_in,
     is_under,
     join,
+    project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -281,6 +283,14 @@ def _root_facts(
             note="compiles, tests and assembles the project",
         )
 
+    yield _test_fact(index, tool, root, projects, manifest)
+
+
+def _test_fact(
+    index: RepoIndex, tool: str, root: str, projects: list[Project], manifest: Evidence
+) -> Fact:
+    runner, rule = _runner(index, tool, root), f"jvm.{tool}"
+    scope = index.scope(manifest.path)
     suites = sorted(
         p
         for project in projects
@@ -288,7 +298,7 @@ def _root_facts(
         if index.language(p) in ("Java", "Kotlin", "Groovy", "Scala")
     )
     test_evidence = [manifest, *existing(index, *suites[:1])]
-    yield fact(
+    return fact(
         FactKind.TEST,
         f"{runner} test",
         rule,
@@ -342,6 +352,14 @@ def _project_facts(
             note="the build applies the plugin that runs database migrations",
         )
 
+    yield from _dependency_facts(project, rule, scope)
+    if project.spring_boot_line:
+        yield from _spring_property_services(index, project)
+
+
+def _dependency_facts(project: Project, rule: str, scope: Scope) -> Iterator[Fact]:
+    """Migration libraries and services named by non-test dependencies."""
+    source = project.source
     seen: set[str] = set()
     for coordinate, line, is_test in project.dependencies:
         if is_test:
@@ -370,8 +388,6 @@ def _project_facts(
                 scope,
                 note=f"the build depends on {coordinate}",
             )
-    if project.spring_boot_line:
-        yield from _spring_property_services(index, project)
 
 
 def _spring_boot_facts(
@@ -381,16 +397,8 @@ def _spring_boot_facts(
     cited = project.source.evidence(project.spring_boot_line)
     yield fact(FactKind.FRAMEWORK, "spring-boot", rule, [cited], scope)
     yield default_port(SPRING_BOOT_PORT, "Spring Boot", rule, cited, scope)
-    yield fact(
-        FactKind.PROJECT_KIND,
-        "service",
-        rule,
-        [cited],
-        scope,
-        inferred=True,
-        cwd=root,
-        note="a Spring Boot application",
-    )
+    note = "a Spring Boot application"
+    yield project_kind("service", rule, [cited], scope, root, note)
 
     sub = project.directory[len(root) :].strip("/") if project.directory != root else ""
     if tool == "gradle":
