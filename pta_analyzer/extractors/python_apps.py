@@ -22,6 +22,7 @@ from pta_analyzer.extractors._python_common import (
 )
 from pta_analyzer.facts import (
     WEIGHT_CONVENTION,
+    WEIGHT_GUESS,
     WEIGHT_MANIFEST,
     Fact,
     FactKind,
@@ -54,9 +55,14 @@ _MARKERS = (
     "pytest",
     "streamlit",
     "def test_",
+    "create_app(",
+    "make_app(",
 )
 _WSGI_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
 _FACTORY = re.compile(r"^def (create_app|make_app)\(")
+_FACTORY_CALL = re.compile(
+    r"^(app|application)\s*=\s*(?:\w+\.)?(?:create_app|make_app)\("
+)
 _ASGI_APP = re.compile(
     r"^(\w+)\s*(?::[^=]+)?=\s*(?:fastapi\.|starlette\.applications\.)?"
     r"(FastAPI|Starlette)\("
@@ -92,6 +98,7 @@ class FlaskApp:
     app_option: str  # "" when `flask` finds it alone, else "--app m "
     evidence: Evidence
     scope: Scope
+    is_factory: bool = False  # only a factory function, no application object
 
 
 @dataclass
@@ -107,6 +114,7 @@ class Apps:
     wsgi_settings: list[tuple[str, Evidence]] = field(default_factory=list)
     plain_test_files: dict[str, Evidence] = field(default_factory=dict)
     scripts: set[str] = field(default_factory=set)  # files run as `python f`
+    served: set[str] = field(default_factory=set)  # files gunicorn serves
 
 
 def scan(context: "Context") -> Apps:
@@ -134,13 +142,16 @@ def _scan_file(context: "Context", apps: Apps, source: SourceText, text: str) ->
     if "WSGI_APPLICATION" in text:
         for number, match in source.find_lines(_WSGI_SETTING):
             apps.wsgi_settings.append((match.group(1), source.evidence(number)))
-    if index.scope(source.path) is Scope.TEST:
+    name = source.path.rsplit("/", 1)[-1]
+    if index.scope(source.path) is Scope.TEST or name in ("tests.py", "test.py"):
         _note_test_file(context, apps, source, text)
     if source.path.endswith("__main__.py"):
         _package_main(context, apps, source, root, module, owner)
 
     if "Flask(" in text or "Quart(" in text:
         _flask(context, apps, source, root, module, main)
+    elif "create_app(" in text or "make_app(" in text:
+        _factory_entry(context, apps, source, root, module, main)
     if "FastAPI(" in text or "Starlette(" in text:
         _asgi(context, apps, source, root, module, main)
     if "Celery(" in text:
@@ -177,7 +188,7 @@ def _wsgi_entry(
     context: "Context", apps: Apps, source: SourceText, root: str, module: str
 ) -> None:
     """A ``wsgi.py`` exposing ``app``/``application`` for gunicorn to serve."""
-    if "django" in source.text or not module:
+    if "django" in source.text or not module or source.path in apps.served:
         return
     pattern = (
         r"^(?:(app|application)\s*=|from\s+\S+\s+import\s+.*\b(app|application)\b)"
@@ -201,23 +212,44 @@ def _flask(
     module: str,
     main: tuple[Evidence, str] | None,
 ) -> None:
-    factory = source.find_line(_FACTORY)
     found = next(source.find_lines(_WSGI_APP), None)
-    if found is None and factory is None:
+    if found is not None:
+        name = found[1].group(1)
+        _flask_app(context, apps, source, root, module, main, name, found[0])
         return
-    number = found[0] if found else factory
-    assert number is not None
-    name = found[1].group(1) if found else "app"
+    factory = next(source.find_lines(_FACTORY), None)
+    if factory is not None:
+        name, number = factory[1].group(1), factory[0]
+        _flask_app(context, apps, source, root, module, main, "app", number, name)
+
+
+def _flask_app(
+    context: "Context",
+    apps: Apps,
+    source: SourceText,
+    root: str,
+    module: str,
+    main: tuple[Evidence, str] | None,
+    name: str,
+    number: int,
+    factory: str = "",
+) -> None:
+    """Commands for the Flask application ``name`` of ``module``.
+
+    ``factory`` names the function building the application when the module
+    defines one instead of an application object.
+    """
     evidence = source.evidence(number)
     scope = context.index.scope(source.path)
     apps.web_dirs.setdefault(owner_project(source.path, context.projects), evidence)
-    auto = module.rsplit(".", 1)[-1] in ("app", "wsgi") and "." not in module
-    option = "" if auto and name in ("app", "application") else f"--app {module} "
-    apps.flask_apps.append(FlaskApp(root, option, evidence, scope))
+    auto = module in ("app", "wsgi") and name in ("app", "application")
+    option = "" if auto else f"--app {module} "
+    apps.flask_apps.append(FlaskApp(root, option, evidence, scope, bool(factory)))
 
     if main is not None:
         _script(context, apps, source, root, main)
     else:
+        note = "Flask's own development server finds this application"
         add_command(
             apps,
             FactKind.DEV,
@@ -225,13 +257,36 @@ def _flask(
             evidence,
             scope,
             root,
-            "Flask's own development server finds this application",
+            note,
             {"process": "web"},
+            guess=bool(factory),
         )
         add_default_port(apps, FLASK_PORT, evidence, scope, root, "flask run")
     if context.find_dep(directory_of(source.path), "gunicorn") and module:
         target = module if name == "application" else f"{module}:{name}"
+        if factory:
+            target = f"'{module}:{factory}()'"
         add_gunicorn(context, apps, target, evidence, scope, root)
+
+
+def _factory_entry(
+    context: "Context",
+    apps: Apps,
+    source: SourceText,
+    root: str,
+    module: str,
+    main: tuple[Evidence, str] | None,
+) -> None:
+    """A module that builds its application by calling a factory at top level."""
+    found = next(source.find_lines(_FACTORY_CALL), None)
+    if found is None or not module or "." in module:
+        return  # inside a package it is a helper (a worker's app context)
+    directory = directory_of(source.path)
+    name, number = found[1].group(1), found[0]
+    if context.find_dep(directory, "flask", "quart"):
+        _flask_app(context, apps, source, root, module, main, name, number)
+    elif context.find_dep(directory, "fastapi", "starlette"):
+        _asgi_app(context, apps, source, root, module, main, name, number)
 
 
 def _asgi(
@@ -243,19 +298,34 @@ def _asgi(
     main: tuple[Evidence, str] | None,
 ) -> None:
     found = next(source.find_lines(_ASGI_APP), None)
-    if found is None or not module:
-        return
-    evidence = source.evidence(found[0])
+    if found is not None and module:
+        name = found[1].group(1)
+        _asgi_app(context, apps, source, root, module, main, name, found[0])
+
+
+def _asgi_app(
+    context: "Context",
+    apps: Apps,
+    source: SourceText,
+    root: str,
+    module: str,
+    main: tuple[Evidence, str] | None,
+    name: str,
+    number: int,
+) -> None:
+    """Commands for the ASGI application ``name`` of ``module``."""
+    evidence = source.evidence(number)
     scope = context.index.scope(source.path)
     apps.web_dirs.setdefault(owner_project(source.path, context.projects), evidence)
+    note = "an ASGI application object, served by uvicorn"
     add_command(
         apps,
         FactKind.PROD,
-        f"uvicorn {module}:{found[1].group(1)}",
+        f"uvicorn {module}:{name}",
         evidence,
         scope,
         root,
-        "an ASGI application object, served by uvicorn",
+        note,
         {"process": "web"},
     )
     add_default_port(apps, UVICORN_PORT, evidence, scope, root, "uvicorn")
@@ -453,6 +523,8 @@ def add_gunicorn(
     scope: Scope,
     cwd: str,
 ) -> None:
+    """Record ``gunicorn <target>`` and gunicorn's default port."""
+    apps.served.add(evidence.path)
     dep = context.find_dep(cwd, "gunicorn")
     proof = (evidence, dep.evidence) if dep else (evidence,)
     apps.facts.append(
@@ -501,8 +573,11 @@ def add_command(
     note: str,
     attrs: dict[str, object],
     status: Status = Status.INFERRED,
+    guess: bool = False,
 ) -> None:
+    """Record a command; ``guess`` for one resting on a weak sign."""
     weight = WEIGHT_MANIFEST if status is Status.EVIDENCED else WEIGHT_CONVENTION
+    weight = WEIGHT_GUESS if guess else weight
     apps.facts.append(
         Fact(
             kind,

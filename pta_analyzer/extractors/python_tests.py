@@ -167,7 +167,7 @@ def _tox_and_nox(index: RepoIndex, directory: str) -> Iterator[Fact]:
 def _alembic(index: RepoIndex) -> Iterator[Fact]:
     for path in index.named("alembic.ini"):
         source = index.read(path)
-        if source is None:
+        if source is None or _is_flask_migrate(index, path):
             continue
         number = source.find_line(r"^\[alembic\]") or source.find_line(
             r"script_location"
@@ -186,11 +186,19 @@ def _alembic(index: RepoIndex) -> Iterator[Fact]:
         )
 
 
+def _is_flask_migrate(index: RepoIndex, alembic_ini: str) -> bool:
+    """True for the alembic.ini that Flask-Migrate writes (run by `flask db`)."""
+    env = index.read(join(directory_of(alembic_ini), "env.py"))
+    return env is not None and "current_app" in env.text
+
+
 def _flask_migrate(context: "Context", apps: "Apps") -> Iterator[Fact]:
-    for app in apps.flask_apps:
+    done: set[str] = set()  # one command per directory, for its main application
+    for app in sorted(apps.flask_apps, key=lambda a: a.is_factory):
         dep = context.find_dep(app.cwd, "flask-migrate")
-        if dep is None:
+        if dep is None or app.cwd in done:
             continue
+        done.add(app.cwd)
         yield Fact(
             FactKind.MIGRATE,
             f"flask {app.app_option}db upgrade",

@@ -324,3 +324,38 @@ def test_wsgi_module_with_gunicorn_gets_gunicorn_command(make_repo: MakeRepo) ->
 
     prod = one(facts, FactKind.PROD, "gunicorn wsgi:app")
     assert prod.evidence[0].location == "wsgi.py:3"
+
+
+def test_factory_entry_module_is_the_application(make_repo: MakeRepo) -> None:
+    factory = (
+        "from flask import Flask\n\ndef create_app():\n    return Flask(__name__)\n"
+    )
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "flask\ngunicorn\n",
+            "blog/__init__.py": factory,
+            "blog/tasks.py": "from blog import create_app\napp = create_app()\n",
+            "main.py": "from blog import create_app\n\napp = create_app()\n",
+        },
+    )
+
+    entry = one(facts, FactKind.DEV, "flask --app main run")
+    assert entry.evidence[0].location == "main.py:3"
+    assert one(facts, FactKind.PROD, "gunicorn main:app")
+    package = one(facts, FactKind.DEV, "flask --app blog run")
+    assert package.weight < entry.weight
+    assert one(facts, FactKind.PROD, "gunicorn 'blog:create_app()'")
+    assert not [f for f in facts if "tasks" in f.key]
+
+
+def test_factory_entry_of_fastapi_is_served_by_uvicorn(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "fastapi\n",
+            "asgi.py": "from core import create_app\n\napp = create_app()\n",
+        },
+    )
+
+    assert one(facts, FactKind.PROD, "uvicorn asgi:app").evidence[0].line_start == 3

@@ -150,3 +150,30 @@ def test_bare_test_functions_suggest_pytest(make_repo: MakeRepo) -> None:
     assert test.status is Status.INFERRED
     assert test.evidence[0].location == "tests/test_api.py:4"
     assert test.scope is Scope.APP
+
+
+def test_flask_migrate_alembic_ini_is_left_to_flask_db(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "flask\nflask-migrate\n",
+            "app.py": "from flask import Flask\napp = Flask(__name__)\n",
+            "migrations/alembic.ini": "[alembic]\n",
+            "migrations/env.py": "from flask import current_app\n",
+        },
+    )
+
+    assert keys(facts, FactKind.MIGRATE) == {"flask db upgrade"}
+
+
+def test_root_tests_module_with_unittest(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "flask\n",
+            "tests.py": "#!/usr/bin/env python\nimport unittest\n",
+        },
+    )
+
+    test = one(facts, FactKind.TEST, "python -m unittest")
+    assert test.evidence[0].location == "tests.py:2"
