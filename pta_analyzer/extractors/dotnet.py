@@ -25,6 +25,7 @@ from pta_analyzer.extractors._ecosystems import (
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.scope import Scope
 from pta_analyzer.services import service_of_dependency
 
 logger = logging.getLogger(__name__)
@@ -253,10 +254,14 @@ def _project_facts(
             cwd=project.directory,
             note="applies the EF Core migrations (needs the dotnet-ef tool)",
         )
-    if project.is_test:
-        return
+    if not project.is_test:
+        yield from _service_facts(project, scope)
+
+
+def _service_facts(project: DotnetProject, scope: Scope) -> Iterator[Fact]:
     seen: set[str] = set()
-    for lowered, package in packages.items():
+    for package in project.packages:
+        lowered = package.lower()
         service = PACKAGE_SERVICES.get(lowered) or service_of_dependency(lowered)
         if service is None or service in seen:
             continue
