@@ -38,6 +38,7 @@ RUNTIME_IMAGES: dict[str, str] = {
 }  # fmt: skip
 
 _DOCKERFILE_NAME = re.compile(r"(?i)^(dockerfile(\..+)?|.+\.dockerfile)$")
+_NOT_DOCKERFILE = re.compile(r"(?i)\.(md|txt|rst|adoc|html|orig|bak|swp|lock|json)$")
 _INSTRUCTION = re.compile(r"^([A-Za-z]+)\s*(.*)$")
 _ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*`\s*$")
 _VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?-([^}]*))?\}|(\w+))")
@@ -79,7 +80,12 @@ class _Context:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Dockerfile of the repository."""
-    paths = [p for p in index.paths() if _DOCKERFILE_NAME.match(PurePosixPath(p).name)]
+    paths = [
+        path
+        for path in index.paths()
+        if _DOCKERFILE_NAME.match(PurePosixPath(path).name)
+        and not _NOT_DOCKERFILE.search(path)
+    ]
     for source in index.texts(paths):
         yield from _dockerfile_facts(index, source)
 

@@ -196,6 +196,7 @@ def test_named_dockerfiles_are_found(make_repo: MakeRepo) -> None:
             "Dockerfile.prod": "FROM python:3.12\n",
             "worker.dockerfile": "FROM python:3.12\n",
             "notes.txt": "FROM nothing\n",
+            "Dockerfile.md": "FROM docs\n",
         }
     )
 
