@@ -22,6 +22,7 @@ from pta_analyzer.extractors._ecosystems import (
     glob_in,
     is_under,
     line_evidence,
+    project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -191,16 +192,8 @@ def _group_facts(
         yield from _project_facts(index, project, solution, cwd)
     kinds = [_kind_of(p) for p in members if p.is_runnable]
     kind = "service" if "service" in kinds else (kinds[0] if kinds else "library")
-    yield fact(
-        FactKind.PROJECT_KIND,
-        kind,
-        rule,
-        manifest,
-        scope,
-        inferred=True,
-        cwd=cwd,
-        note="from the SDKs and output types of the projects",
-    )
+    note = "from the SDKs and output types of the projects"
+    yield project_kind(kind, rule, manifest, scope, cwd, note)
 
 
 def _project_facts(

@@ -23,6 +23,7 @@ from pta_analyzer.extractors._ecosystems import (
     is_under,
     join,
     line_evidence,
+    project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -251,16 +252,7 @@ def _top_facts(index: RepoIndex, crate: Crate, members: list[Crate]) -> Iterator
         kind, note = "cli", "a binary and no web framework"
     else:
         kind, note = "library", "a crate with no binary"
-    yield fact(
-        FactKind.PROJECT_KIND,
-        kind,
-        "rust.kind",
-        [manifest],
-        scope,
-        inferred=True,
-        cwd=cwd,
-        note=note,
-    )
+    yield project_kind(kind, "rust.kind", [manifest], scope, cwd, note)
 
 
 def _run_fact(
