@@ -36,8 +36,8 @@ APPLICATION_IMAGES = frozenset({"flower"})
 
 _DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\b)")
 _PORT_SPEC = re.compile(
-    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[^\]]*\]):)?(?:(?P<host>[^:]+):)?(?P<container>[^:/]+)"
-    r"(?:/(?P<protocol>\w+))?$"
+    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[^\]]*\]):)?"
+    r"(?:(?P<host>[^:]+):)?(?P<container>[^:/]+)(?:/(?P<protocol>\w+))?$"
 )
 _INTERPOLATION = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
 
@@ -144,7 +144,7 @@ def _flags(name: str, base_path: str | None, is_override: bool) -> str:
 
 def _file_kind(name: str) -> FactKind:
     lowered = name.lower()
-    if "test" in lowered or re.search(r"[._-]ci[._-]", lowered):
+    if re.search(r"[._-](tests?|ci|e2e)[._-]", lowered):
         return FactKind.TEST
     if re.search(r"[._-](prod|production|release|deploy)[._-]", lowered):
         return FactKind.PROD
@@ -177,9 +177,19 @@ def _run_commands(compose: _File) -> Iterator[Fact]:
     for name, service in compose.services.items():
         if name.lower() in ("test", "tests"):
             run = f"docker compose {compose.flags}run {name}"
-            cited = (compose.source.evidence(service.line - 1, service.end_line),)
+            cited = (_service_evidence(compose.source, name, service),)
             note = f"runs the compose service {name}"
             yield _command(compose, FactKind.TEST, run, cited, note)
+
+
+def _service_evidence(source: SourceText, name: str, service: YNode) -> Evidence:
+    """The lines of a service: its name's line through its last line."""
+    start = source.find_line(
+        rf"^\s*['\"]?{re.escape(name)}['\"]?\s*:",
+        max(1, service.line - 3),
+        service.line,
+    )
+    return source.evidence(start or service.line, service.end_line)
 
 
 def _command(

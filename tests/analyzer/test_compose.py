@@ -225,6 +225,20 @@ def test_test_file_and_test_service_are_test_commands(make_repo: MakeRepo) -> No
     assert_evidence_verifies(index, facts)
 
 
+def test_flow_style_test_service_on_the_first_line(make_repo: MakeRepo) -> None:
+    index = make_repo({"compose.yml": "{services: {test: {build: .}}}\n"})
+    facts = list(extract(index))
+
+    assert "docker compose run test" in keys(facts, FactKind.TEST)
+    assert_evidence_verifies(index, facts)
+
+
+def test_latest_in_a_file_name_is_not_a_test_file(make_repo: MakeRepo) -> None:
+    index = make_repo({"docker-compose.latest.yml": "services:\n  a:\n    build: .\n"})
+
+    assert keys(extract(index), FactKind.TEST) == set()
+
+
 def test_compose_under_examples_is_example_scope(make_repo: MakeRepo) -> None:
     index = make_repo({"examples/demo/docker-compose.yml": COMPOSE})
     facts = list(extract(index))
