@@ -13,7 +13,6 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterator
-from pathlib import PurePosixPath
 
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -182,13 +181,13 @@ _CODE_RULES: tuple[tuple[str, str, "re.Pattern[str]"], ...] = (
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """AUTH facts from manifests and from source files."""
     for path in index.paths():
-        name = PurePosixPath(path).name
+        name = path.rpartition("/")[2]
         reader = _manifest_reader(name)
         if reader is not None:
             source = index.read(path)
             if source is not None:
                 yield from _dependency_facts(index, source, reader)
-        elif PurePosixPath(path).suffix in _CODE_SUFFIXES:
+        elif name[name.rfind(".") :] in _CODE_SUFFIXES:
             source = index.read(path)
             if source is not None:
                 yield from _code_facts(index, source)

@@ -13,7 +13,6 @@ is read by ``_rails_routes``.
 import logging
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._rails_routes import rails_routes
@@ -104,19 +103,21 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 
 def _scanner_for(path: str) -> Scanner | None:
-    pure = PurePosixPath(path)
-    suffix = pure.suffix.lower()
+    parts = path.split("/")
+    name = parts[-1]
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if dot > 0 else ""
     if suffix == ".py":
-        if pure.name == "urls.py" or pure.parent.name == "urls":
+        if name == "urls.py" or (len(parts) > 1 and parts[-2] == "urls"):
             return scan_django
         return scan_python
-    if suffix in JS_SUFFIXES and not pure.name.endswith(".d.ts"):
+    if suffix in JS_SUFFIXES and not name.endswith(".d.ts"):
         return scan_js
     if suffix == ".go":
         return _scan_go
     if suffix in JVM_SUFFIXES:
         return _scan_spring
-    if suffix == ".php" and "routes" in pure.parts:
+    if suffix == ".php" and "routes" in parts:
         return _scan_laravel
     return None
 
@@ -325,7 +326,7 @@ def _next_is_class(lines: tuple[str, ...], number: int) -> bool:
 def _scan_laravel(source: SourceText, found: Routes, _paths: list[str]) -> None:
     if "Route::" not in source.text:
         return
-    is_api = PurePosixPath(source.path).name == "api.php"
+    is_api = source.path.rpartition("/")[2] == "api.php"
     prefix = "/api" if is_api else ""
     status = Status.INFERRED if is_api else Status.EVIDENCED
     note = (

@@ -170,9 +170,8 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 
 def _scanner_for(path: str) -> _Scanner | None:
-    pure = PurePosixPath(path)
-    name = pure.name
-    suffix = pure.suffix.lower()
+    name = path.rpartition("/")[2]
+    suffix = _suffix(name)
     if suffix in JS_SUFFIXES and not name.endswith(".d.ts"):
         return _scan_js
     if suffix == ".py":
@@ -189,17 +188,25 @@ def _scanner_for(path: str) -> _Scanner | None:
         return _scan_puma
     if name == "launchSettings.json":
         return _scan_launch_settings
-    if suffix == ".exs" and "config" in pure.parts:
+    if suffix == ".exs" and "config" in path.split("/"):
         return _scan_elixir_config
-    if suffix == ".json" and _is_config_module(pure):
+    if suffix == ".json" and _is_config_module(path):
         return _scan_js_config_only
     if suffix in (".sh", ".bash") or name in ("composer.json", "Makefile"):
         return _scan_php_server
     return None
 
 
+def _suffix(name: str) -> str:
+    """The lower-case extension of a file name (``.js``), or ``""``."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
 def _facts(index: RepoIndex, source: SourceText, found: list[_Found]) -> Iterator[Fact]:
     """Merge statements of the same port, role and profile; make facts."""
+    if not found:
+        return
     merged: dict[tuple[int, str, str, str], _Found] = {}
     for item in found:
         if not PORT_MIN <= item.port <= PORT_MAX:
@@ -212,7 +219,7 @@ def _facts(index: RepoIndex, source: SourceText, found: list[_Found]) -> Iterato
 
     file_scope = index.scope(source.path)
     for item in merged.values():
-        lines = sorted(set(item.lines))
+        lines = _distinct_lines(source, item.lines)
         scope = file_scope
         if item.profile == "test" and scope is Scope.APP:
             scope = Scope.TEST
@@ -233,6 +240,14 @@ def _facts(index: RepoIndex, source: SourceText, found: list[_Found]) -> Iterato
         )
 
 
+def _distinct_lines(source: SourceText, numbers: list[int]) -> list[int]:
+    """Sorted line numbers, keeping one of each repeated identical statement."""
+    kept: dict[str, int] = {}
+    for number in sorted(set(numbers)):
+        kept.setdefault(source.lines[number - 1].strip(), number)
+    return sorted(kept.values())
+
+
 # JavaScript / TypeScript
 
 
@@ -246,7 +261,7 @@ def _scan_js(source: SourceText) -> Iterator[_Found]:
     if has_listen:
         yield from _js_listens(source)
     configured: set[int] = set()
-    if has_port and _is_config_module(PurePosixPath(source.path)):
+    if has_port and _is_config_module(source.path):
         for found in _scan_js_config_only(source):
             configured.update(found.lines)
             yield found
@@ -316,12 +331,14 @@ def _key_paths(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
                 stack.pop()
 
 
-def _is_config_module(pure: PurePosixPath) -> bool:
-    if _TOOL_CONFIG.match(pure.name) or pure.name in ("package.json", "tsconfig.json"):
+def _is_config_module(path: str) -> bool:
+    parts = path.lower().split("/")
+    name = parts[-1]
+    if _TOOL_CONFIG.match(name) or name in ("package.json", "tsconfig.json"):
         return False
-    directories = {part.lower() for part in pure.parts[:-1]}
-    stem = pure.name.split(".")[0].lower()
-    return bool(directories & CONFIG_DIRS) or stem in CONFIG_STEMS
+    return bool(CONFIG_DIRS.intersection(parts[:-1])) or (
+        name.split(".")[0] in CONFIG_STEMS
+    )
 
 
 def _is_listen_port_name(name: str) -> bool:
@@ -338,8 +355,11 @@ def _scan_python(source: SourceText) -> Iterator[_Found]:
     if not any(word in text for word in ("bind(", "Server(", "run_app", "PORT")):
         return
 
-    for pattern in (_PY_BIND_TUPLE, _PY_MAKE_SERVER):
-        for number, match in source.find_lines(pattern):
+    if "bind(" in text or "Server(" in text:
+        for number, match in source.find_lines(_PY_BIND_TUPLE):
+            yield from _python_port_value(source, match.group(1), number)
+    if "make_server(" in text:
+        for number, match in source.find_lines(_PY_MAKE_SERVER):
             yield from _python_port_value(source, match.group(1), number)
     if "run_app" in text:
         for number, match in source.find_lines(_PY_RUN_APP):

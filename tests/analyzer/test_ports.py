@@ -284,3 +284,10 @@ def test_malformed_and_binary_files_do_not_raise(make_repo: MakeRepo) -> None:
     found = run(make_repo, files)
 
     assert set(found) == {"3001"}
+
+
+def test_repeated_identical_statement_is_cited_once(make_repo: MakeRepo) -> None:
+    line = "const port = process.env.PORT || 3000;\n"
+    found = run(make_repo, {"src/a.js": line + "// again\n" + line})
+
+    assert [e.location for e in found["3000"].evidence] == ["src/a.js:1"]
