@@ -469,7 +469,7 @@ def _numbered_lines(source: SourceText, node: YNode) -> list[tuple[int, str]]:
 
 def _find_line(source: SourceText, value: str, start: int, end: int) -> int | None:
     wanted = value.strip()
-    last = min(max(end, start) + 1, len(source.lines))
+    last = min(max(end, start), len(source.lines))
     for number in range(start, last + 1):
         line = source.lines[number - 1].strip()
         if line == wanted or line.endswith((": " + wanted, "- " + wanted)):
