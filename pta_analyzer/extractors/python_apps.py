@@ -432,29 +432,41 @@ def _script(
 def _server_start(source: SourceText, text: str) -> tuple[Evidence, str] | None:
     """The server-starting call a ``__main__`` block makes, with its text.
 
-    The call is looked for in the block first, then anywhere in the module
-    (a block calling ``main()`` that starts the server).
+    The call is looked for in the block, then in the body of a module-level
+    function the block calls (``main()`` that starts the server).
     """
-    block: tuple[int, int] | None = None
-    for number, match in source.find_lines(_MAIN):
-        indent = len(match.group(1))
-        end = min(len(source.lines), number + MAIN_BLOCK_LINES)
-        for inner in range(number + 1, end + 1):
-            line = source.lines[inner - 1]
-            if line.strip() and len(line) - len(line.lstrip()) <= indent:
-                end = inner - 1
-                break
-        block = (number + 1, end)
-        break
-    if block is None:
+    number = source.find_line(_MAIN)
+    if number is None:
         return None
-    for start, end in (block, (1, len(source.lines))):
+    block = _block(source, number)
+    spans = [block]
+    for inner in range(block[0], block[1] + 1):
+        called = re.match(r"^\s+(\w+)\(", source.lines[inner - 1])
+        if called is None:
+            continue
+        name = re.escape(called.group(1))
+        definition = source.find_line(rf"^(?:async\s+)?def\s+{name}\(")
+        if definition is not None:
+            spans.append(_block(source, definition))
+    for start, end in spans:
         for inner in range(start, end + 1):
             if _starts_server(source.lines[inner - 1], text):
                 last = _call_end(source, inner)
                 call = " ".join(source.lines[inner - 1 : last])
                 return source.evidence(inner, last), call
     return None
+
+
+def _block(source: SourceText, header: int) -> tuple[int, int]:
+    """The 1-based line range of the indented body under line ``header``."""
+    line = source.lines[header - 1]
+    indent = len(line) - len(line.lstrip())
+    end = min(len(source.lines), header + MAIN_BLOCK_LINES)
+    for inner in range(header + 1, end + 1):
+        text = source.lines[inner - 1]
+        if text.strip() and len(text) - len(text.lstrip()) <= indent:
+            return header + 1, inner - 1
+    return header + 1, end
 
 
 def _starts_server(line: str, text: str) -> bool:

@@ -359,3 +359,17 @@ def test_factory_entry_of_fastapi_is_served_by_uvicorn(make_repo: MakeRepo) -> N
     )
 
     assert one(facts, FactKind.PROD, "uvicorn asgi:app").evidence[0].line_start == 3
+
+
+def test_server_call_elsewhere_in_module_is_not_the_main_block(
+    make_repo: MakeRepo,
+) -> None:
+    source = (
+        "def serve(app):\n    app.run(port=5000)\n\n"
+        "def main():\n    print('cli')\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    facts = run(make_repo, {"tool.py": source})
+
+    assert not of_kind(facts, FactKind.PROD)
+    assert not of_kind(facts, FactKind.DEV)
