@@ -63,6 +63,7 @@ class SourceText:
     encoding: str
     file_sha256: str
     bom: str = ""
+    chars: int = 0  # size of the decoded text, for the cache's budget
 
     @property
     def text(self) -> str:
@@ -253,15 +254,15 @@ class RepoIndex:
             encoding=encoding,
             file_sha256=hashlib.sha256(data).hexdigest(),
             bom=bom,
+            chars=len(text),
         )
 
     def _remember(self, source: SourceText) -> None:
-        size = sum(len(line) for line in source.lines)
         self._cache[source.path] = source
-        self._cached_chars += size
+        self._cached_chars += source.chars
         while self._cached_chars > CACHE_MAX_CHARS and len(self._cache) > 1:
             _, dropped = self._cache.popitem(last=False)
-            self._cached_chars -= sum(len(line) for line in dropped.lines)
+            self._cached_chars -= dropped.chars
 
     def _streamed_file_evidence(self, path: str) -> Evidence | None:
         digest = hashlib.sha256()

@@ -4,8 +4,6 @@ Only languages a program is written in are counted for the language shares;
 data and prose formats (JSON, YAML, Markdown) are not languages of the project.
 """
 
-from pathlib import PurePosixPath
-
 EXTENSION_LANGUAGES: dict[str, str] = {
     ".py": "Python", ".pyi": "Python", ".pyx": "Python",
     ".js": "JavaScript", ".mjs": "JavaScript", ".cjs": "JavaScript",
@@ -38,9 +36,11 @@ FILENAME_LANGUAGES: dict[str, str] = {
 
 def language_of(path: str) -> str | None:
     """The language of a file, or None for data, prose and unknown formats."""
-    pure = PurePosixPath(path)
-    if pure.name in FILENAME_LANGUAGES:
-        return FILENAME_LANGUAGES[pure.name]
-    if pure.name.startswith("Dockerfile") or pure.suffix == ".dockerfile":
+    name = path.rsplit("/", 1)[-1]
+    if name in FILENAME_LANGUAGES:
+        return FILENAME_LANGUAGES[name]
+    dot = name.rfind(".")
+    suffix = name[dot:].lower() if dot > 0 else ""
+    if name.startswith("Dockerfile") or suffix == ".dockerfile":
         return "Dockerfile"
-    return EXTENSION_LANGUAGES.get(pure.suffix.lower())
+    return EXTENSION_LANGUAGES.get(suffix)

@@ -7,7 +7,7 @@ as the application's commands, ports and endpoints.
 """
 
 from enum import StrEnum
-from pathlib import PurePosixPath
+from functools import lru_cache
 
 TEST_DIRS = frozenset(
     {
@@ -22,6 +22,9 @@ EXAMPLE_DIRS = frozenset(
         "bench", "cookbook", "recipes", "contrib",
     }
 )  # fmt: skip
+TEMPLATE_DIRS = frozenset(
+    {"project_template", "app_template", "project-template", "skeleton", "scaffold"}
+)
 DOCS_DIRS = frozenset({"docs", "doc", "documentation", "website", "site-docs"})
 CI_PREFIXES = (".github/", ".circleci/", ".gitlab/", ".buildkite/", ".azure/")
 CI_FILES = frozenset(
@@ -47,24 +50,29 @@ class Scope(StrEnum):
     CI = "ci"
 
 
+@lru_cache(maxsize=65_536)
 def classify_scope(path: str) -> Scope:
     """Return the scope of a repository-relative POSIX path."""
     if path.startswith(CI_PREFIXES) or path in CI_FILES:
         return Scope.CI
 
-    pure = PurePosixPath(path)
-    directories = [part.lower() for part in pure.parts[:-1]]
+    *directories, _name = path.lower().split("/")
     for part in directories:
         if part in TEST_DIRS:
             return Scope.TEST
-        if part in EXAMPLE_DIRS:
+        if part in EXAMPLE_DIRS or _is_template_dir(part):
             return Scope.EXAMPLE
         if part in DOCS_DIRS:
             return Scope.DOCS
 
-    if _is_test_file(pure.name):
+    if _is_test_file(path.rsplit("/", 1)[-1]):
         return Scope.TEST
     return Scope.APP
+
+
+def _is_template_dir(part: str) -> bool:
+    """Project templates (``project_template``, cookiecutter ``{{...}}``)."""
+    return "{{" in part or "cookiecutter" in part or part in TEMPLATE_DIRS
 
 
 def _is_test_file(name: str) -> bool:
