@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.facts import COMMAND_KINDS, Fact, FactKind, Status
 from pta_analyzer.portscan import ports_from_command
-from pta_analyzer.scope import Scope
+from pta_analyzer.scope import Scope, classify_scope
 
 logger = logging.getLogger(__name__)
 
@@ -224,6 +224,10 @@ def _exclusion(claim: Claim, library_prefixes: tuple[str, ...]) -> str:
     accepted = ACCEPTED_SCOPES.get(claim.kind, APP_ONLY)
     if claim.scope not in accepted:
         return f"found only in {claim.scope} files"
+    if claim.kind in COMMAND_KINDS and claim.kind is not FactKind.TEST:
+        target_scope = _scope_of_arguments(claim.key, claim.cwd)
+        if target_scope is not Scope.APP:
+            return f"runs or installs {target_scope} files, not the application"
     if claim.kind is FactKind.PORT and set(_roles(claim)) <= {"service"}:
         return "a backing service's port, not the application's"
     if claim.kind is FactKind.SERVICE and claim.attrs.get("for") == "ci":
@@ -255,6 +259,18 @@ def _is_port(claim: Claim) -> bool:
 def _dirs(claim: Claim) -> list[str]:
     dirs = claim.attrs.get("dirs")
     return [str(d) for d in dirs] if isinstance(dirs, list) else []
+
+
+def _scope_of_arguments(command: str, cwd: str) -> Scope:
+    """The scope of the paths a command names (``node examples/x`` -> example)."""
+    for token in command.split()[1:]:
+        if "/" not in token or "://" in token or token.startswith(("-", "$", "/")):
+            continue
+        path = f"{cwd}/{token}" if cwd else token
+        scope = classify_scope(path.removeprefix("./") + "/_")
+        if scope in (Scope.EXAMPLE, Scope.TEST, Scope.DOCS):
+            return scope
+    return Scope.APP
 
 
 def _roles(claim: Claim) -> list[str]:

@@ -165,3 +165,13 @@ def test_required_variable_without_documentation_is_a_gap() -> None:
     assert [g.reason_code for g in gaps if g.category == "env"] == [
         "REQUIRED_UNDOCUMENTED"
     ]
+
+
+def test_command_that_runs_an_example_file_is_not_the_applications() -> None:
+    assembly = assemble([fact(FactKind.DEV, "node examples/content-negotiation"),
+                         fact(FactKind.INSTALL, "pip install -r docs/requirements.txt"),
+                         fact(FactKind.TEST, "pytest tests/unit")])  # fmt: skip
+
+    assert assembly.of(FactKind.DEV) == []
+    assert assembly.of(FactKind.INSTALL) == []
+    assert [c.key for c in assembly.of(FactKind.TEST)] == ["pytest tests/unit"]
