@@ -60,19 +60,21 @@ def split_commands(
     """
     commands: list[ShellCommand] = []
     current: str | None = cwd
+    outer: str | None = None  # the directory to return to after a subshell
     for first, last, logical in _logical_lines(lines):
-        for part in _split_chain(logical):
+        for chained in _split_chain(logical):
+            part, opens, closes = _subshell(chained)
+            if opens:
+                outer = current
             if current is None:
                 return commands
-            if len(part) > MAX_COMMAND_CHARS:
-                continue
-            words = words_of(part)
+            words = words_of(part) if len(part) <= MAX_COMMAND_CHARS else []
             if words and words[0] == "cd":
                 current = _change_directory(current, words[1:])
-                continue
-            if _is_declaration(words) or not is_command_text(part):
-                continue
-            commands.append(ShellCommand(part, current, first, last))
+            elif words and not _is_declaration(words) and is_command_text(part):
+                commands.append(ShellCommand(part, current, first, last))
+            if closes and outer is not None:
+                current, outer = outer, None
     return commands
 
 
@@ -189,6 +191,14 @@ def _split_chain(text: str) -> list[str]:
         index += 1
     parts.append("".join(current))
     return [part.strip() for part in parts if part.strip()]
+
+
+def _subshell(part: str) -> tuple[str, bool, bool]:
+    """The command of a chain part, whether it opens a ``(`` and closes it."""
+    opens = part.startswith("(") and not part.startswith("((")
+    text = part[1:].strip() if opens else part
+    closes = text.endswith(")") and text.count(")") > text.count("(")
+    return (text[:-1].strip() if closes else text), opens, closes
 
 
 def _is_declaration(words: Sequence[str]) -> bool:

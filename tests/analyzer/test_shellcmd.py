@@ -229,3 +229,15 @@ def test_process_of_tells_workers_and_schedulers_from_web() -> None:
     assert process_of("celery -A proj worker -l info") == "worker"
     assert process_of("celery -A proj beat") == "scheduler"
     assert process_of("gunicorn app:app") == "web"
+
+
+def test_subshell_cd_does_not_leak_to_later_commands() -> None:
+    commands = split_commands(
+        numbered("(cd client && npm ci)", "echo $(date)", "pytest")
+    )
+
+    assert [(c.text, c.cwd) for c in commands] == [
+        ("npm ci", "client"),
+        ("echo $(date)", ""),
+        ("pytest", ""),
+    ]
