@@ -21,6 +21,8 @@ from pta_analyzer.scope import Scope, classify_scope
 logger = logging.getLogger(__name__)
 
 MAX_EVIDENCE_PER_CLAIM = 8
+CORROBORATION_BONUS = 8  # weight added per other extractor stating the same
+CORROBORATION_MAX = 3
 STATUS_RANK = {Status.EVIDENCED: 0, Status.INFERRED: 1, Status.UNKNOWN: 2}
 SCOPE_RANK = {Scope.APP: 0, Scope.CI: 1, Scope.DOCS: 2, Scope.EXAMPLE: 3, Scope.TEST: 4}
 
@@ -72,11 +74,18 @@ class Claim:
     excluded_reason: str = ""
 
     @property
+    def rank_weight(self) -> int:
+        """Weight plus a bonus for each other kind of file that says the same."""
+        families = {source.split(".", 1)[0] for source in self.sources}
+        bonus = CORROBORATION_BONUS * min(len(families) - 1, CORROBORATION_MAX)
+        return self.weight + bonus
+
+    @property
     def sort_key(self) -> tuple[int, int, int, int, str, str]:
         """Best first: evidenced, weighty, application scope, near the root."""
         return (
             STATUS_RANK[self.status],
-            -self.weight,
+            -self.rank_weight,
             SCOPE_RANK[self.scope],
             self.cwd.count("/") + (1 if self.cwd else 0),
             self.cwd,
