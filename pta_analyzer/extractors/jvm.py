@@ -60,6 +60,13 @@ PROPERTY_SERVICES: dict[str, str] = {
     "spring.data.mongodb.": "mongodb", "spring.rabbitmq.": "rabbitmq",
     "spring.kafka.bootstrap-servers": "kafka", "spring.elasticsearch.": "elasticsearch",
 }  # fmt: skip
+# Without the Spring Boot plugin, only a web starter marks an application.
+WEB_STARTERS = frozenset(
+    {
+        "org.springframework.boot:spring-boot-starter-web",
+        "org.springframework.boot:spring-boot-starter-webflux",
+    }
+)
 MIGRATION_LIBRARIES: dict[str, str] = {
     "org.flywaydb:flyway-core": "flyway",
     "org.liquibase:liquibase-core": "liquibase",
@@ -169,7 +176,9 @@ def _parse_pom(source: SourceText) -> Project | None:
         ),
         "",
     )
-    if boot_marker:
+    # An aggregator (packaging pom) only manages versions for its modules.
+    is_aggregator = root.findtext("packaging", "").strip() == "pom"
+    if boot_marker and not is_aggregator:
         project.spring_boot_line = source.find_line(re.escape(boot_marker)) or 0
     for plugin, goal in (
         ("flyway-maven-plugin", "flyway:migrate"),
@@ -228,9 +237,7 @@ def _parse_gradle(source: SourceText) -> Project:
             project.migrate_plugins.append(("update", number))
     if not project.spring_boot_line:
         starters = [
-            n
-            for c, n, t in project.dependencies
-            if c.startswith("org.springframework.boot:spring-boot-starter") and not t
+            n for c, n, t in project.dependencies if c in WEB_STARTERS and not t
         ]
         project.spring_boot_line = starters[0] if starters else 0
     return project
@@ -418,7 +425,10 @@ def _spring_boot_facts(
         scope,
         inferred=True,
         cwd=root,
-        note="the Spring Boot plugin's run task",
+        note=(
+            "the Spring Boot plugin's run task"
+            + (" (after an install of the other modules)" if sub else "")
+        ),
         attrs={"process": "web"},
     )
     if project.jar_name and project.jar_line:

@@ -57,6 +57,13 @@ EXTRA_SERVICES: dict[str, str] = {
     "sentry": "sentry",
 }
 DEPENDENCY_TABLES = ("dependencies",)
+DATABASE_CRATES = frozenset({"sqlx", "diesel", "sea-orm"})
+FEATURE_DATABASES: dict[str, str] = {
+    "postgres": "postgres",
+    "mysql": "mysql",
+    "sqlite": "sqlite",
+    "mssql": "mssql",
+}
 
 
 @dataclass
@@ -191,7 +198,9 @@ def _crate_facts(crate: Crate, scope: Scope, is_top: bool) -> Iterator[Fact]:
                 yield default_port(
                     DEFAULT_PORTS[framework], framework, "rust.dependency", cited, scope
                 )
-        service = service_of_dependency(name) or EXTRA_SERVICES.get(name)
+        service = _database_of_features(crate.data, name) or (
+            service_of_dependency(name) or EXTRA_SERVICES.get(name)
+        )
         if service and f"service:{service}" not in seen:
             seen.add(f"service:{service}")
             yield fact(
@@ -379,6 +388,20 @@ def _dependency_names(data: dict[str, Any]) -> list[str]:
     if isinstance(workspace, dict) and isinstance(workspace.get("dependencies"), dict):
         names.extend(workspace["dependencies"])
     return list(dict.fromkeys(str(n) for n in names))
+
+
+def _database_of_features(data: dict[str, Any], name: str) -> str | None:
+    """The database a generic driver crate (sqlx, diesel, sea-orm) is built for."""
+    if name not in DATABASE_CRATES:
+        return None
+    dependencies = data.get("dependencies")
+    spec = dependencies.get(name) if isinstance(dependencies, dict) else None
+    features = spec.get("features") if isinstance(spec, dict) else None
+    for feature in features if isinstance(features, list) else []:
+        for marker, service in FEATURE_DATABASES.items():
+            if isinstance(feature, str) and marker in feature:
+                return service
+    return None
 
 
 def _dependency_line(source: SourceText, name: str) -> Evidence:

@@ -199,3 +199,16 @@ def test_example_project_is_tagged_example(make_repo: MakeRepo) -> None:
 
     (dev,) = of_kind(facts, FactKind.DEV)
     assert (dev.scope, dev.cwd) == (Scope.EXAMPLE, "samples/demo")
+
+
+def test_aggregator_pom_with_boot_parent_is_not_an_app(make_repo: MakeRepo) -> None:
+    aggregator = POM.replace(
+        "<artifactId>shop</artifactId>",
+        "<artifactId>shop</artifactId>\n  <packaging>pom</packaging>",
+    )
+    index = make_repo({"pom.xml": aggregator})
+    facts = list(extract(index))
+
+    assert of_kind(facts, FactKind.DEV) == []
+    assert of_kind(facts, FactKind.PORT) == []
+    assert keys(facts, FactKind.INSTALL) == {"mvn install"}

@@ -194,3 +194,14 @@ def test_modules_of_a_bin_directory_are_not_binaries(make_repo: MakeRepo) -> Non
         "cargo run --bin tool",
         "cargo run --bin other",
     }
+
+
+def test_sqlx_features_name_the_database(make_repo: MakeRepo) -> None:
+    cargo = (
+        CARGO + 'sqlx = { version = "0.7", features = ["runtime-tokio", "postgres"] }\n'
+    )
+    index = make_repo({"Cargo.toml": cargo})
+    facts = list(extract(index))
+
+    (service,) = of_kind(facts, FactKind.SERVICE)
+    assert (service.key, service.evidence[0].line_start) == ("postgres", 9)
