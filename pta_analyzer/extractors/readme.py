@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 DESCRIPTION_MAX_CHARS = 300
 DESCRIPTION_MIN_CHARS = 30
+TITLE_MIN_WORDS = 4  # a shorter title is a name, not a description
 PARAGRAPH_LINE_MAX_CHARS = 2000  # of one line, read for the description
 MAX_DOC_FILES = 40  # docs/*.md files read; large doc sites add little here
 DOC_SUFFIXES = frozenset({"", ".md", ".markdown", ".mdown", ".rst", ".txt"})
@@ -381,7 +382,12 @@ def _is_app_url(line: str, found: "re.Match[str]", port: int) -> bool:
 
 
 def _description(source: SourceText) -> Fact | None:
+    """The first real paragraph, or else a descriptive title."""
+    rule, note = "first_paragraph", "first paragraph of the README"
     span = _first_paragraph(source.lines, source.path.lower().endswith(".rst"))
+    if span is None:
+        rule, note = "title", "title of the README (it has no descriptive paragraph)"
+        span = _descriptive_title(source.lines)
     if span is None:
         return None
     start, end, text = span
@@ -390,12 +396,25 @@ def _description(source: SourceText) -> Fact | None:
     return Fact(
         kind=FactKind.DESCRIPTION,
         key=text,
-        source="readme.first_paragraph",
+        source=f"readme.{rule}",
         evidence=(source.evidence(start, end),),
         scope=Scope.APP,
         weight=WEIGHT_DOCUMENTED,
-        note="first paragraph of the README",
+        note=note,
     )
+
+
+def _descriptive_title(lines: Sequence[str]) -> tuple[int, int, str] | None:
+    """The first top-level heading when it is a phrase, not just a name."""
+    for index in range(len(lines)):
+        heading = _heading(lines, index)
+        if heading is None or heading[0] != 1:
+            continue
+        text = _plain_text(heading[1])
+        if len(text.split()) >= TITLE_MIN_WORDS:
+            return index + 1, index + 1, text
+        return None
+    return None
 
 
 def _first_paragraph(lines: Sequence[str], rst: bool) -> tuple[int, int, str] | None:

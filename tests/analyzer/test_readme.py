@@ -275,3 +275,24 @@ def test_headings_that_are_commands_count_under_their_parent(
         (FactKind.BUILD, "npm run build", 7),
     ]
     assert_evidence_verifies(index, facts)
+
+
+def test_descriptive_title_stands_in_for_a_missing_paragraph(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {"README.md": "# Testing an Async API with FastAPI\n\n## Use\n\nRun it:\n"}
+    )
+
+    [description] = of_kind(extract(index), FactKind.DESCRIPTION)
+
+    assert (description.key, description.source) == (
+        "Testing an Async API with FastAPI",
+        "readme.title",
+    )
+
+
+def test_a_bare_name_title_is_no_description(make_repo: MakeRepo) -> None:
+    index = make_repo({"README.md": "# zoxide\n\n## Install\n"})
+
+    assert of_kind(extract(index), FactKind.DESCRIPTION) == []
