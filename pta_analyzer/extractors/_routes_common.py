@@ -50,6 +50,8 @@ class Routes:
         default_factory=list
     )
     django_includes: list[tuple[str, str, Evidence, str]] = field(default_factory=list)
+    # framework -> a prefix every route of it gets (NestJS setGlobalPrefix)
+    global_prefixes: dict[str, tuple[str, Evidence]] = field(default_factory=dict)
 
 
 Scanner = Callable[[SourceText, Routes, list[str]], None]

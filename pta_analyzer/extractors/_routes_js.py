@@ -43,6 +43,7 @@ _JS_HANDLER = re.compile(r",\s*([\w$]+(?:\.[\w$]+)*)\s*\)\s*;?\s*$")
 _NEST_CONTROLLER = re.compile(
     r"@Controller\(\s*(?:['\"`]([^'\"`]*)['\"`]|\{[^}]*path\s*:\s*['\"`]([^'\"`]*)['\"`])?"
 )
+_NEST_GLOBAL_PREFIX = re.compile(r"\.setGlobalPrefix\(\s*['\"`]([^'\"`]*)['\"`]")
 _NEST_METHOD = re.compile(
     r"^\s*@(Get|Post|Put|Patch|Delete|All|Head|Options)\(\s*(?:['\"`]([^'\"`]*)['\"`])?"
 )
@@ -54,6 +55,9 @@ _TS_METHOD_NAME = re.compile(r"^\s*(?:public\s+|private\s+|async\s+)*(\w+)\s*\("
 
 def scan_js(source: SourceText, found: Routes, paths: list[str]) -> None:
     text = source.text
+    if "setGlobalPrefix(" in text:
+        for number, match in source.find_lines(_NEST_GLOBAL_PREFIX):
+            found.global_prefixes["nestjs"] = (match.group(1), source.evidence(number))
     if "@Controller" in text:
         _scan_nest(source, found)
         return

@@ -51,6 +51,10 @@ _PY_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)")
 _PY_FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(.+)")
 
 _DJANGO_PATH = re.compile(r"\b(path|re_path|url)\(\s*r?['\"]([^'\"]*)['\"]\s*,\s*(.+)")
+_DRF_REGISTER = re.compile(
+    r"\b(\w+)\.register\(\s*r?['\"]\^?([^'\"]*)['\"]\s*,\s*([\w.]+)"
+)
+_DRF_INCLUDE = re.compile(r"^include\(\s*(\w+)\.urls\s*\)")
 _DJANGO_INCLUDE = re.compile(r"^include\(\s*['\"]([\w.]+)['\"]")
 
 
@@ -306,6 +310,8 @@ def scan_django(source: SourceText, found: Routes, _paths: list[str]) -> None:
     if "path(" not in source.text and "url(" not in source.text:
         return
     for number, line in _code_lines(source):
+        if ".register(" in line:
+            _drf_register(source, found, number, line)
         match = _DJANGO_PATH.search(line)
         if match is None:
             continue
@@ -318,6 +324,15 @@ def scan_django(source: SourceText, found: Routes, _paths: list[str]) -> None:
                 (source.path, include.group(1), source.evidence(number), route)
             )
             continue
+        router_urls = _DRF_INCLUDE.match(rest.strip())
+        if router_urls:
+            evidence = source.evidence(number)
+            found.mounts.append(
+                Mount(
+                    route, evidence, source.path, "", source.path, router_urls.group(1)
+                )
+            )
+            continue
         handler = re.match(r"([\w.]+)", rest.strip())
         add_route(
             found,
@@ -328,6 +343,27 @@ def scan_django(source: SourceText, found: Routes, _paths: list[str]) -> None:
                 [source.evidence(number)],
                 "django",
                 handler.group(1) if handler else "",
+            ),
+        )
+
+
+def _drf_register(source: SourceText, found: Routes, number: int, line: str) -> None:
+    """A Django REST framework viewset: its list and detail routes."""
+    register = _DRF_REGISTER.search(line)
+    if register is None:
+        return
+    router, prefix, viewset = register.groups()
+    for path in (f"{prefix}/", f"{prefix}/{{pk}}/"):
+        add_route(
+            found,
+            source.path,
+            Route(
+                "ANY",
+                path,
+                [source.evidence(number)],
+                "django-rest-framework",
+                viewset,
+                router,
             ),
         )
 

@@ -134,6 +134,11 @@ def _facts(index: RepoIndex, found: Routes) -> Iterator[Fact]:
                 full = join_path(prefix, route.path)
                 if route.path == "/" and prefix and route.framework in JS_FRAMEWORKS:
                     full = join_path(prefix, "")  # a mounted router's "/" is its mount
+                evidence = route.evidence + mount_evidence
+                if route.framework in found.global_prefixes:
+                    outer, outer_evidence = found.global_prefixes[route.framework]
+                    full = join_path(outer, full)
+                    evidence = [*evidence, outer_evidence]
                 key = f"{route.method} {full}"
                 if (path, key, route.handler) in seen:
                     continue
@@ -142,7 +147,7 @@ def _facts(index: RepoIndex, found: Routes) -> Iterator[Fact]:
                     kind=FactKind.ENDPOINT,
                     key=key,
                     source=f"endpoints.{route.framework}",
-                    evidence=tuple(route.evidence + mount_evidence),
+                    evidence=tuple(evidence),
                     status=route.status,
                     scope=scope,
                     weight=WEIGHT_MANIFEST,

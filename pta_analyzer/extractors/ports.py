@@ -102,6 +102,7 @@ _GO_FLAG = re.compile(
     r"\s*\"?(?:[\w.\-\[\]]*:)?(\d{1,5})\"?\s*,",
     re.IGNORECASE,
 )
+_GO_PORT_DEFAULT = re.compile(r"\b\w*[Pp]ort\s*:?=\s*\"(\d{1,5})\"")
 _GO_SERVER_CALL = re.compile(r"ListenAndServe|\.Start\(|\.Run\(|Listen\(|Addr\s*:")
 _GO_ENV_ADDR = re.compile(r"Getenv\(\s*\"(\w*(?:ADDR|ADDRESS|PORT)\w*)\"\s*\)")
 
@@ -415,6 +416,16 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
         if _CLIENT_NAME.search(match.group(1)) is None
     }
     env, env_line = next(iter(env_lines.items())) if len(env_lines) == 1 else ("", 0)
+    if env and "PORT" in env:
+        for number, match in source.find_lines(_GO_PORT_DEFAULT):
+            yield _Found(
+                int(match.group(1)),
+                "default",
+                [number, env_line],
+                "go_port",
+                env,
+                note="fallback when the port variable is empty",
+            )
     for number, match in source.find_lines(_GO_ADDR_CONST):
         name = match.group(1)
         if _CLIENT_NAME.search(name) or "Addr:" in source.lines[number - 1]:

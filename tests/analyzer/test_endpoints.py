@@ -343,3 +343,31 @@ def test_malformed_files_do_not_raise(make_repo: MakeRepo) -> None:
         "Api.java": "@GetMapping(\n",
     }
     assert run(make_repo, files) == {}
+
+
+def test_django_rest_framework_router_under_its_include(make_repo: MakeRepo) -> None:
+    urls = (
+        "router = routers.DefaultRouter()\n"
+        "router.register(r'users', views.UserViewSet)\n"
+        "urlpatterns = [\n"
+        "    path('api/', include(router.urls)),\n"
+        "]\n"
+    )
+    found = run(make_repo, {"proj/urls.py": urls})
+
+    assert set(found) == {"ANY /api/users/", "ANY /api/users/{pk}/"}
+    assert found["ANY /api/users/"].attrs["handler"] == "views.UserViewSet"
+    assert locations(found["ANY /api/users/"]) == ["proj/urls.py:2", "proj/urls.py:4"]
+
+
+def test_nestjs_global_prefix(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "src/main.ts": "app.setGlobalPrefix('api');\nawait app.listen(3000);\n",
+        "src/cats.controller.ts": (
+            "@Controller('cats')\nclass C {\n  @Get()\n  all() {}\n}\n"
+        ),
+    }
+    found = run(make_repo, files)
+
+    assert set(found) == {"GET /api/cats"}
+    assert locations(found["GET /api/cats"])[-1] == "src/main.ts:1"

@@ -291,3 +291,19 @@ def test_repeated_identical_statement_is_cited_once(make_repo: MakeRepo) -> None
     found = run(make_repo, {"src/a.js": line + "// again\n" + line})
 
     assert [e.location for e in found["3000"].evidence] == ["src/a.js:1"]
+
+
+def test_go_port_fallback_when_the_variable_is_empty(make_repo: MakeRepo) -> None:
+    code = (
+        "func main() {\n"
+        '\tport := os.Getenv("PORT")\n'
+        '\tif port == "" {\n'
+        '\t\tport = "8080"\n'
+        "\t}\n"
+        '\tlog.Fatal(http.ListenAndServe(":"+port, nil))\n'
+        "}\n"
+    )
+    found = run(make_repo, {"main.go": code})
+
+    assert dict(found["8080"].attrs) == {"role": "default", "env": "PORT"}
+    assert [e.location for e in found["8080"].evidence] == ["main.go:2", "main.go:4"]
