@@ -25,6 +25,7 @@ from pta_analyzer.extractors._python_common import (
     table,
     toml_tables,
 )
+from pta_analyzer.extractors.python_tasks import pipfile_tasks, pyproject_tasks
 from pta_analyzer.facts import (
     WEIGHT_CONVENTION,
     WEIGHT_MANIFEST,
@@ -134,6 +135,7 @@ def _pyproject(
         )
 
     yield from _scripts(context, source, directory, data, tables)
+    yield from pyproject_tasks(source, data, tables, directory, scope)
     description = project.get("description") or table(data, "tool.poetry").get(
         "description"
     )
@@ -347,6 +349,7 @@ def _pipfile(context: "Context", source: SourceText, directory: str) -> Iterator
     yield from _manager_facts(
         "pipenv", "pipenv install", evidence, scope, directory, source
     )
+    yield from pipfile_tasks(source, directory, scope)
     for number, match in source.find_lines(
         r"""^python_(?:full_)?version\s*=\s*["']([^"']+)"""
     ):

@@ -301,3 +301,36 @@ def test_poetry_backend_without_tool_table_installs_with_poetry(
 
     assert one(facts, FactKind.INSTALL, "poetry install").evidence[0].line_start == 4
     assert not [f for f in facts if f.key == "pip install -e ."]
+
+
+def test_pdm_and_hatch_scripts_become_commands(make_repo: MakeRepo) -> None:
+    pyproject = (
+        '[project]\nname = "x"\n\n[tool.pdm.scripts]\n'
+        'dev = "uvicorn app:app --reload --port 8001"\n'
+        'lint = "ruff check ."\n\n'
+        "[tool.hatch.envs.default.scripts]\n"
+        'test = ["pytest -q"]\n\n'
+        "[tool.hatch.envs.db.scripts]\n"
+        'migrate = {cmd = "alembic upgrade head"}\n'
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject})
+
+    dev = one(facts, FactKind.DEV, "pdm run dev")
+    assert dev.evidence[0].line_start == 5
+    port = one(facts, FactKind.PORT, "8001")
+    assert port.attrs["role"] == "bind"
+    assert one(facts, FactKind.TEST, "hatch run test").evidence[0].line_start == 9
+    assert one(facts, FactKind.MIGRATE, "hatch run db:migrate")
+    assert not [f for f in facts if f.key == "pdm run lint"]
+
+
+def test_pipfile_scripts_become_pipenv_run_commands(make_repo: MakeRepo) -> None:
+    pipfile = (
+        '[packages]\nflask = "*"\n\n[scripts]\n'
+        'start = "gunicorn app:app --bind 0.0.0.0:8080"\ntest = "pytest"\n'
+    )
+    facts = run(make_repo, {"Pipfile": pipfile})
+
+    assert one(facts, FactKind.PROD, "pipenv run start").evidence[0].line_start == 5
+    assert one(facts, FactKind.PORT, "8080").status is Status.EVIDENCED
+    assert one(facts, FactKind.TEST, "pipenv run test").evidence[0].line_start == 6
