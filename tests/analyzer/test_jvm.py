@@ -212,3 +212,28 @@ def test_aggregator_pom_with_boot_parent_is_not_an_app(make_repo: MakeRepo) -> N
     assert of_kind(facts, FactKind.DEV) == []
     assert of_kind(facts, FactKind.PORT) == []
     assert keys(facts, FactKind.INSTALL) == {"mvn install"}
+
+
+def test_kotlin_dsl_build(make_repo: MakeRepo) -> None:
+    kts = """plugins {
+    id("org.springframework.boot") version "3.3.0"
+    kotlin("jvm") version "1.9.24"
+}
+
+kotlin {
+    jvmToolchain(21)
+}
+
+dependencies {
+    implementation("org.springframework.boot:spring-boot-starter-data-redis")
+    testImplementation("org.testcontainers:postgresql")
+}
+"""
+    index = make_repo({"build.gradle.kts": kts, "gradlew": "#!/bin/sh\n"})
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.DEV) == {"./gradlew bootRun"}
+    assert keys(facts, FactKind.RUNTIME) == {"java 21"}
+    (service,) = of_kind(facts, FactKind.SERVICE)
+    assert (service.key, service.evidence[0].line_start) == ("redis", 11)
+    assert_evidence_verifies(index, facts)
