@@ -18,7 +18,6 @@ import logging
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
-from pathlib import PurePosixPath
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import (
@@ -147,7 +146,7 @@ def looks_secret(name: str) -> bool:
 
 
 def _scanner_for(path: str) -> Scanner | None:
-    name = PurePosixPath(path).name
+    name = path.rsplit("/", 1)[-1]
     lowered = name.lower()
     if lowered.endswith(".py"):
         return envvars_python.scan

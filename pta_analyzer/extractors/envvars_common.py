@@ -145,12 +145,34 @@ def blank_comments(text: str, style: str) -> str:
     return pattern.sub(_blank_comment, text)
 
 
-def constants(text: str) -> dict[str, str]:
-    """Names bound to a literal, variable-shaped string in this file."""
-    return {m["ident"]: m["value"] for m in _CONSTANT.finditer(text)}
+class Constants:
+    """Names bound to a literal, variable-shaped string in one file.
+
+    Found on first use only: most files read variables by literal names.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._found: dict[str, str] | None = None
+
+    def get(self, name: str) -> str | None:
+        """The string constant ``name`` is bound to, or None."""
+        if self._found is None:
+            self._found = {
+                m["ident"]: m["value"] for m in _CONSTANT.finditer(self._text)
+            }
+        return self._found.get(name)
 
 
-def resolve_name(match: "re.Match[str]", consts: dict[str, str]) -> str | None:
+NO_CONSTANTS = Constants("")
+
+
+def constants(text: str) -> Constants:
+    """The string constants of ``text``, looked up lazily."""
+    return Constants(text)
+
+
+def resolve_name(match: "re.Match[str]", consts: Constants) -> str | None:
     """The variable name of a ``NAME_ARG`` match, or None when computed."""
     for group in ("dq", "sq"):
         value = match.group(group)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from pta_analyzer.extractors.envvars_common import (
     NAME_ARG,
+    Constants,
     EnvRead,
     LineMap,
     blank_comments,
@@ -45,7 +46,7 @@ _CHAIN_CALL = re.compile(r"\s*\.\s*(?P<method>\w+)\s*\(")
 _CLEAN_ENV = re.compile(r"cleanEnv\(\s*[\w.]+\s*,\s*\{")
 _ENVALID_KEY = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*:\s*\w+\s*\(")
 _DOTENV_SAFE = re.compile(
-    r"""(?:require\(\s*['"]dotenv-safe['"]\s*\)|from\s+['"]dotenv-safe['"])"""
+    r"""(?:require\(\s*|from\s+|import\s+)['"]dotenv-safe(?:/config)?['"]"""
 )
 _EXAMPLE_OPTION = re.compile(r"""example\s*:[^,}\n]*?['"](?P<path>[^'"]+)['"]""")
 
@@ -90,9 +91,7 @@ def dotenv_safe_example(text: str) -> tuple[int, str] | None:
     return line, option["path"] if option else ".env.example"
 
 
-def _scan_members(
-    code: str, consts: dict[str, str], lines: LineMap
-) -> Iterator[EnvRead]:
+def _scan_members(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
     for match in _MEMBER.finditer(code):
         is_vite = "meta" in (match.group("obj") or match.group("obj2") or "")
         name = match.group("name") or resolve_name(match, consts)
@@ -141,9 +140,7 @@ def _scan_destructuring(code: str, lines: LineMap) -> Iterator[EnvRead]:
             )
 
 
-def _scan_env_var(
-    code: str, consts: dict[str, str], lines: LineMap
-) -> Iterator[EnvRead]:
+def _scan_env_var(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
     variables = {m.group("a") or m.group("b") for m in _ENV_VAR_IMPORT.finditer(code)}
     for match in _ENV_VAR_GET.finditer(code):
         if match.group("var") not in variables:

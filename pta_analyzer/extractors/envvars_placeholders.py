@@ -11,7 +11,6 @@ and, in configuration files, ``${X}``.
 
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from pta_analyzer.extractors.envvars_common import (
     NAME_ARG,
@@ -59,16 +58,17 @@ _CONFIG = re.compile(
 
 def is_shell_template(path: str) -> bool:
     """A shell script or template that ships with the application."""
-    pure = PurePosixPath(path)
-    if ENTRYPOINT_SCRIPT.search(pure.name):
+    *parents, name = path.split("/")
+    if not name.endswith(TEMPLATE_SUFFIXES):
+        return False
+    if ENTRYPOINT_SCRIPT.search(name):
         return True
-    parents = {part.lower() for part in pure.parts[:-1]}
-    return bool(parents & TEMPLATE_DIRS) and pure.name.endswith(TEMPLATE_SUFFIXES)
+    return any(part.lower() in TEMPLATE_DIRS for part in parents)
 
 
 def is_spring_config(path: str) -> bool:
     """``application*.properties`` / ``.yml`` (and ``bootstrap*``)."""
-    return _SPRING_FILE.match(PurePosixPath(path).name) is not None
+    return _SPRING_FILE.match(path.rsplit("/", 1)[-1]) is not None
 
 
 def scan_spring_config(text: str) -> Iterator[EnvRead]:
@@ -118,7 +118,7 @@ def scan_jvm(text: str) -> Iterator[EnvRead]:
             found[0] if found else None,
         )
     if "@Value" in code:
-        for value in re.finditer(r"@Value\(\s*\"(?P<body>[^\"\n]*)\"", text):
+        for value in re.finditer(r"@Value\(\s*\"(?P<body>[^\"\n]*)\"", code):
             for match in _SPRING.finditer(value["body"]):
                 line = lines.line(value.start())
                 default = match["default"]

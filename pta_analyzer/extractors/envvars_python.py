@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from pta_analyzer.extractors.envvars_common import (
     NAME_ARG,
+    Constants,
     EnvRead,
     LineMap,
     blank_comments,
@@ -75,7 +76,7 @@ def loads_dotenv(text: str) -> bool:
     return "load_dotenv(" in text or "dotenv_values(" in text
 
 
-def _scan_os(code: str, consts: dict[str, str], lines: LineMap) -> Iterator[EnvRead]:
+def _scan_os(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
     for match in _SUBSCRIPT.finditer(code):
         name = resolve_name(match, consts)
         if name:
@@ -101,13 +102,15 @@ def _scan_os(code: str, consts: dict[str, str], lines: LineMap) -> Iterator[EnvR
                 "the program sets this default itself",
             )
 
+    if "in os.environ" not in code and "in environ" not in code:
+        return
     for match in _MEMBERSHIP.finditer(code):
         name = resolve_name(match, consts)
         if name:
             yield _read(name, lines, match, "python.environ_check", False)
 
 
-def _scan_flask(code: str, consts: dict[str, str], lines: LineMap) -> Iterator[EnvRead]:
+def _scan_flask(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
     """``app.config.from_envvar("X")``: X names a configuration file."""
     for match in _FROM_ENVVAR.finditer(code):
         name = resolve_name(match, consts)
@@ -125,7 +128,7 @@ def _scan_flask(code: str, consts: dict[str, str], lines: LineMap) -> Iterator[E
 
 
 def _scan_django_environ(
-    code: str, consts: dict[str, str], lines: LineMap
+    code: str, consts: Constants, lines: LineMap
 ) -> Iterator[EnvRead]:
     variables = {m.group(1) for m in _DJANGO_ENV_VAR.finditer(code)}
     defaults: set[str] = set()
@@ -151,9 +154,7 @@ def _scan_django_environ(
             yield read
 
 
-def _scan_decouple(
-    code: str, consts: dict[str, str], lines: LineMap
-) -> Iterator[EnvRead]:
+def _scan_decouple(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
     for match in _DECOUPLE.finditer(code):
         name = resolve_name(match, consts)
         if name:

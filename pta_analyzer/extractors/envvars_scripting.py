@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from pta_analyzer.extractors.envvars_common import (
     NAME_ARG,
+    NO_CONSTANTS,
     EnvRead,
     LineMap,
     blank_comments,
@@ -131,7 +132,7 @@ def scan_elixir(text: str) -> Iterator[EnvRead]:
     lines = LineMap(code)
 
     for match in _EX_GET.finditer(code):
-        name = resolve_name(match, {})
+        name = resolve_name(match, NO_CONSTANTS)
         if not name:
             continue
         close = closing_paren(code, code.index("(", match.start()))
@@ -150,7 +151,7 @@ def scan_elixir(text: str) -> Iterator[EnvRead]:
             name, *lines.span(match.start(), close), "elixir.get_env", required, default
         )
     for match in _EX_FETCH.finditer(code):
-        name = resolve_name(match, {})
+        name = resolve_name(match, NO_CONSTANTS)
         if name:
             yield EnvRead(
                 name,

@@ -143,6 +143,8 @@ _GENERIC = re.compile(
     r"|encryption_?key)[A-Za-z0-9_.-]*)[\"']?\s*(?:=|:|=>|:=)\s*"
     r"(?P<quote>[\"'`]?)(?P<value>[^\"'`\s,;)]{16,})(?P=quote)"
 )
+# Cheap shape test before ``_GENERIC``: something long after ``=`` or ``:``.
+_LONG_VALUE = re.compile(r"[=:]\s*[\"'`]?[^\"'`\s,;)]{16}")
 _CODE_CHARS = re.compile(r"[()\[\]<>{}]")
 _BASE64ISH = re.compile(r"[A-Za-z0-9+/=_\-]+\Z")
 _HEX = re.compile(r"[0-9a-fA-F]+\Z")
@@ -259,6 +261,8 @@ def _generic(line: str, quoted_only: bool) -> str | None:
     In program code an unquoted value is an expression, not a literal, so only
     quoted values count there (``quoted_only``).
     """
+    if _LONG_VALUE.search(line) is None:
+        return None
     for match in _GENERIC.finditer(line):
         name, value = match["name"], match["value"]
         if not match["quote"] and (quoted_only or _CODE_CHARS.search(value)):

@@ -175,3 +175,14 @@ def test_minified_and_broken_js_do_not_raise(make_repo: MakeRepo) -> None:
     facts = run(make_repo, files)
 
     assert facts == {}
+
+
+def test_dotenv_safe_side_effect_import(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "src/index.ts": "import 'dotenv-safe/config';\n",
+        ".env.example": "SESSION_SECRET=\n",
+    }
+    facts = run(make_repo, files)
+
+    assert facts["SESSION_SECRET"].attrs["required"] is True
+    assert facts["SESSION_SECRET"].source == "envvars.js.dotenv_safe"

@@ -301,3 +301,10 @@ def test_ci_files_placeholders_are_not_the_apps(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {".github/workflows/ci.yml": code, ".gitlab-ci.yml": code})
 
     assert facts == {}
+
+
+def test_commented_out_value_annotation_is_ignored(make_repo: MakeRepo) -> None:
+    code = 'class A {\n  // @Value("${OLD_KEY}") String a;\n}\n'
+    facts = run(make_repo, {"src/main/java/A.java": code})
+
+    assert facts == {}
