@@ -10,6 +10,7 @@ module imports from, which is the command's working directory.
 import logging
 import re
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from pta_analyzer.evidence import Evidence
@@ -43,6 +44,7 @@ SANIC_PORT = 8000
 STREAMLIT_PORT = 8501
 MAIN_BLOCK_LINES = 200  # lines of a __main__ block searched for a server start
 
+_APP_MARKERS = ("Flask(", "Quart(", "FastAPI(", "Starlette(", "Celery(", "create_app(")
 _MARKERS = (
     "Flask(",
     "Quart(",
@@ -135,6 +137,8 @@ def scan(context: "Context") -> Apps:
 def _scan_file(context: "Context", apps: Apps, source: SourceText, text: str) -> None:
     index = context.index
     root = module_root(index, source.path)
+    if any(marker in text for marker in _APP_MARKERS):
+        root = _import_root(root, text)
     module = module_name(source.path, root)
     owner = owner_project(source.path, context.projects)
     main = _server_start(source, text) if "__main__" in text else None
@@ -333,23 +337,53 @@ def _asgi_app(
         _script(context, apps, source, root, main)
 
 
+def _import_root(root: str, text: str) -> str:
+    """Climb above directories the module imports by name (namespace packages).
+
+    ``app/main.py`` saying ``from app.db import x`` imports from the parent
+    of ``app/`` even when ``app/`` has no ``__init__.py``.
+    """
+    while root:
+        name = re.escape(PurePosixPath(root).name)
+        if not re.search(rf"^\s*(?:from|import)\s+{name}[.\s]", text, re.MULTILINE):
+            break
+        root = directory_of(root)
+    return root
+
+
 def _celery(
     context: "Context", apps: Apps, source: SourceText, root: str, module: str
 ) -> None:
     found = next(source.find_lines(_CELERY_APP), None)
     if found is None or not module:
         return
+    target = f"{module}.{found[1].group(1)}"
+    scope = context.index.scope(source.path)
     evidence = source.evidence(found[0])
+    note = "a Celery application: its worker process"
     add_command(
         apps,
         FactKind.PROD,
-        f"celery -A {module}.{found[1].group(1)} worker",
+        f"celery -A {target} worker",
         evidence,
-        context.index.scope(source.path),
+        scope,
         root,
-        "a Celery application: its worker process",
+        note,
         {"process": "worker"},
     )
+    beat = source.find_line(r"\bbeat_schedule\b|\badd_periodic_task\(")
+    if beat is not None:
+        note = "the application schedules periodic tasks: the beat process"
+        add_command(
+            apps,
+            FactKind.PROD,
+            f"celery -A {target} beat",
+            source.evidence(beat),
+            scope,
+            root,
+            note,
+            {"process": "beat"},
+        )
 
 
 def _package_main(

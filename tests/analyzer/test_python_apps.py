@@ -373,3 +373,29 @@ def test_server_call_elsewhere_in_module_is_not_the_main_block(
 
     assert not of_kind(facts, FactKind.PROD)
     assert not of_kind(facts, FactKind.DEV)
+
+
+def test_namespace_package_imports_set_the_module_root(make_repo: MakeRepo) -> None:
+    source = (
+        "from fastapi import FastAPI\nfrom app.db import engine\n\napp = FastAPI()\n"
+    )
+    facts = run(
+        make_repo,
+        {"requirements.txt": "fastapi\n", "app/main.py": source, "app/db.py": ""},
+    )
+
+    prod = one(facts, FactKind.PROD, "uvicorn app.main:app")
+    assert prod.cwd == ""
+
+
+def test_celery_beat_schedule_gives_beat_process(make_repo: MakeRepo) -> None:
+    source = (
+        "from celery import Celery\n\napp = Celery('proj')\n"
+        "app.conf.beat_schedule = {}\n"
+    )
+    facts = run(make_repo, {"proj/__init__.py": "", "proj/celery.py": source})
+
+    assert one(facts, FactKind.PROD, "celery -A proj.celery.app worker").cwd == ""
+    beat = one(facts, FactKind.PROD, "celery -A proj.celery.app beat")
+    assert beat.attrs["process"] == "beat"
+    assert beat.evidence[0].line_start == 4
