@@ -122,24 +122,17 @@ def _classify_words(words: list[str]) -> Role | None:
 
 
 def _classify_script(program: str, args: Sequence[str]) -> Role | None:
-    """A project script, judged by its name: ``./setup.sh``, ``bin/dev``."""
-    stem = PurePosixPath(program).stem.lower()
-    if stem == "manage":
-        return _classify_manage_py(args)
-    if program in {"bin/rails", "./bin/rails"}:
-        return _classify_rails(args)
-    if stem in {"rake"}:
-        return _classify_rake(args)
-    if stem in {"rspec"}:
-        return Role.TEST
-    if stem in {"mvnw", "gradlew"}:
-        return _HANDLERS[stem](args)
-    role = _role_of_name(stem)
-    if role is not None:
+    """A project script, judged by its name: ``./setup.sh``, ``bin/dev``.
+
+    A bare ``name.py`` is a file name, not a command: Python scripts count
+    when they are run by path (``./serve.py``).
+    """
+    role = _role_of_name(PurePosixPath(program).stem)
+    if program.endswith(".py") and "/" not in program:
+        return None
+    if role is not None or not program.endswith(".py"):
         return role
-    if program.endswith(".py"):
-        return Role.RUN
-    return None
+    return Role.RUN
 
 
 def _role_of_name(name: str) -> Role | None:

@@ -66,6 +66,11 @@ _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _SETEXT = re.compile(r"^\s{0,3}(={2,}|-{2,})\s*$")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
+_LIST_START = re.compile(r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\*\*|__)?$")
+_RUN_VERB = re.compile(
+    r"(?i)\b(?:run|running|execute|type|use|using|start|launch|invoke|call|"
+    r"with|via|do|enter|try|then|and|or)\b[^`]{0,40}$"
+)
 _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _RST_ADORNMENT = re.compile(r"^([=\-~^*#\"'`:.+_])\1{2,}\s*$")
 _RST_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
@@ -227,7 +232,7 @@ def _md_snippets(lines: Sequence[str]) -> Iterator[_Snippet]:
             level, text, used = heading
             headings = [h for h in headings if h[0] < level] + [(level, text)]
             # "### `npm start`" headings name the command they describe.
-            yield from _inline(index + 1, text, headings[:-1])
+            yield from _inline(index + 1, text, headings[:-1], anywhere=True)
             index += used
             previous_blank, in_list = True, False
             continue
@@ -294,12 +299,20 @@ def _indented(
 
 
 def _inline(
-    number: int, line: str, headings: list[tuple[int, str]]
+    number: int, line: str, headings: list[tuple[int, str]], anywhere: bool = False
 ) -> Iterator[_Snippet]:
+    """Inline code that the line tells the reader to run.
+
+    In prose, a span counts when it starts a list item or a table cell, or
+    follows a verb such as "run" or "type"; "edit `setup.py`" names a file.
+    """
     for match in _INLINE_CODE.finditer(line):
+        before = line[: match.start()]
+        starts = _LIST_START.match(before) or before.rstrip().endswith("|")
+        if not anywhere and not (starts or _RUN_VERB.search(before)):
+            continue
         text = match.group(1).strip()
-        if " " in text or "." in text or "/" in text or classify(text) is not None:
-            yield _Snippet(((number, text),), _titles(headings), None, "inline_code")
+        yield _Snippet(((number, text),), _titles(headings), None, "inline_code")
 
 
 def _titles(headings: list[tuple[int, str]]) -> tuple[str, ...]:

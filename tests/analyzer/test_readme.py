@@ -296,3 +296,33 @@ def test_a_bare_name_title_is_no_description(make_repo: MakeRepo) -> None:
     index = make_repo({"README.md": "# zoxide\n\n## Install\n"})
 
     assert of_kind(extract(index), FactKind.DESCRIPTION) == []
+
+
+def test_inline_code_naming_a_file_is_not_a_command(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "README.md": (
+                "## Setup\n\nEdit `install.sh` and `config.py` first.\n"
+                "Then run `./install.sh` and start with `python app.py`.\n"
+            )
+        }
+    )
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts if f.kind is not FactKind.DESCRIPTION] == [
+        (FactKind.INSTALL, "./install.sh"),
+        (FactKind.DEV, "python app.py"),
+    ]
+
+
+def test_inline_code_in_a_table_cell_counts(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "README.md": (
+                "## Installation\n\n| Any | crates.io | `cargo install x --locked` |\n"
+            )
+        }
+    )
+
+    assert [f.key for f in extract(index)] == ["cargo install x --locked"]

@@ -138,6 +138,7 @@ def test_classify_names_the_role_of_common_tools(command: str, role: Role) -> No
         "docker push app",
         "echo hello",
         "cp a.txt b.txt",
+        "app.py",
         "",
     ],
 )
