@@ -93,7 +93,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     root_readme = _root_readme(paths)
     for source in index.texts(paths):
         scope = _scope_of(index, source.path)
-        base = str(PurePosixPath(source.path).parent).strip(".")
+        base = _base_directory(source.path)
         yield from _commands(source, scope, base, directories)
         if not PurePosixPath(source.path).name.upper().startswith("CONTRIBUTING"):
             yield from _ports(source, scope)
@@ -131,6 +131,17 @@ def _root_readme(paths: Sequence[str]) -> str | None:
     roots = [p for p in paths if "/" not in p and p.upper().startswith("README")]
     preferred = sorted(roots, key=lambda p: (PurePosixPath(p).suffix != ".md", p))
     return preferred[0] if preferred else None
+
+
+def _base_directory(path: str) -> str:
+    """Where a document's commands run: a README's own directory, else the root.
+
+    Contributor guides and docs pages describe commands run from the root.
+    """
+    pure = PurePosixPath(path)
+    if not pure.name.upper().startswith("README") or str(pure.parent) == ".":
+        return ""
+    return str(pure.parent)
 
 
 def _scope_of(index: RepoIndex, path: str) -> Scope:

@@ -184,7 +184,9 @@ def test_docs_and_examples_keep_their_scope(make_repo: MakeRepo) -> None:
 
     facts = list(extract(index))
 
-    assert [(f.key, f.scope) for f in facts] == [("gunicorn app:app", Scope.DOCS)]
+    assert [(f.key, f.scope, f.cwd) for f in facts] == [
+        ("gunicorn app:app", Scope.DOCS, "")
+    ]
 
 
 def test_contributing_in_github_dir_is_docs_and_gives_no_ports(
@@ -200,8 +202,8 @@ def test_contributing_in_github_dir_is_docs_and_gives_no_ports(
 
     facts = list(extract(index))
 
-    assert [(f.kind, f.key, f.scope) for f in facts] == [
-        (FactKind.TEST, "make test", Scope.DOCS)
+    assert [(f.kind, f.key, f.scope, f.cwd) for f in facts] == [
+        (FactKind.TEST, "make test", Scope.DOCS, "")
     ]
 
 
