@@ -280,6 +280,16 @@ def _root_facts(
         )
     else:
         yield fact(
+            FactKind.INSTALL,
+            f"{runner} assemble",
+            rule,
+            [manifest],
+            scope,
+            inferred=True,
+            cwd=root,
+            note="resolves the dependencies and assembles the outputs, no tests",
+        )
+        yield fact(
             FactKind.BUILD,
             f"{runner} build",
             rule,

@@ -223,16 +223,19 @@ def _top_facts(index: RepoIndex, crate: Crate, members: list[Crate]) -> Iterator
     )
     yield from _toolchain_facts(index, cwd, scope)
 
-    yield fact(
-        FactKind.BUILD,
-        "cargo build --release",
-        "rust.cargo_toml",
-        [manifest],
-        scope,
-        inferred=True,
-        cwd=cwd,
-        note="builds optimised binaries into target/release",
-    )
+    # Cargo has no separate install step: building fetches the dependencies
+    # and is what makes a checkout runnable, so it is both.
+    for command_kind in (FactKind.INSTALL, FactKind.BUILD):
+        yield fact(
+            command_kind,
+            "cargo build --release",
+            "rust.cargo_toml",
+            [manifest],
+            scope,
+            inferred=True,
+            cwd=cwd,
+            note="fetches the dependencies and builds optimised binaries",
+        )
     yield from _test_facts(index, crate, manifest)
 
     runnable = [(crate, b) for b in crate.binaries] + [

@@ -62,6 +62,7 @@ def test_gradle_wrapper_spring_boot_project(make_repo: MakeRepo) -> None:
     facts = list(extract(index))
 
     assert keys(facts, FactKind.PACKAGE_MANAGER) == {"gradle"}
+    assert keys(facts, FactKind.INSTALL) == {"./gradlew assemble"}
     assert keys(facts, FactKind.BUILD) == {"./gradlew build"}
     (test,) = of_kind(facts, FactKind.TEST)
     assert (test.key, test.scope) == ("./gradlew test", Scope.APP)

@@ -32,7 +32,10 @@ def test_binary_crate_is_a_cli_with_build_run_install(make_repo: MakeRepo) -> No
         Status.INFERRED,
         "src/main.rs:3",
     )
-    assert keys(facts, FactKind.INSTALL) == {"cargo install --path ."}
+    assert keys(facts, FactKind.INSTALL) == {
+        "cargo build --release",
+        "cargo install --path .",
+    }
     assert keys(facts, FactKind.PROJECT_KIND) == {"cli"}
     assert keys(facts, FactKind.RUNTIME) == {"rust 1.75"}
     assert keys(facts, FactKind.DESCRIPTION) == {"Jumps around"}
