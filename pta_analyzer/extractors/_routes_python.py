@@ -23,24 +23,24 @@ ROUTE_DEFAULT_METHOD = "GET"
 
 _PY_DECORATOR = re.compile(
     r"^\s*@(\w+)\.(route|get|post|put|patch|delete|head|options|api_route|"
-    r"websocket)\(\s*(?:path\s*=\s*)?[rf]?['\"]([^'\"]*)['\"]"
+    r"websocket)\(\s*(?:path\s*=\s*)?[rf]?['\"](/[^'\"]*|)['\"]"
 )
-_PY_ADD_URL_RULE = re.compile(r"\.add_url_rule\(\s*['\"]([^'\"]*)['\"]")
+_PY_ADD_URL_RULE = re.compile(r"\.add_url_rule\(\s*['\"](/[^'\"]*)['\"]")
 _PY_ADD_RESOURCE = re.compile(
-    r"\.add_resource\(\s*(\w+)\s*,((?:\s*['\"][^'\"]*['\"]\s*,?)+)"
+    r"\.add_resource\(\s*(\w+)\s*,((?:\s*['\"]/[^'\"]*['\"]\s*,?)+)"
 )
 _PY_AIOHTTP_ADD = re.compile(
-    r"\.add_(get|post|put|patch|delete|head|options|view)\(\s*['\"]([^'\"]*)['\"]"
+    r"\.add_(get|post|put|patch|delete|head|options|view)\(\s*['\"](/[^'\"]*)['\"]"
     r"\s*,\s*([\w.]+)"
 )
 _PY_AIOHTTP_ROUTE = re.compile(
-    r"\.add_route\(\s*['\"](\w+|\*)['\"]\s*,\s*['\"]([^'\"]*)['\"]\s*,\s*([\w.]+)"
+    r"\.add_route\(\s*['\"](\w+|\*)['\"]\s*,\s*['\"](/[^'\"]*)['\"]\s*,\s*([\w.]+)"
 )
 _PY_AIOHTTP_TABLE = re.compile(
-    r"\bweb\.(get|post|put|patch|delete|head|view)\(\s*['\"]([^'\"]*)['\"]\s*,\s*([\w.]+)"
+    r"\bweb\.(get|post|put|patch|delete|head|view)\(\s*['\"](/[^'\"]*)['\"]\s*,\s*([\w.]+)"
 )
 _PY_STARLETTE_ROUTE = re.compile(
-    r"\bRoute\(\s*['\"]([^'\"]*)['\"]\s*,\s*(?:endpoint\s*=\s*)?([\w.]+)"
+    r"\bRoute\(\s*['\"](/[^'\"]*)['\"]\s*,\s*(?:endpoint\s*=\s*)?([\w.]+)"
 )
 _PY_ROUTER_PREFIX = re.compile(
     r"^\s*(\w+)\s*(?::\s*\w+\s*)?=\s*(?:\w+\.)?(APIRouter|Blueprint)\((.*)"

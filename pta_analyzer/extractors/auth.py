@@ -158,23 +158,38 @@ _JWT_CALL = re.compile(
     r"\bjwt\.(?:sign|verify|encode|decode)\(|\bJwts\.(?:builder|parser)"
     r"|\bjwt\.(?:Parse|NewWithClaims)\("
 )
-_CODE_RULES: tuple[tuple[str, str, "re.Pattern[str]"], ...] = (
-    ("HTTPBasicAuth", "basic", re.compile(r"=\s*HTTPBasicAuth\(\s*\)")),
-    ("HTTPTokenAuth", "bearer", re.compile(r"=\s*HTTPTokenAuth\(")),
-    ("HTTPBasic", "basic", re.compile(r"=\s*HTTPBasic\(\s*\)")),
-    ("OAuth2PasswordBearer", "bearer", re.compile(r"OAuth2PasswordBearer\(")),
-    ("APIKeyHeader", "api-key", re.compile(r"APIKey(?:Header|Query|Cookie)\(")),
-    ("EnableWebSecurity", "spring-security", re.compile(r"@EnableWebSecurity\b")),
-    ("SecurityFilterChain", "spring-security", re.compile(r"\bSecurityFilterChain\b")),
-    ("devise", "devise", re.compile(r"^\s*devise\s+:\w+")),
+_PY = frozenset({".py"})
+_JVM = frozenset({".java", ".kt"})
+_ANY = _CODE_SUFFIXES
+# (word that must be in the file, key or "" to decide, pattern, file kinds)
+_CODE_RULES: tuple[tuple[str, str, "re.Pattern[str]", frozenset[str]], ...] = (
+    ("HTTPBasicAuth", "basic", re.compile(r"=\s*HTTPBasicAuth\(\s*\)"), _PY),
+    ("HTTPTokenAuth", "bearer", re.compile(r"=\s*HTTPTokenAuth\("), _PY),
+    ("HTTPBasic", "basic", re.compile(r"=\s*HTTPBasic\(\s*\)"), _PY),
+    ("OAuth2PasswordBearer", "bearer", re.compile(r"OAuth2PasswordBearer\("), _PY),
+    ("APIKey", "api-key", re.compile(r"APIKey(?:Header|Query|Cookie)\("), _PY),
     (
-        "django.contrib.auth",
-        "django-auth",
-        re.compile(r"['\"]django\.contrib\.auth['\"]"),
+        "EnableWebSecurity",
+        "spring-security",
+        re.compile(r"^\s*@EnableWebSecurity\b"),
+        _JVM,
     ),
-    ("jwt", "jwt", _JWT_CALL),
-    ("Jwts", "jwt", _JWT_CALL),
-    ("login_required", "", re.compile(r"^\s*@(?:\w+\.)?login_required\b")),
+    (
+        "SecurityFilterChain",
+        "spring-security",
+        re.compile(r"\bSecurityFilterChain\s+\w+\s*\("),
+        _JVM,
+    ),
+    ("devise", "devise", re.compile(r"^\s*devise\s+:\w+"), frozenset({".rb"})),
+    (
+        "INSTALLED_APPS",
+        "django-auth",
+        re.compile(r"^\s*['\"]django\.contrib\.auth['\"]"),
+        _PY,
+    ),
+    ("jwt", "jwt", _JWT_CALL, _ANY),
+    ("Jwts", "jwt", _JWT_CALL, _JVM),
+    ("login_required", "", re.compile(r"^\s*@(?:\w+\.)?login_required\b"), _PY),
 )
 
 
@@ -369,8 +384,10 @@ def _code_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
 def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
     """``(key, line, rule)`` for each mechanism the file uses, first line."""
     text = source.text
-    for word, key, pattern in _CODE_RULES:
-        if word in text:
+    name = source.path.rpartition("/")[2]
+    suffix = name[name.rfind(".") :]
+    for word, key, pattern, suffixes in _CODE_RULES:
+        if suffix in suffixes and word in text:
             number = source.find_line(pattern)
             if number is not None:
                 yield key or _login_required_key(text), number, word

@@ -50,6 +50,8 @@ _CLIENT_NAME = re.compile(
     r"broker|sentry|statsd|influx|cassandra|neo4j|couch|minio|s3|ftp|ssh|"
     r"sequelize|knex|typeorm|prisma|connection|upstream|target|remote|client)"
 )
+_PORT_WORD = re.compile(r"(?:^|_)PORT(?:_|$)")
+_COMMENT_MARKS = ("//", "#", "*", "/*", "--")
 _PROFILE_KEYS = {
     "production": "production",
     "prod": "production",
@@ -241,6 +243,15 @@ def _facts(index: RepoIndex, source: SourceText, found: list[_Found]) -> Iterato
         )
 
 
+def _code_matches(
+    source: SourceText, pattern: "re.Pattern[str]", end: int | None = None
+) -> Iterator[tuple[int, "re.Match[str]"]]:
+    """``find_lines`` without comment lines (``//``, ``#``, ``*``, ``/*``)."""
+    for number, match in source.find_lines(pattern, end=end):
+        if not source.lines[number - 1].lstrip().startswith(_COMMENT_MARKS):
+            yield number, match
+
+
 def _distinct_lines(source: SourceText, numbers: list[int]) -> list[int]:
     """Sorted line numbers, keeping one of each repeated identical statement."""
     kept: dict[str, int] = {}
@@ -267,24 +278,24 @@ def _scan_js(source: SourceText) -> Iterator[_Found]:
             configured.update(found.lines)
             yield found
     if has_port and "process.env" in text:
-        for number, match in source.find_lines(_JS_ENV_DEFAULT):
+        for number, match in _code_matches(source, _JS_ENV_DEFAULT):
             env = match.group(1) or match.group(2)
             if number not in configured and _is_listen_port_name(env):
                 yield _Found(int(match.group(3)), "default", [number], "js_env", env)
 
 
 def _js_listens(source: SourceText) -> Iterator[_Found]:
-    for number, match in source.find_lines(_JS_LISTEN_NUMBER):
+    for number, match in _code_matches(source, _JS_LISTEN_NUMBER):
         yield _Found(int(match.group(1)), "bind", [number], "js_listen")
 
-    for number, match in source.find_lines(_JS_LISTEN_IDENT):
+    for number, match in _code_matches(source, _JS_LISTEN_IDENT):
         name = match.group(1)
         if not re.fullmatch(r"(?i)\w*port\w*", name):
             continue
         definition = re.compile(
             rf"(?:const|let|var)\s+{re.escape(name)}\s*(?::\s*\w+\s*)?=\s*(.+)"
         )
-        for line, found in source.find_lines(definition):
+        for line, found in _code_matches(source, definition):
             value = found.group(1)
             literal = re.match(r"['\"]?(\d{1,5})\b", value)
             if literal:
@@ -345,7 +356,9 @@ def _is_config_module(path: str) -> bool:
 def _is_listen_port_name(name: str) -> bool:
     """True for ``PORT``, ``APP_PORT``, ``HTTP_PORT``; not ``DB_PORT``."""
     upper = name.upper()
-    return "PORT" in upper and _CLIENT_NAME.search(upper.replace("PORT", "")) is None
+    if _PORT_WORD.search(upper) is None:
+        return False
+    return _CLIENT_NAME.search(_PORT_WORD.sub("", upper)) is None
 
 
 # Python
@@ -357,16 +370,16 @@ def _scan_python(source: SourceText) -> Iterator[_Found]:
         return
 
     if "bind(" in text or "Server(" in text:
-        for number, match in source.find_lines(_PY_BIND_TUPLE):
+        for number, match in _code_matches(source, _PY_BIND_TUPLE):
             yield from _python_port_value(source, match.group(1), number)
     if "make_server(" in text:
-        for number, match in source.find_lines(_PY_MAKE_SERVER):
+        for number, match in _code_matches(source, _PY_MAKE_SERVER):
             yield from _python_port_value(source, match.group(1), number)
     if "run_app" in text:
-        for number, match in source.find_lines(_PY_RUN_APP):
+        for number, match in _code_matches(source, _PY_RUN_APP):
             yield _Found(int(match.group(1)), "bind", [number], "py_bind")
     if "PORT" in text:
-        for number, match in source.find_lines(_PY_ENV_DEFAULT):
+        for number, match in _code_matches(source, _PY_ENV_DEFAULT):
             name = match.group(1)
             line = source.lines[number - 1]
             if _is_listen_port_name(name) and not _PY_SKIP_LINE.search(line):
@@ -378,7 +391,7 @@ def _python_port_value(source: SourceText, value: str, number: int) -> Iterator[
         yield _Found(int(value), "bind", [number], "py_bind")
         return
     definition = re.compile(rf"^\s*{re.escape(value)}\s*(?::\s*int\s*)?=\s*(.+)")
-    for line, found in source.find_lines(definition, end=number):
+    for line, found in _code_matches(source, definition, end=number):
         rhs = found.group(1)
         literal = re.match(r"(\d{1,5})\b", rhs)
         if literal:
@@ -400,11 +413,11 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
 
     if any(word in text for word in ("Listen", ".Start", ".Run", "Addr")):
         for pattern in (_GO_LISTEN, _GO_NET_LISTEN, _GO_ADDR_FIELD):
-            for number, match in source.find_lines(pattern):
+            for number, match in _code_matches(source, pattern):
                 yield _Found(int(match.group(1)), "bind", [number], "go_listen")
 
     if "flag." in text:
-        for number, match in source.find_lines(_GO_FLAG):
+        for number, match in _code_matches(source, _GO_FLAG):
             if _CLIENT_NAME.search(match.group(1)) is None:
                 yield _Found(int(match.group(2)), "default", [number], "go_flag")
 
@@ -412,12 +425,12 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
         return
     env_lines = {
         match.group(1): number
-        for number, match in source.find_lines(_GO_ENV_ADDR)
+        for number, match in _code_matches(source, _GO_ENV_ADDR)
         if _CLIENT_NAME.search(match.group(1)) is None
     }
     env, env_line = next(iter(env_lines.items())) if len(env_lines) == 1 else ("", 0)
     if env and "PORT" in env:
-        for number, match in source.find_lines(_GO_PORT_DEFAULT):
+        for number, match in _code_matches(source, _GO_PORT_DEFAULT):
             yield _Found(
                 int(match.group(1)),
                 "default",
@@ -426,7 +439,7 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
                 env,
                 note="fallback when the port variable is empty",
             )
-    for number, match in source.find_lines(_GO_ADDR_CONST):
+    for number, match in _code_matches(source, _GO_ADDR_CONST):
         name = match.group(1)
         if _CLIENT_NAME.search(name) or "Addr:" in source.lines[number - 1]:
             continue
@@ -447,11 +460,11 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
 def _scan_rust(source: SourceText) -> Iterator[_Found]:
     text = source.text
     if "bind" in text:
-        for number, match in source.find_lines(_RUST_BIND):
+        for number, match in _code_matches(source, _RUST_BIND):
             port = match.group(1) or match.group(2)
             yield _Found(int(port), "bind", [number], "rust_bind")
     if "SocketAddr" in text:
-        for number, match in source.find_lines(_RUST_SOCKET_ADDR):
+        for number, match in _code_matches(source, _RUST_SOCKET_ADDR):
             yield _Found(int(match.group(1)), "bind", [number], "rust_bind")
 
 

@@ -211,3 +211,16 @@ def test_malformed_manifests_do_not_raise(make_repo: MakeRepo) -> None:
         "Gemfile": "gem\n",
     }
     assert run(make_repo, files) == []
+
+
+def test_code_rules_apply_to_their_own_languages(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "tools/rules.py": (
+            'RULES = [("django.contrib.auth", "@EnableWebSecurity")]\n'
+            "text = '@EnableWebSecurity'\n"
+        ),
+        "web/Sec.kt": "@EnableWebSecurity\nclass Sec\n",
+    }
+    facts = run(make_repo, files)
+
+    assert summary(facts) == {("spring-security", "code", "web/Sec.kt:1")}

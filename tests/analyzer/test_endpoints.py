@@ -371,3 +371,15 @@ def test_nestjs_global_prefix(make_repo: MakeRepo) -> None:
 
     assert set(found) == {"GET /api/cats"}
     assert locations(found["GET /api/cats"])[-1] == "src/main.ts:1"
+
+
+def test_mock_patch_decorators_and_non_path_strings_are_not_routes(
+    make_repo: MakeRepo,
+) -> None:
+    code = (
+        "@mock.patch('app.services.fetch')\n"
+        "def test_x(fetch):\n"
+        "    pass\n"
+        "route = Route('ANY', handler)\n"
+    )
+    assert run(make_repo, {"app/checks.py": code}) == {}

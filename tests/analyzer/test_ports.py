@@ -307,3 +307,19 @@ def test_go_port_fallback_when_the_variable_is_empty(make_repo: MakeRepo) -> Non
 
     assert dict(found["8080"].attrs) == {"role": "default", "env": "PORT"}
     assert [e.location for e in found["8080"].evidence] == ["main.go:2", "main.go:4"]
+
+
+def test_commented_listens_and_report_variables_are_not_ports(
+    make_repo: MakeRepo,
+) -> None:
+    files: dict[str, str | bytes] = {
+        "lib/app.js": (
+            "/**\n"
+            " *    http.createServer(app).listen(80);\n"
+            " */\n"
+            "// app.listen(8080);\n"
+            "const period = process.env.REPORT_PERIOD || 20;\n"
+        ),
+        "settings.py": "EXPORT_DAYS = os.environ.get('EXPORT_TIMEDELTA', 30)\n",
+    }
+    assert run(make_repo, files) == {}
