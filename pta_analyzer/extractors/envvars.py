@@ -164,6 +164,8 @@ def _scanner_for(path: str) -> Scanner | None:
         return envvars_scripting.scan_php
     if lowered.endswith((".ex", ".exs")):
         return envvars_scripting.scan_elixir
+    if lowered.endswith(".prisma"):
+        return envvars_placeholders.scan_prisma
     if lowered.endswith(JVM_SUFFIXES):
         return envvars_placeholders.scan_jvm
     if envvars_placeholders.is_spring_config(path):

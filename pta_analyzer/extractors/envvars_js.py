@@ -23,7 +23,10 @@ from pta_analyzer.extractors.envvars_common import (
     resolve_name,
 )
 
-PRECHECK = ("process.env", "import.meta.env", "Deno.env", "cleanEnv", "env-var")
+PRECHECK = (
+    "process.env", "import.meta.env", "Deno.env", "cleanEnv", "env-var", "createEnv(",
+)  # fmt: skip
+SCHEMA_CALLS = ("z.object(", "Joi.object(", "createEnv(")
 
 # Values Vite defines itself on import.meta.env.
 VITE_BUILTINS = frozenset({"MODE", "BASE_URL", "PROD", "DEV", "SSR"})
@@ -45,6 +48,11 @@ _ENV_VAR_IMPORT = re.compile(
 _CHAIN_CALL = re.compile(r"\s*\.\s*(?P<method>\w+)\s*\(")
 _CLEAN_ENV = re.compile(r"cleanEnv\(\s*[\w.]+\s*,\s*\{")
 _ENVALID_KEY = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*:\s*\w+\s*\(")
+_SCHEMA_CALL = re.compile(r"\b(?P<lib>z\.object|Joi\.object|createEnv)\(\s*\{")
+_SCHEMA_KEY = re.compile(r"\s*[\"']?(?P<name>[A-Z][A-Z0-9_]*)[\"']?\s*:")
+_T3_GROUP = re.compile(r"\s*(?:server|client|shared)\s*:\s*\{")
+_ZOD_DEFAULT = re.compile(r"\.default\(")
+_ZOD_OPTIONAL = re.compile(r"\.(?:optional|nullish|default)\(")
 _DOTENV_SAFE = re.compile(
     r"""(?:require\(\s*|from\s+|import\s+)['"]dotenv-safe(?:/config)?['"]"""
 )
@@ -73,6 +81,8 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_env_var(code, consts, lines)
     if "cleanEnv" in code:
         yield from _scan_envalid(code, lines)
+    if any(call in code for call in SCHEMA_CALLS):
+        yield from _scan_schemas(code, lines)
 
 
 def dotenv_safe_example(text: str) -> tuple[int, str] | None:
@@ -192,3 +202,79 @@ def _scan_envalid(code: str, lines: LineMap) -> Iterator[EnvRead]:
                 default,
             )
             pos = validator_end
+
+
+def _scan_schemas(code: str, lines: LineMap) -> Iterator[EnvRead]:
+    """Upper-case keys of zod / Joi schemas and t3-env ``createEnv`` groups.
+
+    Only in files that also read ``process.env`` (the schema validates it) or
+    call ``createEnv``; lower-case keys are other data, not variables.
+    """
+    if "process.env" not in code and "createEnv(" not in code:
+        return
+    for call in _SCHEMA_CALL.finditer(code):
+        open_pos = call.end() - 1
+        if call["lib"] == "createEnv":
+            for start, end in _entries(code, open_pos):
+                group = _T3_GROUP.match(code, start, end)
+                if group:
+                    yield from _schema_keys(code, group.end() - 1, lines, "zod")
+        else:
+            lib = "zod" if call["lib"].startswith("z.") else "joi"
+            yield from _schema_keys(code, open_pos, lines, lib)
+
+
+def _schema_keys(
+    code: str, open_pos: int, lines: LineMap, lib: str
+) -> Iterator[EnvRead]:
+    for start, end in _entries(code, open_pos):
+        key = _SCHEMA_KEY.match(code, start, end)
+        if key is None:
+            continue
+        value = code[key.end() : end]
+        default = None
+        found = _ZOD_DEFAULT.search(value)
+        if found:
+            literal = literal_at(value, found.end())
+            default = literal[0] if literal else None
+        if lib == "zod":
+            required: bool | None = _ZOD_OPTIONAL.search(value) is None
+        elif ".required()" in value:
+            required = True
+        else:
+            required = False if found else None
+        yield EnvRead(
+            key["name"],
+            *lines.span(key.start("name"), end),
+            f"js.{lib}_schema",
+            required,
+            default,
+        )
+
+
+def _entries(code: str, open_pos: int) -> Iterator[tuple[int, int]]:
+    """``(start, end)`` of each top-level entry of the object at ``open_pos``."""
+    close = closing_paren(code, open_pos) - 1
+    depth = 0
+    quote = ""
+    start = open_pos + 1
+    pos = start
+    while pos < close:
+        char = code[pos]
+        if quote:
+            if char == "\\":
+                pos += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            yield start, pos
+            start = pos + 1
+        pos += 1
+    if code[start:close].strip():
+        yield start, close

@@ -48,6 +48,7 @@ _GETENV_MAP = re.compile(
     rf"\bSystem\.getenv\(\s*\)\s*\.\s*(?P<m>get|getOrDefault)\(\s*{NAME_ARG}\s*(?P<more>[,)])"
 )
 _KOTLIN_ELVIS = re.compile(r"\s*\?:\s*")
+_PRISMA_ENV = re.compile(r"\benv\(\s*\"(?P<name>[A-Za-z_]\w*)\"\s*\)")
 _SHELL = re.compile(
     r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?])(?P<word>[^}\n]*)\}"
 )
@@ -81,6 +82,18 @@ def scan_spring_config(text: str) -> Iterator[EnvRead]:
         default = match["default"]
         yield _placeholder(
             match, lines, "spring.placeholder", default, required=default is None
+        )
+
+
+def scan_prisma(text: str) -> Iterator[EnvRead]:
+    """``env("X")`` in a Prisma schema: Prisma stops without it."""
+    if "env(" not in text:
+        return
+    code = blank_comments(text, "c")
+    lines = LineMap(code)
+    for match in _PRISMA_ENV.finditer(code):
+        yield EnvRead(
+            match["name"], *lines.span(match.start(), match.end()), "prisma.env", True
         )
 
 

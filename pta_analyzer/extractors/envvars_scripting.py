@@ -45,6 +45,7 @@ _PHP_REQUEST_PREFIXES = (
 
 _EX_GET = re.compile(rf"\bSystem\.get_env\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _EX_FETCH = re.compile(rf"\bSystem\.fetch_env(?P<bang>!?)\(\s*{NAME_ARG}\s*\)")
+_EX_MIX_ENV = re.compile(r"\bMix\.env\(\)|\bconfig_env\(\)")
 _EX_AFTER = re.compile(r"\s*\|\|\s*(?P<raise>raise\b)?")
 
 
@@ -125,11 +126,22 @@ def scan_php(text: str) -> Iterator[EnvRead]:
 
 
 def scan_elixir(text: str) -> Iterator[EnvRead]:
-    """Every variable read of one Elixir file."""
-    if "System." not in text:
+    """Every variable read of one Elixir file, and MIX_ENV when Mix's is used."""
+    if "System." not in text and "Mix.env" not in text and "config_env()" not in text:
         return
     code = blank_comments(text, "hash")
     lines = LineMap(code)
+
+    mix = _EX_MIX_ENV.search(code)
+    if mix:
+        yield EnvRead(
+            "MIX_ENV",
+            *lines.span(mix.start(), mix.end()),
+            "elixir.mix_env",
+            False,
+            "dev",
+            "Mix takes the build environment from MIX_ENV",
+        )
 
     for match in _EX_GET.finditer(code):
         name = resolve_name(match, NO_CONSTANTS)

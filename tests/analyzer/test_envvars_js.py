@@ -186,3 +186,64 @@ def test_dotenv_safe_side_effect_import(make_repo: MakeRepo) -> None:
 
     assert facts["SESSION_SECRET"].attrs["required"] is True
     assert facts["SESSION_SECRET"].source == "envvars.js.dotenv_safe"
+
+
+def test_zod_schema_keys_validated_against_process_env(make_repo: MakeRepo) -> None:
+    code = (
+        "import { z } from 'zod';\n"
+        "const schema = z.object({\n"
+        "  DATABASE_URL: z.string().url(),\n"
+        "  PORT: z.coerce.number().default(3000),\n"
+        "  SENTRY_DSN: z.string().optional(),\n"
+        "  nested: z.object({ inner: z.string() }),\n"
+        "});\n"
+        "export const env = schema.parse(process.env);\n"
+    )
+    facts = run(make_repo, {"src/env.ts": code})
+
+    assert set(facts) == {"DATABASE_URL", "PORT", "SENTRY_DSN"}
+    assert facts["DATABASE_URL"].attrs["required"] is True
+    assert facts["DATABASE_URL"].evidence[0].location == "src/env.ts:3"
+    assert facts["PORT"].attrs == {
+        "required": False,
+        "default": "3000",
+        "secret": False,
+    }
+    assert facts["SENTRY_DSN"].attrs["required"] is False
+
+
+def test_joi_schema_required_and_defaults(make_repo: MakeRepo) -> None:
+    code = (
+        "const schema = Joi.object({\n"
+        "  NODE_ENV: Joi.string().valid('a', 'b').default('a'),\n"
+        "  JWT_SECRET: Joi.string().required().description('secret'),\n"
+        "  LOG_FORMAT: Joi.string(),\n"
+        "}).unknown();\n"
+        "const { value } = schema.validate(process.env);\n"
+    )
+    facts = run(make_repo, {"config/config.js": code})
+
+    assert facts["NODE_ENV"].attrs["default"] == "a"
+    assert facts["JWT_SECRET"].attrs["required"] is True
+    assert facts["LOG_FORMAT"].attrs["required"] is None
+
+
+def test_t3_create_env_groups(make_repo: MakeRepo) -> None:
+    code = (
+        "export const env = createEnv({\n"
+        "  server: { AUTH_SECRET: z.string(), REDIS_URL: z.string().optional() },\n"
+        "  client: { NEXT_PUBLIC_SITE: z.string() },\n"
+        "  runtimeEnv: {},\n"
+        "});\n"
+    )
+    facts = run(make_repo, {"src/env.mjs": code})
+
+    assert set(facts) == {"AUTH_SECRET", "REDIS_URL", "NEXT_PUBLIC_SITE"}
+    assert facts["AUTH_SECRET"].attrs["required"] is True
+
+
+def test_schema_without_process_env_is_not_env(make_repo: MakeRepo) -> None:
+    code = "const Body = z.object({ TITLE: z.string() });\nBody.parse(req.body);\n"
+    facts = run(make_repo, {"src/routes.ts": code})
+
+    assert facts == {}

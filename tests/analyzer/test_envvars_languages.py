@@ -308,3 +308,29 @@ def test_commented_out_value_annotation_is_ignored(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {"src/main/java/A.java": code})
 
     assert facts == {}
+
+
+def test_mix_env_when_mix_env_is_used(make_repo: MakeRepo) -> None:
+    code = (
+        "defmodule App.MixProject do\n"
+        "  def project, do: [start_permanent: Mix.env() == :prod]\n"
+        "end\n"
+    )
+    facts = run(make_repo, {"mix.exs": code})
+
+    assert facts["MIX_ENV"].attrs["default"] == "dev"
+    assert facts["MIX_ENV"].evidence[0].location == "mix.exs:2"
+
+
+def test_prisma_schema_env(make_repo: MakeRepo) -> None:
+    code = (
+        "datasource db {\n"
+        '  provider = "postgresql"\n'
+        '  url      = env("DATABASE_URL")\n'
+        '  // shadowDatabaseUrl = env("SHADOW_URL")\n'
+        "}\n"
+    )
+    facts = run(make_repo, {"prisma/schema.prisma": code})
+
+    assert set(facts) == {"DATABASE_URL"}
+    assert facts["DATABASE_URL"].attrs["required"] is True
