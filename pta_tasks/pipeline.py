@@ -24,7 +24,12 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from pta_tasks.analysis import collect_outputs, run_analyzer, validate_outputs
+from pta_tasks.analysis import (
+    Output,
+    collect_outputs,
+    run_analyzer,
+    validate_outputs,
+)
 from pta_tasks.app import RUN_TASK, make_dispatcher
 from pta_tasks.clone import CloneRequest, clone_repository
 from pta_tasks.db import transaction
@@ -106,6 +111,7 @@ def execute_run(runtime: Runtime, run_id: uuid.UUID, worker: str) -> None:
         heartbeat = Heartbeat(runtime, claim, children)
         heartbeat.start()
         workdir: Path | None = None
+        error: RunError | None = None
         try:
             check_free_disk(
                 runtime.settings.tmp_dir,
@@ -113,23 +119,26 @@ def execute_run(runtime: Runtime, run_id: uuid.UUID, worker: str) -> None:
                 runtime.settings.min_free_percent,
             )
             workdir = make_workdir(runtime.settings.tmp_dir, f"run-{run_id}")
-            _run_steps(runtime, claim, children, workdir)
-        except RunError as error:
-            _record_failure(runtime, claim, error, heartbeat)
+            summary, outputs = _run_steps(runtime, claim, children, workdir)
+        except RunError as failure:
+            error = failure
         except SoftTimeLimitExceeded:
-            timeout = RunError("soft time limit reached", ErrorCode.TASK_TIMEOUT)
-            _record_failure(runtime, claim, timeout, heartbeat)
-        except Exception as error:
+            error = RunError("soft time limit reached", ErrorCode.TASK_TIMEOUT)
+        except Exception as bug:
             logger.exception("run failed on a bug", extra={"stage": "pipeline"})
-            unknown = RunError(
-                f"{type(error).__name__}: {error}", ErrorCode.UNKNOWN_ERROR
-            )
-            _record_failure(runtime, claim, unknown, heartbeat)
+            detail = f"{type(bug).__name__}: {bug}"
+            error = RunError(detail, ErrorCode.UNKNOWN_ERROR)
         finally:
+            # Clean up before the outcome is written: whoever sees a finished
+            # run sees no process and no directory of it.
             heartbeat.stop()
             children.kill_all()
             if workdir is not None:
                 remove_tree(workdir)
+        if error is None:
+            _record_success(runtime, claim, summary, outputs)
+        else:
+            _record_failure(runtime, claim, error, heartbeat)
 
 
 def claim_job(runtime: Runtime, run_id: uuid.UUID, worker: str) -> Claim | None:
@@ -251,7 +260,7 @@ def backoff_s(settings: Settings, attempt: int) -> float:
 
 def _run_steps(
     runtime: Runtime, claim: Claim, children: ChildGroup, workdir: Path
-) -> None:
+) -> tuple[dict[str, Any], list[Output]]:
     settings = runtime.settings
     repo_dir, out_dir, home = workdir / "repo", workdir / "out", workdir / "home"
     home.mkdir()
@@ -284,8 +293,7 @@ def _run_steps(
     logger.info(
         "stage done", extra={"stage": "validate", "duration_s": _since(started)}
     )
-
-    _record_success(runtime, claim, summary, outputs)
+    return summary, outputs
 
 
 def _record_commit(runtime: Runtime, claim: Claim, sha: str) -> None:
@@ -296,7 +304,7 @@ def _record_commit(runtime: Runtime, claim: Claim, sha: str) -> None:
 
 
 def _record_success(
-    runtime: Runtime, claim: Claim, summary: dict[str, Any], outputs: list[Any]
+    runtime: Runtime, claim: Claim, summary: dict[str, Any], outputs: list[Output]
 ) -> None:
     with transaction(runtime.factory) as session:
         job = _owned_job(session, claim)

@@ -5,6 +5,7 @@ index of their own for the session, and settings pointing at them.
 servers are (defaults: the local ones on their standard ports).
 """
 
+import json
 import os
 import secrets
 from collections.abc import Iterator
@@ -19,11 +20,15 @@ from pta_tasks.db import make_engine, make_sessionmaker, upgrade_database
 from pta_tasks.models import Base
 from pta_tasks.settings import Settings, load_settings
 
+from .gitserver import GitHttpServer, make_bad_checkout_repo, make_bare_repo
+from .service import Service
+
 PG_ADMIN_URL = os.environ.get(
     "PTA_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("PTA_TEST_REDIS_URL", "redis://127.0.0.1:6379")
 REDIS_DBS = 15
+GIT_TOKEN = "ghp_SENTINEL0123456789abcdefghij"
 
 
 def _admin_engine() -> Engine:
@@ -125,3 +130,48 @@ def base_env(pg_url: str, redis_url: str, tmp_path: Path) -> dict[str, str]:
 def settings(base_env: dict[str, str]) -> Settings:
     """Settings built from ``base_env``."""
     return load_settings(base_env)
+
+
+@pytest.fixture(scope="session")
+def git_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GitHttpServer]:
+    """A loopback git HTTP server with the test repositories."""
+    root = tmp_path_factory.mktemp("git") / "srv"
+    root.mkdir()
+    small = {
+        "app.py": "from flask import Flask\n\napp = Flask(__name__)\n",
+        "requirements.txt": "flask\n",
+        "README.md": "# app\n\nRun with `flask run`.\n",
+    }
+    make_bare_repo(root, "acme/app.git", small)
+    make_bare_repo(root, "private/app.git", small)
+    make_bare_repo(root, "throttled/big.git", {"big.bin": os.urandom(3_000_000)})
+    make_bare_repo(root, "acme/many.git", {f"f{i}.txt": f"{i}\n" for i in range(60)})
+    make_bad_checkout_repo(root, "acme/bad-checkout.git")
+    server = GitHttpServer(root, GIT_TOKEN).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def service(
+    base_env: dict[str, str],
+    factory: sessionmaker[Session],
+    tmp_path: Path,
+) -> Iterator[Service]:
+    """Settings, database and broker of a test; its processes stopped after."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    env = base_env | {"GITHUB_TOKEN": GIT_TOKEN, "CI_GIT_TOKEN_HOSTS": "127.0.0.1"}
+    svc = Service(env, factory, logs)
+    yield svc
+    svc.stop()
+
+
+def fake_repo(git_server: GitHttpServer, name: str, config: dict[str, object]) -> str:
+    """A repository driving ``tests.tasks.fake_analyzer``; returns its URL."""
+    files = {
+        "pta-fake.json": json.dumps(config),
+        "app.py": "print('hello')\n",
+    }
+    make_bare_repo(git_server.root, f"acme/{name}.git", files)
+    return git_server.url(f"acme/{name}.git")

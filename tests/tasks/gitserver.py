@@ -185,6 +185,8 @@ def _make_handler(server: GitHttpServer) -> type[BaseHTTPRequestHandler]:
                         time.sleep(THROTTLE_DELAY_S)
             except (BrokenPipeError, ConnectionResetError):
                 process.kill()
-            process.wait()
+            finally:
+                process.stdout.close()
+                process.wait()
 
     return Handler
