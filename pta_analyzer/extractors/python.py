@@ -1,10 +1,12 @@
-"""Python: package managers, install commands, dependencies, runtime, kinds.
+"""Python: the extractor's entry point, dependencies and project kinds.
 
 Each directory holding a Python manifest is a project; its commands run in
 that directory. Dependencies name frameworks and backing services, each citing
-the line that declares it. Run, test and migration commands come from the
-sibling modules ``python_apps`` (application objects in the source) and
-``python_tests`` (test runners and migrations).
+the line that declares it. The other facts come from sibling modules:
+``python_manifests`` (package managers, installs, scripts, runtime; with
+``python_tasks`` for PDM/Hatch/Pipenv tasks), ``python_apps`` (application
+objects and server scripts in the source), ``python_wsgi`` (Django and
+gunicorn) and ``python_tests`` (test runners and migrations).
 """
 
 import logging
@@ -25,7 +27,6 @@ from pta_analyzer.extractors._python_common import (
 )
 from pta_analyzer.facts import (
     WEIGHT_CONVENTION,
-    WEIGHT_GUESS,
     WEIGHT_MANIFEST,
     Fact,
     FactKind,
@@ -35,6 +36,7 @@ from pta_analyzer.index import RepoIndex
 from pta_analyzer.services import service_of_dependency
 
 logger = logging.getLogger(__name__)
+
 FRAMEWORKS: dict[str, str] = {
     "flask": "flask", "django": "django", "fastapi": "fastapi",
     "starlette": "starlette", "celery": "celery", "gunicorn": "gunicorn",
@@ -86,7 +88,7 @@ class Context:
         self.projects = project_dirs(index, self.requirements)
         self.manifests = {d: Manifests(d) for d in self.projects}
         self.helper_scripts: set[str] = set()  # projects whose scripts are helpers
-        self.script_projects: set[str] = set()  # projects with real console scripts
+        self.script_projects: dict[str, Evidence] = {}  # real console scripts
         self.built_projects: dict[str, Evidence] = {}  # build backend evidence
 
     def deps_for(self, directory: str) -> list[Dep]:
@@ -165,55 +167,50 @@ def _services_of(dep: Dep) -> list[str]:
 
 
 def _kind_facts(context: Context, apps: "python_apps.Apps") -> Iterator[Fact]:
-    index = context.index
     for directory, manifests in context.manifests.items():
-        web = [d for d in manifests.deps if FRAMEWORKS.get(d.name) in WEB_FRAMEWORKS]
-        workers = [
-            d for d in manifests.deps if FRAMEWORKS.get(d.name) in WORKER_FRAMEWORKS
-        ]
-        web = [d for d in web if not d.optional] or web
-        kind, evidence = "", None
-        if web:
-            kind, evidence = "service", web[0].evidence
-        elif workers:
-            kind, evidence = "worker", workers[0].evidence
-        elif directory in apps.web_dirs:
-            kind, evidence = "service", apps.web_dirs[directory]
-        if kind and evidence is not None:
-            yield Fact(
-                FactKind.PROJECT_KIND,
-                kind,
-                "python.kind",
-                (evidence,),
-                scope=index.scope(evidence.path),
-                weight=WEIGHT_CONVENTION,
-                cwd=directory,
-                note=f"a {kind} framework is a dependency",
-            )
+        found = _kind_of(context, apps, directory, manifests)
+        if found is None:
             continue
-        if directory in context.script_projects:
-            yield Fact(
-                FactKind.PROJECT_KIND,
-                "cli",
-                "python.kind",
-                status=Status.INFERRED,
-                weight=WEIGHT_CONVENTION,
-                cwd=directory,
-                note="console scripts are declared and no web framework is used",
-            )
-        elif directory in context.built_projects:
-            built = context.built_projects[directory]
-            note = "a package with a build backend, no web framework or entry point"
-            if directory in context.helper_scripts:
-                note += " (its console script needs an optional extra: a helper)"
-            yield Fact(
-                FactKind.PROJECT_KIND,
-                "library",
-                "python.kind",
-                (built,),
-                status=Status.INFERRED,
-                scope=index.scope(built.path),
-                weight=WEIGHT_GUESS if apps.web_dirs else WEIGHT_CONVENTION,
-                cwd=directory,
-                note=note,
-            )
+        kind, evidence, note = found
+        yield Fact(
+            FactKind.PROJECT_KIND,
+            kind,
+            "python.kind",
+            (evidence,),
+            Status.INFERRED,
+            scope=context.index.scope(evidence.path),
+            weight=WEIGHT_CONVENTION,
+            cwd=directory,
+            note=note,
+        )
+
+
+def _kind_of(
+    context: Context, apps: "python_apps.Apps", directory: str, manifests: Manifests
+) -> tuple[str, Evidence, str] | None:
+    """``(kind, evidence, note)`` hinting what the project is, or None.
+
+    A package with a build backend that depends on a framework but holds no
+    application of its own is a library (a Flask extension, a Celery plugin).
+    """
+    deps = [d for d in manifests.deps if not d.optional] or manifests.deps
+    web = [d for d in deps if FRAMEWORKS.get(d.name) in WEB_FRAMEWORKS]
+    workers = [d for d in deps if FRAMEWORKS.get(d.name) in WORKER_FRAMEWORKS]
+    built = directory in context.built_projects
+    if directory in apps.web_dirs:
+        return "service", apps.web_dirs[directory], "it defines a web application"
+    if web and not built:
+        return "service", web[0].evidence, "a web framework is a dependency"
+    if directory in apps.worker_dirs:
+        return "worker", apps.worker_dirs[directory], "it defines only a task worker"
+    if workers and not built:
+        return "worker", workers[0].evidence, "a task queue is its only framework"
+    if directory in context.script_projects:
+        note = "console scripts are declared and no web application is defined"
+        return "cli", context.script_projects[directory], note
+    if built:
+        note = "a package with a build backend, no web application or entry point"
+        if directory in context.helper_scripts:
+            note += " (its console script needs an optional extra: a helper)"
+        return "library", context.built_projects[directory], note
+    return None

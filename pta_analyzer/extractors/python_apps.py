@@ -108,7 +108,8 @@ class Apps:
     """What the pass over the sources found, for the other Python rules."""
 
     facts: list[Fact] = field(default_factory=list)
-    web_dirs: dict[str, Evidence] = field(default_factory=dict)
+    web_dirs: dict[str, Evidence] = field(default_factory=dict)  # app-scope only
+    worker_dirs: dict[str, Evidence] = field(default_factory=dict)
     flask_apps: list[FlaskApp] = field(default_factory=list)
     django_dirs: set[str] = field(default_factory=set)
     unittest_files: dict[str, Evidence] = field(default_factory=dict)
@@ -245,7 +246,7 @@ def _flask_app(
     """
     evidence = source.evidence(number)
     scope = context.index.scope(source.path)
-    apps.web_dirs.setdefault(owner_project(source.path, context.projects), evidence)
+    note_app(context, apps.web_dirs, evidence)
     auto = module in ("app", "wsgi") and name in ("app", "application")
     option = "" if auto else f"--app {module} "
     apps.flask_apps.append(FlaskApp(root, option, evidence, scope, bool(factory)))
@@ -320,7 +321,7 @@ def _asgi_app(
     """Commands for the ASGI application ``name`` of ``module``."""
     evidence = source.evidence(number)
     scope = context.index.scope(source.path)
-    apps.web_dirs.setdefault(owner_project(source.path, context.projects), evidence)
+    note_app(context, apps.web_dirs, evidence)
     note = "an ASGI application object, served by uvicorn"
     add_command(
         apps,
@@ -360,6 +361,7 @@ def _celery(
     target = f"{module}.{found[1].group(1)}"
     scope = context.index.scope(source.path)
     evidence = source.evidence(found[0])
+    note_app(context, apps.worker_dirs, evidence)
     note = "a Celery application: its worker process"
     add_command(
         apps,
@@ -607,6 +609,14 @@ def _note_test_file(
         number = source.find_line(r"^\s*(?:async\s+)?def test_\w*\(")
         if number:
             apps.plain_test_files[owner] = source.evidence(number)
+
+
+def note_app(
+    context: "Context", found: dict[str, Evidence], evidence: Evidence
+) -> None:
+    """Remember that the project owning ``evidence`` has an application."""
+    if context.index.scope(evidence.path) is Scope.APP:
+        found.setdefault(owner_project(evidence.path, context.projects), evidence)
 
 
 def add_command(

@@ -249,7 +249,7 @@ def _script_fact(
         # process an operator runs to operate the project.
         context.helper_scripts.add(directory)
         return
-    context.script_projects.add(directory)
+    context.script_projects.setdefault(directory, source.evidence(number))
     yield Fact(
         FactKind.PROD,
         name,

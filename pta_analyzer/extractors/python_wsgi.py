@@ -16,13 +16,13 @@ from pta_analyzer.extractors._python_common import (
     directory_of,
     is_under,
     join,
-    owner_project,
     relative_to,
 )
 from pta_analyzer.extractors.python_apps import (
     Apps,
     add_default_port,
     add_gunicorn,
+    note_app,
 )
 from pta_analyzer.facts import (
     WEIGHT_CONVENTION,
@@ -71,7 +71,7 @@ def _django(context: "Context", apps: Apps, path: str) -> None:
     dep = context.find_dep(directory, "django")
     evidence = (manage, dep.evidence) if dep else (manage,)
     scope = context.index.scope(path)
-    apps.web_dirs.setdefault(owner_project(path, context.projects), manage)
+    note_app(context, apps.web_dirs, manage)
     for kind, command, note in (
         (FactKind.DEV, "python manage.py runserver", "Django's development server"),
         (FactKind.MIGRATE, "python manage.py migrate", "Django applies migrations"),

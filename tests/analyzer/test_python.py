@@ -334,3 +334,37 @@ def test_pipfile_scripts_become_pipenv_run_commands(make_repo: MakeRepo) -> None
     assert one(facts, FactKind.PROD, "pipenv run start").evidence[0].line_start == 5
     assert one(facts, FactKind.PORT, "8080").status is Status.EVIDENCED
     assert one(facts, FactKind.TEST, "pipenv run test").evidence[0].line_start == 6
+
+
+def test_packaged_flask_extension_is_a_library(make_repo: MakeRepo) -> None:
+    pyproject = (
+        '[build-system]\nbuild-backend = "flit_core.buildapi"\n\n'
+        '[project]\nname = "flask-thing"\ndependencies = ["flask>=3"]\n'
+    )
+    facts = run(
+        make_repo,
+        {
+            "pyproject.toml": pyproject,
+            "src/flask_thing/__init__.py": "class Thing:\n    pass\n",
+            "tests/conftest.py": "from flask import Flask\napp = Flask(__name__)\n",
+        },
+    )
+
+    kinds = of_kind(facts, FactKind.PROJECT_KIND)
+    assert [(k.key, k.evidence[0].location) for k in kinds] == [
+        ("library", "pyproject.toml:1")
+    ]
+
+
+def test_project_defining_an_app_is_a_service(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "setup.py": "setup(install_requires=['flask'])\n",
+            "web.py": "from flask import Flask\napp = Flask(__name__)\n",
+        },
+    )
+
+    kind = one(facts, FactKind.PROJECT_KIND, "service")
+    assert kind.evidence[0].location == "web.py:2"
+    assert kind.status is Status.INFERRED
