@@ -144,7 +144,7 @@ def _committed_env(source: SourceText, scope: Scope) -> Fact:
         scope=scope,
         weight=WEIGHT_MANIFEST,
         note="a .env file is committed; it usually holds live settings",
-        attrs={"secret_kind": "dotenv-file"},
+        attrs={"kind": "dotenv-file"},
     )
 
 

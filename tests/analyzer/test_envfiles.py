@@ -75,6 +75,7 @@ def test_committed_dotenv_is_a_secret_risk_without_values(make_repo: MakeRepo) -
 
     [secret] = of_kind(facts, FactKind.SECRET)
     assert secret.key == "dotenv-file@.env:1"
+    assert secret.attrs["kind"] == "dotenv-file"
     assert "internal" not in secret.evidence[0].display
     assert [f.evidence[0].display for f in of_kind(facts, FactKind.ENV_VAR)] == [
         "API_HOST=***",
