@@ -108,7 +108,7 @@ class Apps:
     """What the pass over the sources found, for the other Python rules."""
 
     facts: list[Fact] = field(default_factory=list)
-    web_dirs: dict[str, Evidence] = field(default_factory=dict)  # app-scope only
+    web_dirs: dict[str, Evidence] = field(default_factory=dict)  # own scope only
     worker_dirs: dict[str, Evidence] = field(default_factory=dict)
     flask_apps: list[FlaskApp] = field(default_factory=list)
     django_dirs: set[str] = field(default_factory=set)
@@ -614,9 +614,14 @@ def _note_test_file(
 def note_app(
     context: "Context", found: dict[str, Evidence], evidence: Evidence
 ) -> None:
-    """Remember that the project owning ``evidence`` has an application."""
-    if context.index.scope(evidence.path) is Scope.APP:
-        found.setdefault(owner_project(evidence.path, context.projects), evidence)
+    """Remember that the project owning ``evidence`` has an application.
+
+    An application in the project's tests (a fixture app) does not count.
+    """
+    owner = owner_project(evidence.path, context.projects)
+    project_scope = context.index.scope(f"{owner}/setup.py" if owner else "setup.py")
+    if context.index.scope(evidence.path) is project_scope:
+        found.setdefault(owner, evidence)
 
 
 def add_command(
