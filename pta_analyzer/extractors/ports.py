@@ -72,6 +72,10 @@ _JS_CONFIG_PORT = re.compile(
     r"""^\s*['"]?port['"]?\s*:\s*(?:process\.env\.(\w+)\s*(?:\|\||\?\?)\s*)?"""
     r"""['"]?(\d{1,5})\b"""
 )
+_JS_PORT_CONST = re.compile(
+    r"^\s*(?:export\s+)?(?:const|let|var)\s+(\w*(?:port|Port|PORT))\s*"
+    r"(?::\s*\w+\s*)?=\s*['\"]?(\d{1,5})\b"
+)
 _JS_KEY_BEFORE_BRACE = re.compile(r"""(?:['"]?([\w$-]+)['"]?)\s*[:=]\s*$""")
 
 _PY_BIND_TUPLE = re.compile(
@@ -311,9 +315,22 @@ def _js_listens(source: SourceText) -> Iterator[_Found]:
 
 def _scan_js_config_only(source: SourceText) -> Iterator[_Found]:
     """``port: 7070`` in a configuration module, with its NODE_ENV block."""
-    if "port" not in source.text or _TOOL_CONFIG.match(PurePosixPath(source.path).name):
+    text = source.text
+    if "port" not in text and "PORT" not in text and "Port" not in text:
+        return
+    if _TOOL_CONFIG.match(PurePosixPath(source.path).name):
         return
     profile_of_file = _PROFILE_KEYS.get(PurePosixPath(source.path).stem.lower(), "")
+    for number, constant in _code_matches(source, _JS_PORT_CONST):
+        if _CLIENT_NAME.search(constant.group(1)) is None:
+            yield _Found(
+                int(constant.group(2)),
+                "config",
+                [number],
+                "js_config",
+                "",
+                profile_of_file,
+            )
     for number, keys in _key_paths(source.lines):
         match = _JS_CONFIG_PORT.match(source.lines[number - 1])
         if match is None or any(_CLIENT_NAME.search(k) for k in keys):

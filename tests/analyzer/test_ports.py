@@ -323,3 +323,11 @@ def test_commented_listens_and_report_variables_are_not_ports(
         "settings.py": "EXPORT_DAYS = os.environ.get('EXPORT_TIMEDELTA', 30)\n",
     }
     assert run(make_repo, files) == {}
+
+
+def test_port_constant_exported_by_a_config_module(make_repo: MakeRepo) -> None:
+    code = "export const PORT = 4000;\nexport const DB_PORT = 5432;\n"
+    found = run(make_repo, {"src/config.ts": code})
+
+    assert set(found) == {"4000"}
+    assert dict(found["4000"].attrs) == {"role": "config"}
