@@ -10,6 +10,7 @@ that pushes images, applies manifests or calls a hosting platform's CLI or
 action becomes a DEPLOY fact.
 """
 
+import fnmatch
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -125,19 +126,15 @@ class _Job:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every CI pipeline file of the repository."""
+    github = [p for p in index.paths() if p.startswith(".github/")]
+    circleci = index.named("config.yml", "config.yaml")
     readers = (
-        (index.glob(".github/workflows/*.yml", ".github/workflows/*.yaml"), _github),
-        ([p for p in index.named(".gitlab-ci.yml") if "/" not in p], _gitlab),
-        (
-            index.glob(".github/actions/*/action.yml", ".github/actions/*/action.yaml"),
-            _composite,
-        ),
-        (index.glob(".circleci/config.yml", ".circleci/config.yaml"), _circleci),
-        (
-            [p for p in index.named("bitbucket-pipelines.yml") if "/" not in p],
-            _bitbucket,
-        ),
-        ([p for p in index.named(".travis.yml") if "/" not in p], _travis),
+        (_matching(github, ".github/workflows/*.y*ml"), _github),
+        (_matching(github, ".github/actions/*/action.y*ml"), _composite),
+        (_at_root(index, ".gitlab-ci.yml"), _gitlab),
+        ([p for p in circleci if p.rpartition("/")[0] == ".circleci"], _circleci),
+        (_at_root(index, "bitbucket-pipelines.yml"), _bitbucket),
+        (_at_root(index, ".travis.yml"), _travis),
     )
     for paths, reader in readers:
         for source in index.texts(paths):
@@ -146,7 +143,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
                 logger.debug("ci file not read", extra={"path": source.path})
                 continue
             yield from _deduplicated(reader(source, documents[0]))
-    for source in index.texts(p for p in index.named("Jenkinsfile") if "/" not in p):
+    for source in index.texts(_at_root(index, "Jenkinsfile")):
         yield from _deduplicated(_jenkins(source))
 
 
@@ -477,6 +474,18 @@ def _find_line(source: SourceText, value: str, start: int, end: int) -> int | No
         if wanted in line and number == start:
             return number
     return None
+
+
+def _matching(paths: list[str], pattern: str) -> list[str]:
+    """Paths matching a shell pattern whose ``*`` stays within one directory."""
+    depth = pattern.count("/")
+    return [
+        p for p in paths if p.count("/") == depth and fnmatch.fnmatchcase(p, pattern)
+    ]
+
+
+def _at_root(index: RepoIndex, name: str) -> list[str]:
+    return [p for p in index.named(name) if "/" not in p]
 
 
 def _deploy_target(command: str) -> str:

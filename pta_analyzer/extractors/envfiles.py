@@ -61,7 +61,7 @@ _ADDRESS_PORT = re.compile(r"^[\w.\-\[\]]*:(\d{2,5})$")
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Variables, ports and secret risks from env files."""
-    paths = [p for p in index.paths() if _is_env_file(PurePosixPath(p).name)]
+    paths = index.named(*sorted(EXAMPLE_NAMES | REAL_NAMES))
     for source in index.texts(paths):
         name = PurePosixPath(source.path).name.lower()
         scope = Scope.TEST if name in TEST_NAMES else index.scope(source.path)
@@ -69,11 +69,6 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
         if real:
             yield _committed_env(source, scope)
         yield from _declarations(source, scope, real)
-
-
-def _is_env_file(name: str) -> bool:
-    lowered = name.lower()
-    return lowered in EXAMPLE_NAMES or lowered in REAL_NAMES
 
 
 def _declarations(source: SourceText, scope: Scope, real: bool) -> Iterator[Fact]:

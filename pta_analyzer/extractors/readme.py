@@ -111,18 +111,25 @@ def _documents(index: RepoIndex) -> list[str]:
     guides: list[str] = []
     docs: list[str] = []
     for path in index.paths():
-        pure = PurePosixPath(path)
-        if pure.suffix.lower() not in DOC_SUFFIXES:
+        parent, _, name = path.rpartition("/")
+        upper = name.upper()
+        if not upper.startswith(
+            ("README", "CONTRIBUTING", "INSTALL")
+        ) and parent not in {
+            "docs",
+            "doc",
+        }:
+            continue  # the cheap test first: most paths are none of these
+        suffix = PurePosixPath(name).suffix.lower()
+        if suffix not in DOC_SUFFIXES:
             continue
-        name = pure.name.upper()
-        parent = str(pure.parent)
-        if name.startswith("README"):
-            if "/" not in path or index.scope(path) is Scope.APP:
+        if upper.startswith("README"):
+            if not parent or index.scope(path) is Scope.APP:
                 readmes.append(path)
-        elif name.startswith(("CONTRIBUTING", "INSTALL")):
-            if parent in {".", ".github", "docs", "doc"}:
+        elif upper.startswith(("CONTRIBUTING", "INSTALL")):
+            if parent in {"", ".github", "docs", "doc"}:
                 guides.append(path)
-        elif parent in {"docs", "doc"} and pure.suffix.lower() in {".md", ".rst"}:
+        elif suffix in {".md", ".rst"}:
             docs.append(path)
     return readmes + guides + docs[:MAX_DOC_FILES]
 
@@ -153,10 +160,10 @@ def _scope_of(index: RepoIndex, path: str) -> Scope:
 def _directories(index: RepoIndex) -> set[str]:
     found: set[str] = {""}
     for path in index.paths():
-        parent = PurePosixPath(path).parent
-        while str(parent) != "." and str(parent) not in found:
-            found.add(str(parent))
-            parent = parent.parent
+        parent = path.rpartition("/")[0]
+        while parent and parent not in found:
+            found.add(parent)
+            parent = parent.rpartition("/")[0]
     return found
 
 
