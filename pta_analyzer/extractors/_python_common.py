@@ -344,7 +344,7 @@ def conda_deps(source: SourceText) -> Iterator[Dep]:
                 if text
                 else None
             )
-            if parsed and item.line <= len(source.lines):
+            if parsed and 1 <= item.line <= len(source.lines):
                 yield Dep(parsed[0], parsed[1], source.evidence(item.line), False)
 
 
