@@ -70,10 +70,28 @@ def line_evidence(source: SourceText, pattern: str) -> Evidence:
     return source.evidence(number)
 
 
+def manifests(index: RepoIndex, *names: str) -> list[SourceText]:
+    """The non-empty readable files named one of ``names``, sorted by path.
+
+    An empty file states nothing and has no line to cite.
+    """
+    return [source for source in index.texts(index.named(*names)) if source.lines]
+
+
 def existing(index: RepoIndex, *paths: str) -> tuple[Evidence, ...]:
-    """Existence evidence for each path of ``paths`` that is in the tree."""
-    found = (index.existence_evidence(path) for path in paths)
-    return tuple(item for item in found if item is not None)
+    """Existence evidence for each non-empty path of ``paths`` in the tree.
+
+    Empty files are left out: they have no line a citation could point at.
+    """
+    found: list[Evidence] = []
+    for path in paths:
+        source = index.read(path)
+        if source is not None and not source.lines:
+            continue
+        evidence = index.existence_evidence(path)
+        if evidence is not None:
+            found.append(evidence)
+    return tuple(found)
 
 
 def fact(

@@ -21,6 +21,7 @@ from pta_analyzer.extractors._ecosystems import (
     is_under,
     join,
     line_evidence,
+    manifests,
     project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
@@ -58,7 +59,7 @@ class MixProject:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every mix.exs of the repository."""
-    projects = [_parse(s) for s in index.texts(index.named("mix.exs"))]
+    projects = [_parse(s) for s in manifests(index, "mix.exs")]
     umbrellas = [p.directory for p in projects if p.is_umbrella]
     for project in projects:
         outer = [

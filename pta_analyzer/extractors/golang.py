@@ -20,6 +20,7 @@ from pta_analyzer.extractors._ecosystems import (
     fact,
     is_under,
     join,
+    manifests,
 )
 from pta_analyzer.facts import WEIGHT_GUESS, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -76,7 +77,9 @@ class MainPackage:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every go.mod of the repository and its Go files."""
-    modules = [parse_go_mod(s) for s in index.texts(index.named("go.mod"))]
+    parsed = [parse_go_mod(s) for s in manifests(index, "go.mod")]
+    # A go.mod without a module directive is not a module.
+    modules = [m for m in parsed if m.module_line]
     if not modules:
         return
     mains = _find_main_packages(index, [m.directory for m in modules])

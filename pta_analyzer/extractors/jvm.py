@@ -22,6 +22,7 @@ from pta_analyzer.extractors._ecosystems import (
     glob_in,
     is_under,
     join,
+    manifests,
     project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
@@ -33,6 +34,7 @@ from pta_analyzer.yamlmap import YNode, load_yaml
 logger = logging.getLogger(__name__)
 
 SPRING_BOOT_PORT = 8080
+GRADLE_FILES = ("build.gradle", "build.gradle.kts")
 # group:artifact coordinates the shared service table does not hold.
 EXTRA_SERVICES: dict[str, str] = {
     "org.springframework.boot:spring-boot-starter-data-redis": "redis",
@@ -104,9 +106,8 @@ class Project:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Maven and Gradle build of the repository."""
-    poms = [p for s in index.texts(index.named("pom.xml")) if (p := _parse_pom(s))]
-    gradle_files = index.named("build.gradle", "build.gradle.kts")
-    builds = [_parse_gradle(s) for s in index.texts(gradle_files)]
+    poms = [p for s in manifests(index, "pom.xml") if (p := _parse_pom(s))]
+    builds = [_parse_gradle(s) for s in manifests(index, *GRADLE_FILES)]
     settings = [
         directory_of(p) for p in index.named("settings.gradle", "settings.gradle.kts")
     ]

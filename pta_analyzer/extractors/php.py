@@ -20,6 +20,7 @@ from pta_analyzer.extractors._ecosystems import (
     glob_in,
     join,
     line_evidence,
+    manifests,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -52,7 +53,7 @@ EXTRA_SERVICES: dict[str, str] = {
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every composer.json of the repository."""
-    for source in index.texts(index.named("composer.json")):
+    for source in manifests(index, "composer.json"):
         if "/vendor/" in f"/{source.path}":
             continue
         try:

@@ -20,6 +20,7 @@ from pta_analyzer.extractors._ecosystems import (
     glob_in,
     join,
     line_evidence,
+    manifests,
     project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
@@ -82,7 +83,7 @@ class Gemfile:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Gemfile of the repository and the project around it."""
-    for source in index.texts(index.named("Gemfile", "gems.rb")):
+    for source in manifests(index, "Gemfile", "gems.rb"):
         yield from _project_facts(index, parse_gemfile(source))
 
 

@@ -23,6 +23,7 @@ from pta_analyzer.extractors._ecosystems import (
     is_under,
     join,
     line_evidence,
+    manifests,
     project_kind,
 )
 from pta_analyzer.facts import Fact, FactKind
@@ -103,7 +104,7 @@ class Crate:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Cargo.toml of the repository."""
-    parsed = map(_parse, index.texts(index.named("Cargo.toml")))
+    parsed = map(_parse, manifests(index, "Cargo.toml"))
     # cargo-fuzz crates are fuzzing harnesses run by `cargo fuzz`, not the app.
     crates = [c for c in parsed if c is not None and not c.is_fuzz_harness]
     workspaces = [c.directory for c in crates if c.is_workspace]
@@ -128,6 +129,10 @@ def _parse(source: SourceText) -> Crate | None:
             "unreadable Cargo.toml", extra={"path": source.path, "error": str(error)}
         )
         return None
+    if not isinstance(data.get("package"), dict) and not isinstance(
+        data.get("workspace"), dict
+    ):
+        return None  # neither a crate nor a workspace
     return Crate(source=source, directory=directory_of(source.path), data=data)
 
 

@@ -103,11 +103,16 @@ def test_build_ignored_script_is_not_a_main_package(make_repo: MakeRepo) -> None
 
 def test_malformed_go_mod_does_not_raise(make_repo: MakeRepo) -> None:
     index = make_repo(
-        {"go.mod": "require (\n)))garbage ((\nmodule\ngo\n", "x.go": b"\xff\xfe"}
+        {
+            "go.mod": "require (\n)))garbage ((\nmodule x\ngo\n",
+            "x.go": b"\xff\xfe",
+            "other/go.mod": "module\ngo 1.2\n",
+        }
     )
     facts = list(extract(index))
 
-    assert keys(facts, FactKind.PACKAGE_MANAGER) == {"go"}
+    (manager,) = of_kind(facts, FactKind.PACKAGE_MANAGER)
+    assert manager.evidence[0].location == "go.mod:3"
     assert of_kind(facts, FactKind.RUNTIME) == []
 
 
@@ -118,3 +123,14 @@ def test_helper_mains_beside_the_root_command_weigh_less(make_repo: MakeRepo) ->
     weights = {f.key: f.weight for f in of_kind(facts, FactKind.DEV)}
     assert weights["go run ./scripts/gen"] == WEIGHT_GUESS
     assert weights["go run ."] == WEIGHT_CONVENTION
+
+
+def test_empty_go_mod_and_go_sum_are_not_cited(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {"go.mod": "module x\n", "go.sum": "", "tools/go.mod": "", "main.go": MAIN}
+    )
+    facts = list(extract(index))
+
+    (manager,) = of_kind(facts, FactKind.PACKAGE_MANAGER)
+    assert [e.path for e in manager.evidence] == ["go.mod"]
+    assert all(e.path != "tools/go.mod" for f in facts for e in f.evidence)

@@ -238,3 +238,14 @@ dependencies {
     (service,) = of_kind(facts, FactKind.SERVICE)
     assert (service.key, service.evidence[0].line_start) == ("redis", 11)
     assert_evidence_verifies(index, facts)
+
+
+def test_empty_subproject_build_file_is_skipped(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {"settings.gradle": "", "build.gradle": GRADLE, "lib/build.gradle": ""}
+    )
+    facts = list(extract(index))
+
+    assert all(e.path != "lib/build.gradle" for f in facts for e in f.evidence)
+    assert all(e.path != "settings.gradle" for f in facts for e in f.evidence)
+    assert_evidence_verifies(index, facts)

@@ -178,3 +178,9 @@ def test_test_commands_take_the_scope_of_the_gemfile(make_repo: MakeRepo) -> Non
     facts = list(extract(index))
 
     assert {f.scope for f in of_kind(facts, FactKind.TEST)} == {Scope.EXAMPLE}
+
+
+def test_empty_gemfile_gives_nothing(make_repo: MakeRepo) -> None:
+    index = make_repo({"Gemfile": "", "Gemfile.lock": ""})
+
+    assert list(extract(index)) == []

@@ -208,3 +208,9 @@ def test_sqlx_features_name_the_database(make_repo: MakeRepo) -> None:
 
     (service,) = of_kind(facts, FactKind.SERVICE)
     assert (service.key, service.evidence[0].line_start) == ("postgres", 9)
+
+
+def test_empty_or_partial_cargo_toml_is_not_a_crate(make_repo: MakeRepo) -> None:
+    index = make_repo({"Cargo.toml": "", "a/Cargo.toml": "[dependencies]\nx = '1'\n"})
+
+    assert list(extract(index)) == []
