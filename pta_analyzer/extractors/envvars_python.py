@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from pta_analyzer.extractors.envvars_common import (
+    NAME,
     NAME_ARG,
     Constants,
     EnvRead,
@@ -32,6 +33,8 @@ _SUBSCRIPT = re.compile(rf"{_ENVIRON}\[\s*{NAME_ARG}\s*\](?!\s*=[^=])")
 _GET = re.compile(rf"{_ENVIRON}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _GETENV = re.compile(rf"(?<![\w.])(?:os\.)?getenv\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _SETDEFAULT = re.compile(rf"{_ENVIRON}\.setdefault\(\s*{NAME_ARG}\s*,")
+_DEF = re.compile(r"(?m)^(?P<indent>[ \t]*)def\s+(?P<func>\w+)\(\s*(?P<param>\w+)")
+_INDENTED_LINE = re.compile(r"(?m)^([ \t]*)\S")
 _FROM_ENVVAR = re.compile(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _MEMBERSHIP = re.compile(rf"{NAME_ARG}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?!\.)")
 _DJANGO_ENV_VAR = re.compile(r"(?m)^\s*(\w+)\s*=\s*(?:environ\.)?Env\(")
@@ -65,6 +68,8 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_django_environ(code, consts, lines)
     if "decouple" in code:
         yield from _scan_decouple(code, consts, lines)
+    if "def " in code:
+        yield from _scan_wrappers(code, lines)
     if "from_envvar" in code:
         yield from _scan_flask(code, consts, lines)
     if "BaseSettings" in code:
@@ -108,6 +113,56 @@ def _scan_os(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
         name = resolve_name(match, consts)
         if name:
             yield _read(name, lines, match, "python.environ_check", False)
+
+
+def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
+    """Calls of this file's helpers that read the variable named by their argument.
+
+    ``def env_bool(name, default=False): return os.environ.get(name) ...`` makes
+    ``env_bool("DEBUG")`` a read of DEBUG; a call with a second argument or a
+    ``default=`` gives a default.
+    """
+    wrappers = [
+        match["func"]
+        for match in _DEF.finditer(code)
+        if match["param"] not in ("self", "cls")
+        and _reads_parameter(_body(code, match), match["param"])
+    ]
+    for func in wrappers:
+        call = re.compile(
+            rf"(?<![\w.]){re.escape(func)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
+        )
+        for match in call.finditer(code):
+            name = match["dq"] or match["sq"]
+            if name and NAME.match(name):
+                read = _call_read(code, name, lines, match, "python.env_helper")
+                yield read
+
+
+def _body(code: str, match: "re.Match[str]") -> str:
+    """The text of the function defined at ``match``, up to its dedent."""
+    indent = len(match["indent"])
+    start = code.find("\n", match.end())
+    if start == -1:
+        return ""
+    end = len(code)
+    for line in _INDENTED_LINE.finditer(code, start + 1):
+        if len(line.group(1)) <= indent:
+            end = line.start()
+            break
+    return code[match.end() : end]
+
+
+def _reads_parameter(body: str, param: str) -> bool:
+    escaped = re.escape(param)
+    return (
+        re.search(
+            rf"(?:environ\.get|getenv|environ\.setdefault)\(\s*{escaped}\b"
+            rf"|environ\[\s*{escaped}\s*\]",
+            body,
+        )
+        is not None
+    )
 
 
 def _scan_flask(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:

@@ -283,3 +283,26 @@ def test_template_default_is_not_a_value(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {"project_template/wsgi.py": code})
 
     assert facts["DJANGO_SETTINGS_MODULE"].attrs["default"] is None
+
+
+def test_helper_reading_its_argument_makes_calls_reads(make_repo: MakeRepo) -> None:
+    code = (
+        "import os\n"
+        "def env_bool(name, default=False):\n"
+        "    value = os.environ.get(name)\n"
+        "    return default if value is None else value == '1'\n"
+        "\n"
+        "class Other:\n"
+        "    def get(self, key):\n"
+        "        return os.environ[key]\n"
+        "\n"
+        "DEBUG = env_bool('APP_DEBUG')\n"
+        "CACHE = env_bool('USE_CACHE', True)\n"
+        "x = env_bool(computed)\n"
+    )
+    facts = run(make_repo, {"settings.py": code})
+
+    assert set(facts) == {"APP_DEBUG", "USE_CACHE"}
+    assert facts["APP_DEBUG"].source == "envvars.python.env_helper"
+    assert facts["APP_DEBUG"].evidence[0].location == "settings.py:10"
+    assert facts["USE_CACHE"].attrs["required"] is False
