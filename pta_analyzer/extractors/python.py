@@ -5,8 +5,9 @@ that directory. Dependencies name frameworks and backing services, each citing
 the line that declares it. The other facts come from sibling modules:
 ``python_manifests`` (package managers, installs, scripts, runtime; with
 ``python_tasks`` for PDM/Hatch/Pipenv tasks), ``python_apps`` (application
-objects and server scripts in the source), ``python_wsgi`` (Django and
-gunicorn) and ``python_tests`` (test runners and migrations).
+objects in the source), ``python_servers`` (server scripts, and the record
+they share), ``python_wsgi`` (Django and gunicorn) and ``python_tests`` (test
+runners and migrations).
 """
 
 import logging
@@ -16,6 +17,7 @@ from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import (
     python_apps,
     python_manifests,
+    python_servers,
     python_tests,
     python_wsgi,
 )
@@ -166,7 +168,7 @@ def _services_of(dep: Dep) -> list[str]:
     return services
 
 
-def _kind_facts(context: Context, apps: "python_apps.Apps") -> Iterator[Fact]:
+def _kind_facts(context: Context, apps: "python_servers.Apps") -> Iterator[Fact]:
     for directory, manifests in context.manifests.items():
         found = _kind_of(context, apps, directory, manifests)
         if found is None:
@@ -186,7 +188,7 @@ def _kind_facts(context: Context, apps: "python_apps.Apps") -> Iterator[Fact]:
 
 
 def _kind_of(
-    context: Context, apps: "python_apps.Apps", directory: str, manifests: Manifests
+    context: Context, apps: "python_servers.Apps", directory: str, manifests: Manifests
 ) -> tuple[str, Evidence, str] | None:
     """``(kind, evidence, note)`` hinting what the project is, or None.
 

@@ -29,7 +29,7 @@ from pta_analyzer.scope import Scope
 
 if TYPE_CHECKING:
     from pta_analyzer.extractors.python import Context
-    from pta_analyzer.extractors.python_apps import Apps
+    from pta_analyzer.extractors.python_servers import Apps
 
 logger = logging.getLogger(__name__)
 

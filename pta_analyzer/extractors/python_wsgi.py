@@ -18,7 +18,7 @@ from pta_analyzer.extractors._python_common import (
     join,
     relative_to,
 )
-from pta_analyzer.extractors.python_apps import (
+from pta_analyzer.extractors.python_servers import (
     Apps,
     add_default_port,
     add_gunicorn,
