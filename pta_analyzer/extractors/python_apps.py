@@ -1,10 +1,10 @@
-"""Python run commands and ports from the source: apps, scripts, Django, Celery.
+"""Python run commands and ports from the source: application objects.
 
 One pass over the ``.py`` files finds application objects (``Flask(__name__)``,
-``FastAPI()``, ``Celery(...)``), ``if __name__ == "__main__":`` blocks that
-start a server, packages with a ``__main__.py``, Django projects and gunicorn
-configuration files. Module paths are written relative to the directory the
-module imports from, which is the command's working directory.
+``FastAPI()``, ``Celery(...)``, factory calls), Streamlit scripts, ``wsgi.py``
+modules, packages with a ``__main__.py``, ``WSGI_APPLICATION`` settings and
+the signs of a test suite. Module paths are written relative to the directory
+the module imports from, which is the command's working directory.
 """
 
 import logging
