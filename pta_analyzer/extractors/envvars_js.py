@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 
 from pta_analyzer.extractors.envvars_common import (
+    NAME,
     NAME_ARG,
     Constants,
     EnvRead,
@@ -26,6 +27,7 @@ from pta_analyzer.extractors.envvars_common import (
 PRECHECK = (
     "process.env", "import.meta.env", "Deno.env", "cleanEnv", "env-var", "createEnv(",
 )  # fmt: skip
+EXPRESSION_BODY_CHARS = 300  # how far an arrow function's expression body is read
 SCHEMA_CALLS = ("z.object(", "Joi.object(", "createEnv(")
 
 # Values Vite defines itself on import.meta.env.
@@ -53,6 +55,11 @@ _SCHEMA_KEY = re.compile(r"\s*[\"']?(?P<name>[A-Z][A-Z0-9_]*)[\"']?\s*:")
 _T3_GROUP = re.compile(r"\s*(?:server|client|shared)\s*:\s*\{")
 _ZOD_DEFAULT = re.compile(r"\.default\(")
 _ZOD_OPTIONAL = re.compile(r"\.(?:optional|nullish|default)\(")
+_WRAPPER = re.compile(
+    r"(?:function\s+(?P<f1>\w+)\s*\(\s*(?P<p1>\w+)"
+    r"|(?:const|let|var)\s+(?P<f2>\w+)\s*(?::[^=]+)?=\s*(?:async\s+)?"
+    r"(?:\(\s*(?P<p2>\w+)[^)]*\)|(?P<p3>\w+))\s*(?::\s*[\w<>\[\]| ]+)?=>)"
+)
 _DOTENV_SAFE = re.compile(
     r"""(?:require\(\s*|from\s+|import\s+)['"]dotenv-safe(?:/config)?['"]"""
 )
@@ -81,6 +88,8 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_env_var(code, consts, lines)
     if "cleanEnv" in code:
         yield from _scan_envalid(code, lines)
+    if "process.env[" in code:
+        yield from _scan_wrappers(code, lines)
     if any(call in code for call in SCHEMA_CALLS):
         yield from _scan_schemas(code, lines)
 
@@ -202,6 +211,48 @@ def _scan_envalid(code: str, lines: LineMap) -> Iterator[EnvRead]:
                 default,
             )
             pos = validator_end
+
+
+def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
+    """Calls of this file's helpers that return ``process.env[argument]``.
+
+    ``const env = (key, fallback) => process.env[key] ?? fallback`` makes
+    ``env('API_URL')`` a read of API_URL; a second argument is a default.
+    """
+    for match in _WRAPPER.finditer(code):
+        func = match["f1"] or match["f2"]
+        param = match["p1"] or match["p2"] or match["p3"]
+        body = _function_body(code, match.end())
+        if not re.search(rf"process\.env\[\s*{re.escape(param)}\s*\]", body):
+            continue
+        call = re.compile(
+            rf"(?<![\w.$]){re.escape(func)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
+        )
+        for found in call.finditer(code):
+            name = found["dq"] or found["sq"]
+            if not name or not NAME.match(name):
+                continue
+            close = closing_paren(code, code.index("(", found.start()))
+            default = None
+            if found["more"] == ",":
+                literal = literal_at(code, found.end())
+                default = literal[0] if literal else None
+            yield EnvRead(
+                name,
+                *lines.span(found.start(), close),
+                "js.env_helper",
+                False if found["more"] == "," else None,
+                default,
+            )
+
+
+def _function_body(code: str, pos: int) -> str:
+    """The body after a function head: a braced block or one expression line."""
+    brace = re.compile(r"[^{\n]*\{").match(code, pos)
+    if brace:
+        return code[pos : closing_paren(code, brace.end() - 1)]
+    end = code.find(";", pos, pos + EXPRESSION_BODY_CHARS)
+    return code[pos : end if end != -1 else pos + EXPRESSION_BODY_CHARS]
 
 
 def _scan_schemas(code: str, lines: LineMap) -> Iterator[EnvRead]:

@@ -247,3 +247,23 @@ def test_schema_without_process_env_is_not_env(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {"src/routes.ts": code})
 
     assert facts == {}
+
+
+def test_helper_returning_process_env_of_its_argument(make_repo: MakeRepo) -> None:
+    code = (
+        "const env = (key: string, fallback?: string) =>\n"
+        "  process.env[key] ?? fallback;\n"
+        "function must(name) {\n"
+        "  const v = process.env[name];\n"
+        "  if (!v) throw new Error(name);\n"
+        "  return v;\n"
+        "}\n"
+        "export const api = env('API_URL', 'http://localhost');\n"
+        "export const key = must('SIGNING_KEY');\n"
+        "export const other = format('NOT_ENV');\n"
+    )
+    facts = run(make_repo, {"src/config.ts": code})
+
+    assert set(facts) == {"API_URL", "SIGNING_KEY"}
+    assert facts["API_URL"].attrs["default"] == "http://localhost"
+    assert facts["SIGNING_KEY"].source == "envvars.js.env_helper"
