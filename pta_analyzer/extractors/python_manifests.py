@@ -300,6 +300,11 @@ def _ini_scripts(
     start = source.find_line(r"^\s*console_scripts\s*=")
     if start is None:
         return
+    extras = source.find_line(r"^\[options\.extras_require\]")
+    helper = extras is not None and any(
+        match.group(1).lower() in CLI_EXTRAS
+        for _number, match in source.find_lines(r"^([\w-]+)\s*[=:]", extras + 1)
+    )
     for number in range(start + 1, len(source.lines) + 1):
         line = source.lines[number - 1]
         if not line[:1].isspace() or not line.strip():
@@ -307,7 +312,7 @@ def _ini_scripts(
         match = re.match(r"^\s+([A-Za-z0-9_.-]+)\s*=\s*[\w.]+", line)
         if match:
             yield from _script_fact(
-                context, source, directory, match.group(1), number, False
+                context, source, directory, match.group(1), number, helper
             )
 
 
@@ -328,10 +333,13 @@ def _setup_py(context: "Context", source: SourceText, directory: str) -> Iterato
         yield _description(source, number, match.group(1))
         break
     if "console_scripts" in source.text:
+        names = "|".join(sorted(CLI_EXTRAS))
+        extras = rf"""extras_require\s*=\s*\{{[^}}]*["'](?:{names})["']\s*:"""
+        helper = re.search(extras, source.text) is not None
         pattern = r"""["']\s*([A-Za-z0-9_.-]+)\s*=\s*[\w.]+:[\w.]+\s*["']"""
         for number, match in source.find_lines(pattern):
             yield from _script_fact(
-                context, source, directory, match.group(1), number, False
+                context, source, directory, match.group(1), number, helper
             )
     for number, match in source.find_lines(
         r"""python_requires\s*=\s*["']([^"']+)["']"""

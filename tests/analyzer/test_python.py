@@ -368,3 +368,24 @@ def test_project_defining_an_app_is_a_service(make_repo: MakeRepo) -> None:
     kind = one(facts, FactKind.PROJECT_KIND, "service")
     assert kind.evidence[0].location == "web.py:2"
     assert kind.status is Status.INFERRED
+
+
+def test_setup_cfg_script_behind_cli_extra_is_a_helper(make_repo: MakeRepo) -> None:
+    setup_cfg = (
+        "[metadata]\nname = envlib\n\n[options.extras_require]\ncli = click\n\n"
+        "[options.entry_points]\nconsole_scripts =\n    envlib = envlib.cli:main\n"
+    )
+    facts = run(make_repo, {"setup.cfg": setup_cfg})
+
+    assert not of_kind(facts, FactKind.PROD)
+    assert one(facts, FactKind.PROJECT_KIND, "library")
+
+
+def test_setup_py_script_behind_cli_extra_is_a_helper(make_repo: MakeRepo) -> None:
+    setup_py = (
+        "setup(\n    name='envlib',\n    extras_require={'cli': ['click']},\n"
+        "    entry_points={'console_scripts': ['envlib = envlib.cli:main']},\n)\n"
+    )
+    facts = run(make_repo, {"setup.py": setup_py})
+
+    assert not of_kind(facts, FactKind.PROD)
