@@ -142,6 +142,8 @@ def _role_of_name(name: str) -> Role | None:
     """
     lowered = name.lower()
     words = set(re.split(r"[^a-z0-9]+", lowered))
+    if "test" in lowered and "watch" in lowered:
+        return None  # an interactive loop, not a run of the tests
     for role, needles, short in _NAME_ROLES:
         if any(needle in lowered for needle in needles) or words & short:
             return role

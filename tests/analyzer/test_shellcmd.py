@@ -133,6 +133,7 @@ def test_classify_names_the_role_of_common_tools(command: str, role: Role) -> No
         "pip install -r requirements-docs.txt",
         "npm install -g nodemon",
         "yarn lint",
+        "yarn test:watch",
         "make cleanup",
         "cargo clippy",
         "docker push app",
