@@ -82,6 +82,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "worker_max_tasks_per_child": settings.max_tasks_per_child,
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "worker_hijack_root_logger": False,
+        "worker_redirect_stdouts": False,
         "beat_schedule": {
             "pta-reconcile": {
                 "task": RECONCILE_TASK,

@@ -91,6 +91,7 @@ def run_worker(
 def run_beat(settings: Settings, loglevel: str = "INFO") -> int:
     """Start Celery beat, which schedules the reconciler."""
     runtime = _start(settings, loglevel)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
     runtime.app.start(["beat", f"--loglevel={loglevel}"])
     return 0
 

@@ -1,0 +1,139 @@
+"""Faults: a worker killed with SIGKILL mid-run, a message lost by the broker.
+Postgres is the truth; the reconciler recovers what the broker lost."""
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import func, select, update
+
+from pta_tasks.models import Job, RunOutput
+from pta_tasks.reconcile import reconcile_once
+
+from .conftest import fake_repo
+from .gitserver import GitHttpServer
+from .service import Service
+
+pytestmark = pytest.mark.slow
+
+
+def _wait_for_pid(path: Path, timeout_s: float = 60.0) -> int:
+    deadline = time.monotonic() + timeout_s
+    while not (path.exists() and path.read_text()):
+        assert time.monotonic() < deadline, f"{path} never written"
+        time.sleep(0.05)
+    return int(path.read_text())
+
+
+def _gone(pid: int, timeout_s: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_worker_killed_mid_run_and_the_run_finishes_exactly_once(
+    service: Service, git_server: GitHttpServer, tmp_path: Path
+) -> None:
+    pidfile = tmp_path / "analyzer.pid"
+    url = fake_repo(git_server, "slow", {"sleep": 3, "pidfile": str(pidfile)})
+    fake = {"CI_ANALYZER_MODULE": "tests.tasks.fake_analyzer"}
+    first = service.start_worker("w1", **fake)
+    run_id = service.submit(url)
+    analyzer_pid = _wait_for_pid(pidfile)
+    pidfile.unlink()
+
+    first.kill(signal.SIGKILL)
+    assert _gone(analyzer_pid), "the analyzer outlived its killed worker"
+    service.start_worker("w2", **fake)
+    service.start_beat()
+    run = service.wait(run_id)
+
+    assert run["status"] == "SUCCEEDED", run
+    assert run["attempts"] == 2
+    assert run["job"]["worker_name"] == "w2@pta-test"
+    assert run["job"]["status"] == "DONE"
+    with service.factory() as session:
+        stored = session.scalar(
+            select(func.count())
+            .select_from(RunOutput)
+            .where(RunOutput.run_id == run_id)
+        )
+    assert stored == 5
+    assert not (service.settings.tmp_dir / f"run-{run_id}").exists()
+
+    # A late duplicate of the message (what Redis restores after the
+    # visibility timeout) does not run the analysis again.
+    pidfile.unlink()
+    service.app.send_task(
+        "pta.run_analysis", args=[str(run_id)], queue=service.settings.queue
+    )
+    time.sleep(2)
+    assert not pidfile.exists()
+    assert service.wait(run_id)["finished_at"] == run["finished_at"]
+
+
+def test_worker_lost_on_the_last_attempt_fails_the_run(
+    service: Service, git_server: GitHttpServer, tmp_path: Path
+) -> None:
+    service.with_env(CI_MAX_ATTEMPTS="1")
+    pidfile = tmp_path / "analyzer.pid"
+    url = fake_repo(git_server, "doomed", {"sleep": 30, "pidfile": str(pidfile)})
+    worker = service.start_worker(CI_ANALYZER_MODULE="tests.tasks.fake_analyzer")
+    run_id = service.submit(url)
+    _wait_for_pid(pidfile)
+
+    worker.kill(signal.SIGKILL)
+    time.sleep(service.settings.heartbeat_timeout_s + 0.5)
+    report = reconcile_once(service.app.pta_runtime)
+    run = service.wait(run_id, timeout_s=5)
+
+    assert report["taken_back"] == 1
+    assert run["status"] == "FAILED"
+    assert run["error_code"] == "WORKER_LOST"
+    assert run["job"]["status"] == "DEAD"
+
+
+def test_reconciler_resends_a_lost_message(
+    service: Service, git_server: GitHttpServer
+) -> None:
+    run_id = service.submit(git_server.url("acme/app.git"))
+    broker = redis.Redis.from_url(service.settings.redis_url or "")
+    assert broker.delete(service.settings.queue) == 1  # the message is lost
+    broker.close()
+    service.start_worker()
+    time.sleep(service.settings.requeue_after_s + 0.2)
+    with service.factory() as session:
+        assert (
+            session.scalar(select(Job.status).where(Job.run_id == run_id)) == "QUEUED"
+        )
+
+    report = reconcile_once(service.app.pta_runtime)
+    run = service.wait(run_id)
+
+    assert report["resent"] == 1
+    assert run["status"] == "SUCCEEDED", run
+    assert run["attempts"] == 1
+
+
+def test_reconciler_leaves_a_message_in_flight_alone(
+    service: Service, git_server: GitHttpServer
+) -> None:
+    run_id = service.submit(git_server.url("acme/app.git"))
+    with service.factory.begin() as session:
+        session.execute(update(Job).where(Job.run_id == run_id).values(sent_at=None))
+
+    report = reconcile_once(service.app.pta_runtime)
+
+    assert report["resent"] == 0
+    broker = redis.Redis.from_url(service.settings.redis_url or "")
+    assert broker.llen(service.settings.queue) == 1
+    broker.close()
