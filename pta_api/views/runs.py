@@ -153,7 +153,7 @@ def output(run_id: str, name: str) -> Response:
             ApiErrorCode.OUTPUT_NOT_FOUND,
             404,
         ) from None
-    response = Response(content, mimetype=media_type)
+    response = Response(content, content_type=media_type)
     response.set_etag(sha256)
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["Content-Disposition"] = f'inline; filename="{name}"'
