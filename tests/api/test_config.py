@@ -66,8 +66,10 @@ def test_a_bad_number_in_a_limit_is_an_error_not_a_disabled_limit() -> None:
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("RATE_LIMIT_PER_MINUTE", "0", "Invalid RATE_LIMIT_PER_MINUTE: must be at least 1"),
-        ("RATE_LIMIT_ENQUEUE_PER_MINUTE", "1.5", "Invalid RATE_LIMIT_ENQUEUE_PER_MINUTE: not a whole number"),
+        ("RATE_LIMIT_PER_MINUTE", "0",
+         "Invalid RATE_LIMIT_PER_MINUTE: must be at least 1"),
+        ("RATE_LIMIT_ENQUEUE_PER_MINUTE", "1.5",
+         "Invalid RATE_LIMIT_ENQUEUE_PER_MINUTE: not a whole number"),
         ("MAX_REQUEST_BYTES", "-5", "Invalid MAX_REQUEST_BYTES: not a whole number"),
         ("WEBHOOK_MAX_BYTES", "", None),
         ("WEB_CONCURRENCY", "zero", "Invalid WEB_CONCURRENCY: not a whole number"),
@@ -136,8 +138,9 @@ def test_boot_report_is_the_first_line_printed(
 def test_start_refuses_a_database_behind_the_migrations(
     redis_url: str, tmp_path: Path
 ) -> None:
-    from tests.api.conftest import PG_ADMIN_URL, _admin_engine
     from sqlalchemy import text
+
+    from tests.api.conftest import PG_ADMIN_URL, _admin_engine
 
     name = f"pta_api_empty_{os.getpid()}"
     admin = _admin_engine()
