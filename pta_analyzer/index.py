@@ -126,6 +126,7 @@ class RepoIndex:
 
     def __init__(self, root: Path, limits: WalkLimits | None = None) -> None:
         self.root = root.resolve()
+        self._root_text = str(self.root)
         walked = walk_repository(self.root, limits)
         self.listing_source = walked.source
         self._files: dict[str, FileEntry] = {e.path: e for e in walked.files}
@@ -203,6 +204,9 @@ class RepoIndex:
             if source is not None:
                 yield source
 
+    def _path(self, path: str) -> str:
+        return f"{self._root_text}/{path}"
+
     def was_read(self, path: str) -> bool:
         """True when some extractor read ``path``."""
         return path in self._read
@@ -217,7 +221,7 @@ class RepoIndex:
             if path in self._read or path in self._read_skips:
                 continue
             try:
-                with _RegularFile(self.root / path) as handle:
+                with _RegularFile(self._path(path)) as handle:
                     head = handle.read(BINARY_SNIFF_BYTES)
             except OSError:
                 self._read_skips[path] = SkippedEntry(path, SkipReason.UNREADABLE)
@@ -237,7 +241,7 @@ class RepoIndex:
 
     def _load(self, path: str) -> SourceText | None:
         try:
-            data = _read_regular_file(self.root / path)
+            data = _read_regular_file(self._path(path))
         except OSError:
             self._read_skips[path] = SkippedEntry(path, SkipReason.UNREADABLE)
             return None
@@ -268,7 +272,7 @@ class RepoIndex:
         digest = hashlib.sha256()
         first = b""
         try:
-            with _RegularFile(self.root / path) as handle:
+            with _RegularFile(self._path(path)) as handle:
                 while chunk := handle.read(HASH_CHUNK_BYTES):
                     if not first:
                         first = chunk[:4096]
@@ -318,7 +322,7 @@ def _whole_file_evidence(
     )
 
 
-def _read_regular_file(path: Path) -> bytes:
+def _read_regular_file(path: str) -> bytes:
     with _RegularFile(path) as handle:
         return handle.read()
 
@@ -326,7 +330,7 @@ def _read_regular_file(path: Path) -> bytes:
 class _RegularFile:
     """Opens a path only if it is a regular file, never through a symlink."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: str) -> None:
         flags = (
             os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
         )
@@ -335,13 +339,23 @@ class _RegularFile:
         if not stat.S_ISREG(info.st_mode):
             os.close(self._fd)
             raise OSError(f"not a regular file: {path}")
-        self._handle = os.fdopen(self._fd, "rb")
+        self._size = info.st_size
 
     def __enter__(self) -> "_RegularFile":
         return self
 
     def __exit__(self, *_exc: object) -> None:
-        self._handle.close()
+        os.close(self._fd)
 
     def read(self, size: int = -1) -> bytes:
-        return self._handle.read(size)
+        """Up to ``size`` bytes (all of the file when negative)."""
+        wanted = self._size + 1 if size < 0 else size
+        chunks = []
+        while wanted > 0:
+            chunk = os.read(self._fd, min(wanted, HASH_CHUNK_BYTES * 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if size >= 0:
+                wanted -= len(chunk)
+        return b"".join(chunks)
