@@ -21,6 +21,15 @@ from pta_analyzer.scope import Scope, classify_scope
 logger = logging.getLogger(__name__)
 
 MAX_EVIDENCE_PER_CLAIM = 8
+MANAGER_BONUS = 15  # install commands of the lockfile's own package manager
+JS_MANAGERS = frozenset({"npm", "yarn", "pnpm", "bun"})
+COMMAND_MANAGERS: dict[str, str] = {
+    "pip": "pip", "pip3": "pip", "uv": "uv", "poetry": "poetry", "pipenv": "pipenv",
+    "pdm": "pdm", "hatch": "hatch", "conda": "conda", "npm": "npm", "yarn": "yarn",
+    "pnpm": "pnpm", "bun": "bun", "bundle": "bundler", "composer": "composer",
+    "cargo": "cargo", "go": "go", "mvn": "maven", "mvnw": "maven", "gradle": "gradle",
+    "gradlew": "gradle", "mix": "mix", "dotnet": "nuget",
+}  # fmt: skip
 CORROBORATION_BONUS = 8  # weight added per other extractor stating the same
 CORROBORATION_MAX = 3
 STATUS_RANK = {Status.EVIDENCED: 0, Status.INFERRED: 1, Status.UNKNOWN: 2}
@@ -72,13 +81,14 @@ class Claim:
     unknown_reason: str = ""
     used: bool = False
     excluded_reason: str = ""
+    bonus: int = 0  # ranking adjustment decided with the other claims in view
 
     @property
     def rank_weight(self) -> int:
         """Weight plus a bonus for each other kind of file that says the same."""
         families = {source.split(".", 1)[0] for source in self.sources}
         bonus = CORROBORATION_BONUS * min(len(families) - 1, CORROBORATION_MAX)
-        return self.weight + bonus
+        return self.weight + bonus + self.bonus
 
     @property
     def sort_key(self) -> tuple[int, int, int, int, str, str]:
@@ -115,6 +125,7 @@ def assemble(facts: Iterable[Fact]) -> Assembly:
     for claim in claims:
         claim.excluded_reason = _exclusion(claim, library_prefixes)
     _exclude_overridden_defaults(claims)
+    _prefer_the_projects_package_managers(claims)
     for claim in claims:
         claim.used = not claim.excluded_reason
 
@@ -259,6 +270,36 @@ def _exclude_overridden_defaults(claims: list[Claim]) -> None:
         overridden = set(_dirs(claim)) & stated_dirs
         if _is_port(claim) and claim.status is Status.INFERRED and overridden:
             claim.excluded_reason = "a default overridden by a port stated there"
+
+
+def _prefer_the_projects_package_managers(claims: list[Claim]) -> None:
+    """Install and build commands of the managers the lockfiles name rank first."""
+    managers = {
+        c.key for c in claims
+        if c.kind is FactKind.PACKAGE_MANAGER and c.status is Status.EVIDENCED
+        and not c.excluded_reason
+    }  # fmt: skip
+    if not managers:
+        return
+    for claim in claims:
+        if claim.kind not in (FactKind.INSTALL, FactKind.BUILD):
+            continue
+        manager = manager_of_command(claim.key)
+        if manager in managers:
+            claim.bonus += MANAGER_BONUS
+        elif manager is not None and manager in JS_MANAGERS and managers & JS_MANAGERS:
+            claim.bonus -= MANAGER_BONUS
+
+
+def manager_of_command(command: str) -> str | None:
+    """The package manager a command runs (``python -m pip install`` -> pip)."""
+    words = command.split()
+    if words[:2] == ["python", "-m"] or words[:2] == ["python3", "-m"]:
+        words = words[2:]
+    if not words:
+        return None
+    tool = words[0].removeprefix("./")
+    return COMMAND_MANAGERS.get(tool)
 
 
 def _is_port(claim: Claim) -> bool:

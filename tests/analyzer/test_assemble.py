@@ -175,3 +175,14 @@ def test_command_that_runs_an_example_file_is_not_the_applications() -> None:
     assert assembly.of(FactKind.DEV) == []
     assert assembly.of(FactKind.INSTALL) == []
     assert [c.key for c in assembly.of(FactKind.TEST)] == ["pytest tests/unit"]
+
+
+def test_install_of_the_lockfiles_manager_ranks_before_a_ci_install() -> None:
+    assembly = assemble([
+        fact(FactKind.PACKAGE_MANAGER, "yarn", "yarn.lock"),
+        fact(FactKind.INSTALL, "npm ci", ".github/workflows/ci.yml", scope=Scope.CI,
+             weight=80),
+        fact(FactKind.INSTALL, "yarn install", "yarn.lock", weight=70),
+    ])  # fmt: skip
+
+    assert [c.key for c in assembly.of(FactKind.INSTALL)] == ["yarn install", "npm ci"]
