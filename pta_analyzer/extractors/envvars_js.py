@@ -3,9 +3,11 @@
 ``process.env.X`` and ``process.env["X"]`` (with ``||`` / ``??`` defaults and
 the TypeScript ``!``), destructuring ``const { A, B = 'x' } = process.env``,
 ``import.meta.env.VITE_X``, ``Deno.env.get("X")``, the ``env-var`` package
-(``env.get('X').required()``) and envalid ``cleanEnv(process.env, {...})``.
-dotenv-safe is found here and resolved against its example file by
-``envvars.extract``.
+(``env.get('X').required()``), envalid ``cleanEnv(process.env, {...})``, the
+upper-case keys of zod / Joi schemas that validate ``process.env`` and of
+t3-env ``createEnv`` groups, and calls of same-file helpers that return
+``process.env[argument]``. dotenv-safe is found here and resolved against its
+example file by ``envvars.extract``.
 """
 
 import re

@@ -1,4 +1,4 @@
-"""Environment variables named by placeholders and by JVM code.
+"""Environment variables named by placeholders, JVM code and Prisma schemas.
 
 Java and Kotlin: ``System.getenv("X")`` (with ``getOrDefault`` / Kotlin ``?:``
 defaults) and Spring's ``@Value("${X:d}")``. Spring configuration files
@@ -6,7 +6,7 @@ defaults) and Spring's ``@Value("${X:d}")``. Spring configuration files
 unresolvable placeholder) and ``${X:default}``; only upper-case names, since
 ``${server.port}`` names a property. Shell templates and entry-point scripts,
 and compose or other configuration files: ``${X:-d}``, ``${X-d}``, ``${X:?m}``
-and, in configuration files, ``${X}``.
+and, in configuration files, ``${X}``. Prisma schemas: ``env("X")``.
 """
 
 import re

@@ -3,7 +3,10 @@
 ``os.environ[...]``, ``os.environ.get``, ``os.getenv``, ``"X" in os.environ``,
 ``os.environ.setdefault`` (a default the program sets for itself, e.g.
 ``DJANGO_SETTINGS_MODULE``), django-environ ``env("X")`` / ``env.str(...)``,
-python-decouple ``config("X")`` and pydantic ``BaseSettings`` fields.
+python-decouple ``config("X")``, pydantic ``BaseSettings`` fields, Flask's
+``config.from_envvar("X")``, and calls of same-file helpers that read the
+variable their first argument names (``env_bool("DEBUG")``). Docstrings and
+comments are blanked first, so their examples are not reads.
 """
 
 import ast
