@@ -6,6 +6,7 @@ name starts with an underscore so the extractor registry skips it.
 """
 
 import fnmatch
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
@@ -26,24 +27,36 @@ from pta_analyzer.scope import Scope
 # search instead of a pass over every file (manifests can number hundreds).
 _SORTED_PATHS: "WeakKeyDictionary[RepoIndex, list[str]]" = WeakKeyDictionary()
 _PATH_END = "\U0010ffff"
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 def glob_in(index: RepoIndex, directory: str, *patterns: str) -> list[str]:
     """Sorted paths under ``directory`` whose path relative to it matches.
 
     Patterns are shell-style and ``*`` spans ``/``, as in ``RepoIndex.glob``.
+    Only the paths under a pattern's literal leading directories are looked
+    at, so ``tests/*.rs`` costs what the tests directory holds.
     """
     paths = _SORTED_PATHS.get(index)
     if paths is None:
         paths = _SORTED_PATHS[index] = sorted(index.paths())
-    prefix = f"{directory}/" if directory else ""
-    start = bisect_left(paths, prefix)
-    end = bisect_left(paths, prefix + _PATH_END, lo=start)
-    return [
-        path
-        for path in paths[start:end]
-        if any(fnmatch.fnmatchcase(path[len(prefix) :], p) for p in patterns)
-    ]
+    found: set[str] = set()
+    for pattern in patterns:
+        parts = pattern.split("/")
+        literal = 0
+        while literal < len(parts) - 1 and not _WILDCARD.search(parts[literal]):
+            literal += 1
+        base = "/".join([directory, *parts[:literal]] if directory else parts[:literal])
+        rest = "/".join(parts[literal:])
+        prefix = f"{base}/" if base else ""
+        start = bisect_left(paths, prefix)
+        end = bisect_left(paths, prefix + _PATH_END, lo=start)
+        found.update(
+            path
+            for path in paths[start:end]
+            if fnmatch.fnmatchcase(path[len(prefix) :], rest)
+        )
+    return sorted(found)
 
 
 def directory_of(path: str) -> str:

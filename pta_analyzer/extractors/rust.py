@@ -111,14 +111,18 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     for crate in crates:
         crate.binaries = _binaries(index, crate)
 
+    roots = {c.source.path: _workspace_root(c, workspaces) for c in crates}
+    members: dict[str, list[Crate]] = {}
     for crate in crates:
-        root = _workspace_root(crate, workspaces)
-        yield from _crate_facts(crate, index.scope(crate.source.path), root is None)
-        if root is None:
-            members = [
-                c for c in crates if _workspace_root(c, workspaces) == crate.directory
-            ]
-            yield from _top_facts(index, crate, members)
+        root = roots[crate.source.path]
+        if root is not None:
+            members.setdefault(root, []).append(crate)
+
+    for crate in crates:
+        is_top = roots[crate.source.path] is None
+        yield from _crate_facts(crate, index.scope(crate.source.path), is_top)
+        if is_top:
+            yield from _top_facts(index, crate, members.get(crate.directory, []))
 
 
 def _parse(source: SourceText) -> Crate | None:

@@ -21,3 +21,23 @@ def test_glob_in_lists_only_the_directory_and_matches_relative_paths(
         "a/test/x_test.rb",
     ]
     assert glob_in(index, "", "test/*_test.rb") == ["test/root_test.rb"]
+
+
+def test_glob_in_handles_leading_wildcards_and_several_patterns(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            "gem/a.gemspec": "",
+            "gem/sub/b.gemspec": "",
+            "gem/src/bin/x.rs": "",
+            "gem/src/binary.rs": "",
+        }
+    )
+
+    assert glob_in(index, "gem", "*.gemspec") == ["gem/a.gemspec", "gem/sub/b.gemspec"]
+    assert glob_in(index, "gem", "src/bin/*.rs", "*.gemspec") == [
+        "gem/a.gemspec",
+        "gem/src/bin/x.rs",
+        "gem/sub/b.gemspec",
+    ]
