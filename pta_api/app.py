@@ -170,13 +170,16 @@ def _register_views(app: Flask, services: Services) -> None:
     limiter = services.limiter
     for endpoint in ("health.liveness", "health.api_health", "metrics.metrics"):
         limiter.exempt(app.view_functions[endpoint])
+    # A decorated limit is checked by the wrapper, so the wrapper replaces
+    # the view (it keeps the view's access level).
     write_limit = f"{config.enqueue_rate_limit_per_minute} per minute"
     for endpoint in ("runs.enqueue", "runs.cancel", "runs.retry"):
-        limiter.limit(write_limit)(app.view_functions[endpoint])
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(write_limit)(view)
     webhook_limit = f"{config.webhook_rate_limit_per_minute} per minute"
-    limiter.limit(webhook_limit, key_func=_address, override_defaults=True)(
-        app.view_functions["webhooks.github"]
-    )
+    app.view_functions["webhooks.github"] = limiter.limit(
+        webhook_limit, key_func=_address
+    )(app.view_functions["webhooks.github"])
 
 
 def _address() -> str:
