@@ -18,7 +18,6 @@ from pta_analyzer.extractors._ecosystems import (
     directory_of,
     existing,
     fact,
-    is_under,
     join,
     manifests,
 )
@@ -82,8 +81,9 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     modules = [m for m in parsed if m.module_line]
     if not modules:
         return
-    mains = _find_main_packages(index, [m.directory for m in modules])
-    tests = _find_test_files(index, [m.directory for m in modules])
+    module_dirs = {m.directory for m in modules}
+    mains = _find_main_packages(index, module_dirs)
+    tests = _find_test_files(index, module_dirs)
     for module in modules:
         yield from _module_facts(
             index, module, mains.get(module.directory, []), tests.get(module.directory)
@@ -318,27 +318,32 @@ def _primary_mains(mains: list[MainPackage]) -> list[MainPackage]:
     return chosen or mains
 
 
-def _owner(path: str, module_dirs: list[str]) -> str | None:
+def _owner(path: str, module_dirs: set[str]) -> str | None:
     """The deepest module directory containing ``path``."""
-    owners = [d for d in module_dirs if is_under(path, d)]
-    return max(owners, key=len) if owners else None
+    directory = directory_of(path)
+    while True:
+        if directory in module_dirs:
+            return directory
+        if not directory:
+            return None
+        directory = directory_of(directory)
 
 
 def _find_main_packages(
-    index: RepoIndex, module_dirs: list[str]
+    index: RepoIndex, module_dirs: set[str]
 ) -> dict[str, list[MainPackage]]:
     found: dict[str, dict[str, MainPackage]] = {}
-    candidates = (
-        p
-        for p in index.paths()
-        if p.endswith(".go") and not p.endswith("_test.go") and "/testdata/" not in p
-    )
-    for source in index.texts(candidates):
+    owners = {
+        path: owner
+        for path in index.paths()
+        if _is_package_source(path) and (owner := _owner(path, module_dirs)) is not None
+    }
+    for source in index.texts(owners):
         text = source.text
         if "func main" not in text or "package main" not in text:
             continue
-        owner = _owner(source.path, module_dirs)
-        if owner is None or source.find_line(_PACKAGE_MAIN) is None:
+        owner = owners[source.path]
+        if source.find_line(_PACKAGE_MAIN) is None:
             continue
         line = source.find_line(_FUNC_MAIN)
         if line is None or _has_build_ignore(source):
@@ -353,6 +358,16 @@ def _find_main_packages(
     }
 
 
+def _is_package_source(path: str) -> bool:
+    """True for .go files the go tool builds (not tests, testdata, _ or . dirs)."""
+    if not path.endswith(".go") or path.endswith("_test.go"):
+        return False
+    directories = path.split("/")[:-1]
+    return not any(
+        part == "testdata" or part.startswith(("_", ".")) for part in directories
+    )
+
+
 def _has_build_ignore(source: SourceText) -> bool:
     """True for files excluded from builds (``//go:build ignore`` scripts)."""
     head = source.lines[:10]
@@ -361,7 +376,7 @@ def _has_build_ignore(source: SourceText) -> bool:
     )
 
 
-def _find_test_files(index: RepoIndex, module_dirs: list[str]) -> dict[str, str]:
+def _find_test_files(index: RepoIndex, module_dirs: set[str]) -> dict[str, str]:
     found: dict[str, str] = {}
     for path in index.paths():
         if not path.endswith("_test.go"):

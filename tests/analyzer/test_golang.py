@@ -134,3 +134,19 @@ def test_empty_go_mod_and_go_sum_are_not_cited(make_repo: MakeRepo) -> None:
     (manager,) = of_kind(facts, FactKind.PACKAGE_MANAGER)
     assert [e.path for e in manager.evidence] == ["go.mod"]
     assert all(e.path != "tools/go.mod" for f in facts for e in f.evidence)
+
+
+def test_testdata_and_underscore_dirs_hold_no_main_packages(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            "go.mod": GO_MOD,
+            "testdata/app/main.go": MAIN,
+            "_tools/gen/main.go": MAIN,
+            "cmd/api/main.go": MAIN,
+        }
+    )
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.DEV) == {"go run ./cmd/api"}
