@@ -172,14 +172,14 @@ def _register_views(app: Flask, services: Services) -> None:
         limiter.exempt(app.view_functions[endpoint])
     # A decorated limit is checked by the wrapper, so the wrapper replaces
     # the view (it keeps the view's access level).
+    views: dict[str, Any] = app.view_functions
     write_limit = f"{config.enqueue_rate_limit_per_minute} per minute"
     for endpoint in ("runs.enqueue", "runs.cancel", "runs.retry"):
-        view = app.view_functions[endpoint]
-        app.view_functions[endpoint] = limiter.limit(write_limit)(view)
+        views[endpoint] = limiter.limit(write_limit)(views[endpoint])
     webhook_limit = f"{config.webhook_rate_limit_per_minute} per minute"
-    app.view_functions["webhooks.github"] = limiter.limit(
-        webhook_limit, key_func=_address
-    )(app.view_functions["webhooks.github"])
+    views["webhooks.github"] = limiter.limit(webhook_limit, key_func=_address)(
+        views["webhooks.github"]
+    )
 
 
 def _address() -> str:
