@@ -72,6 +72,16 @@ _RUN_VERB = re.compile(
     r"with|via|do|enter|try|then|and|or)\b[^`]{0,40}$"
 )
 _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+# Prose that says to run the path after it ("run `./setup.sh`").
+_RUN_PATH = re.compile(
+    r"(?i)\b(?:run|running|execute|executing|invoke|launch|type)\s+"
+    r"(?:(?:the|this)\s+)?(?:(?:script|file|program|command)\s+)?$"
+)
+_FILE_NAME = re.compile(
+    r"\.(?:py|sh|bash|js|mjs|ts|rb|go|rs|php|md|rst|txt|json|ya?ml|toml|cfg|ini|"
+    r"env|lock)$",
+    re.I,
+)
 _RST_ADORNMENT = re.compile(r"^([=\-~^*#\"'`:.+_])\1{2,}\s*$")
 _RST_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
 
@@ -330,7 +340,16 @@ def _inline(
         if not anywhere and not (starts or _RUN_VERB.search(before)):
             continue
         text = match.group(1).strip()
+        if _is_bare_path(text) and not _RUN_PATH.search(before):
+            continue  # "models in `app/models.py`" names a file
         yield _Snippet(((number, text),), _titles(headings), None, "inline_code")
+
+
+def _is_bare_path(text: str) -> bool:
+    """A lone file or directory name (``app/db.py``, ``./tests/``, ``VCR.py``)."""
+    if any(char.isspace() for char in text):
+        return False
+    return "/" in text or bool(_FILE_NAME.search(text))
 
 
 def _titles(headings: list[tuple[int, str]]) -> tuple[str, ...]:
@@ -370,6 +389,9 @@ def _rst_snippets(lines: Sequence[str]) -> Iterator[_Snippet]:
             expect_literal = False
             for match in re.finditer(r"``([^`]+)``", line):
                 text = match.group(1).strip()
+                before = line[: match.start()]
+                if _is_bare_path(text) and not _RUN_PATH.search(before):
+                    continue
                 titles = tuple(text for _style, text in headings)
                 yield _Snippet(((index + 1, text),), titles, None, "inline_code")
         index += 1

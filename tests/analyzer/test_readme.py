@@ -328,3 +328,32 @@ def test_inline_code_in_a_table_cell_counts(make_repo: MakeRepo) -> None:
     )
 
     assert [f.key for f in extract(index)] == ["cargo install x --locked"]
+
+
+def test_a_path_in_prose_is_a_command_only_when_the_text_says_to_run_it(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            "README.md": (
+                "## Development\n\n"
+                "Add models and SQL tables in `./app/models.py`, tests in "
+                "`./tests/`, and comment the line in `scripts/prestart.sh`.\n"
+                "Some tests use `VCR.py` cassettes.\n"
+                "Then run `scripts/prestart.sh` once.\n"
+            )
+        }
+    )
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [(f.kind, f.key) for f in facts] == [(FactKind.DEV, "scripts/prestart.sh")]
+    assert_evidence_verifies(index, facts)
+
+
+def test_an_rst_literal_naming_a_file_is_not_a_command(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {"README.rst": "Testing\n=======\n\nTests live in ``tests/test_app.py``.\n"}
+    )
+
+    assert [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION] == []
