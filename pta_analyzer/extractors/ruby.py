@@ -253,8 +253,30 @@ def _rails_facts(
         note="starts the Rails application server",
         attrs={"process": "web"},
     )
+    yield from _rails_binstub_facts(index, app, scope)
     yield from _rails_task_facts(index, app, scope)
     yield from _rspec_facts(index, gemfile)
+
+
+def _rails_binstub_facts(index: RepoIndex, app: _Rails, scope: Scope) -> Iterator[Fact]:
+    """bin/setup and bin/dev: the scripts Rails generates for these steps."""
+    scripts = (
+        (FactKind.INSTALL, "bin/setup", "installs the gems and prepares the database"),
+        (FactKind.DEV, "bin/dev", "starts the processes of Procfile.dev"),
+    )
+    for kind, script, note in scripts:
+        cited = existing(index, join(app.cwd, script))
+        if cited:
+            yield fact(
+                kind,
+                script,
+                "ruby.rails_binstub",
+                cited,
+                scope,
+                inferred=True,
+                cwd=app.cwd,
+                note=f"the application's own script; by Rails convention it {note}",
+            )
 
 
 def _rails_task_facts(index: RepoIndex, app: _Rails, scope: Scope) -> Iterator[Fact]:

@@ -81,6 +81,15 @@ def test_rails_4_uses_rake_tasks_from_the_lockfile(make_repo: MakeRepo) -> None:
     assert_evidence_verifies(index, facts)
 
 
+def test_rails_setup_and_dev_scripts(make_repo: MakeRepo) -> None:
+    index = make_repo({**RAILS_APP, "bin/setup": "#!/usr/bin/env ruby\n"})
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.INSTALL) == {"bundle install", "bin/setup"}
+    assert keys(facts, FactKind.DEV) == {"bin/rails server"}
+    assert_evidence_verifies(index, facts)
+
+
 def test_rails_without_binstub_uses_bundle_exec(make_repo: MakeRepo) -> None:
     files = {k: v for k, v in RAILS_APP.items() if k != "bin/rails"}
     index = make_repo(files)
