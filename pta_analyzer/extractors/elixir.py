@@ -51,6 +51,7 @@ class MixProject:
     deps: dict[str, int] = field(default_factory=dict)
     is_umbrella: bool = False
     escript_line: int = 0
+    setup_line: int = 0  # a `setup:` alias (Phoenix generates one)
 
     @property
     def directory(self) -> str:
@@ -74,13 +75,14 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 def _parse(source: SourceText) -> MixProject:
     project = MixProject(source=source)
-    in_deps = False
+    in_deps = in_aliases = False
     for number, raw in enumerate(source.lines, start=1):
         line = raw.split("#", 1)[0]
-        if re.match(r"^\s*defp?\s+deps\b", line):
-            in_deps = True
-        elif re.match(r"^\s*defp?\s+\w+", line):
-            in_deps = False
+        if re.match(r"^\s*defp?\s+\w+", line):
+            in_deps = bool(re.match(r"^\s*defp?\s+deps\b", line))
+            in_aliases = bool(re.match(r"^\s*defp?\s+aliases\b", line))
+        if in_aliases and re.match(r"^\s*\"?setup\"?:", line):
+            project.setup_line = project.setup_line or number
         if "apps_path:" in line:
             project.is_umbrella = True
         if "escript:" in line and not project.escript_line:
@@ -178,6 +180,17 @@ def _root_facts(
         cwd=cwd,
         note="fetches the dependencies mix.exs lists",
     )
+    if project.setup_line:
+        yield fact(
+            FactKind.INSTALL,
+            "mix setup",
+            rule,
+            [project.source.evidence(project.setup_line)],
+            scope,
+            cwd=cwd,
+            note="mix.exs defines a setup alias",
+            attrs={"via": "mix alias"},
+        )
     yield fact(
         FactKind.BUILD,
         "mix compile",

@@ -19,6 +19,13 @@ MIX = """defmodule Shop.MixProject do
       {:postgrex, ">= 0.0.0"}
     ]
   end
+
+  defp aliases do
+    [
+      setup: ["deps.get", "ecto.setup"],
+      test: ["ecto.create --quiet", "test"]
+    ]
+  end
 end
 """
 
@@ -35,7 +42,9 @@ def test_phoenix_app_commands_port_and_services(make_repo: MakeRepo) -> None:
 
     (manager,) = of_kind(facts, FactKind.PACKAGE_MANAGER)
     assert [e.location for e in manager.evidence] == ["mix.exs:4", "mix.lock:1"]
-    assert keys(facts, FactKind.INSTALL) == {"mix deps.get"}
+    assert keys(facts, FactKind.INSTALL) == {"mix deps.get", "mix setup"}
+    (setup,) = (f for f in facts if f.key == "mix setup")
+    assert (setup.status, setup.evidence[0].line_start) == (Status.EVIDENCED, 18)
     (dev,) = of_kind(facts, FactKind.DEV)
     assert (dev.key, dev.status, dev.evidence[0].line_start) == (
         "mix phx.server",
