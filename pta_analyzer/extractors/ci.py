@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 
 from pta_analyzer.facts import WEIGHT_CI, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.installs import named_packages
 from pta_analyzer.scope import Scope
 from pta_analyzer.services import service_of_image
 from pta_analyzer.shellcmd import (
@@ -429,6 +430,8 @@ def _commands_of(job: _Job, lines: list[tuple[int, str]]) -> Iterator[Fact]:
             yield _deploy_fact(job, target, command.first_line)
             continue
         role = classify(command.text)
+        if role is Role.INSTALL and named_packages(command.text):
+            continue  # a tool for the pipeline, not the checkout's install
         if role in CI_ROLES and role is not None:
             yield _command_fact(job, command, role)
 

@@ -383,3 +383,23 @@ def test_jenkinsfile_single_line_sh_steps(make_repo: MakeRepo) -> None:
         (FactKind.DEPLOY, "kubernetes:Jenkinsfile"),
     ]
     assert_evidence_verifies(index, facts)
+
+
+def test_ci_installs_of_named_tools_are_not_the_project_install(
+    make_repo: MakeRepo,
+) -> None:
+    workflow = (
+        "on: [push]\njobs:\n  t:\n    runs-on: x\n    steps:\n"
+        "      - run: pip install --user build boto3\n"
+        "      - run: go install golang.org/x/lint/golint@latest\n"
+        "      - run: uv pip install certifi\n"
+        "      - run: pip install -e .[test]\n"
+    )
+    index = make_repo({".github/workflows/ci.yml": workflow})
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.INSTALL, "pip install -e .[test]")
+    ]
+    assert_evidence_verifies(index, facts)
