@@ -202,6 +202,7 @@ def server_env(
         "RATE_LIMIT_ENQUEUE_PER_MINUTE": "100000",
         "RATE_LIMIT_WEBHOOK_PER_MINUTE": "100000",
         "CORS_ORIGINS": "https://ci.example.test",
+        "WEBHOOK_ALLOWED_REPOS": "acme/app,Acme/Other",
     }
     return env | overrides
 
