@@ -157,7 +157,9 @@ def _module_facts(
     frameworks = list(_framework_facts(module, scope))
     yield from frameworks
     yield from _service_facts(module, scope)
-    yield _project_kind(module, manifest, scope, mains, bool(frameworks))
+    # Main packages of examples or tests do not make the module a command.
+    own_mains = [m for m in mains if index.scope(m.path) is scope]
+    yield _project_kind(module, manifest, scope, own_mains, bool(frameworks))
 
 
 def _command_facts(

@@ -49,7 +49,9 @@ ADAPTER_SERVICES: dict[str, str] = {
 
 _GEM = re.compile(r"""^\s*gem\s*\(?\s*["']([\w.\-]+)["'](.*)$""")
 _GROUP = re.compile(r"^\s*group\s+(.+?)\s+do\b")
-_BLOCK_START = re.compile(r"^\s*(platforms?|source|git|path|install_if)\b.*\bdo\b")
+_BLOCK_START = re.compile(
+    r"^\s*(?:(platforms?|source|git|path|install_if)\b.*\bdo\b|(if|unless|case)\b)"
+)
 _RUBY = re.compile(r"""^\s*ruby\s*\(?\s*["']([^"']+)["']""")
 _VERSION = re.compile(r"(\d+)(?:\.\d+)*")
 _LOCK_RAILS = re.compile(r"^    (rails|railties) \((\d+)[\d.]*\)")

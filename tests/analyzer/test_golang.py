@@ -92,6 +92,7 @@ def test_example_main_is_tagged_example(make_repo: MakeRepo) -> None:
 
     (dev,) = of_kind(facts, FactKind.DEV)
     assert (dev.key, dev.scope) == ("go run ./examples/hello", Scope.EXAMPLE)
+    assert keys(facts, FactKind.PROJECT_KIND) == {"library"}
 
 
 def test_build_ignored_script_is_not_a_main_package(make_repo: MakeRepo) -> None:

@@ -193,3 +193,18 @@ def test_empty_gemfile_gives_nothing(make_repo: MakeRepo) -> None:
     index = make_repo({"Gemfile": "", "Gemfile.lock": ""})
 
     assert list(extract(index)) == []
+
+
+def test_conditionals_inside_groups_keep_the_group(make_repo: MakeRepo) -> None:
+    gemfile = (
+        "source 'https://rubygems.org'\n"
+        "group :test do\n"
+        "  if RUBY_VERSION > '3'\n"
+        "    gem 'pry'\n"
+        "  end\n"
+        "  gem 'pg'\n"
+        "end\n"
+    )
+    index = make_repo({"Gemfile": gemfile})
+
+    assert of_kind(extract(index), FactKind.SERVICE) == []
