@@ -240,9 +240,38 @@ def _service_facts(
     yield from _ports(compose, name, service, "service" if is_backing else "publish")
     if is_backing:
         return
-    yield from _service_command(compose, name, service)
+    if _runs_project_code(compose, name, service):
+        yield from _service_command(compose, name, service)
     yield from _environment(compose, name, service)
     yield from _env_files(index, compose, name, service)
+
+
+def _runs_project_code(compose: _File, name: str, service: YNode) -> bool:
+    """True when the service runs the project: built here, its own image, or
+    a stock image with the checkout mounted (``.:/app``)."""
+    if _is_own(compose, name, service):
+        return True
+    base = compose.base_services.get(name)
+    for node in (service, base):
+        image = node.get("image") if node is not None else None
+        if image is not None and "$" in (image.text() or ""):
+            return True  # the project's image, named by its deployment
+        volumes = node.get("volumes") if node is not None else None
+        if volumes is not None and isinstance(volumes.value, list):
+            sources = [_volume_source(element) for element in volumes.elements()]
+            if any(_is_checkout(source) for source in sources):
+                return True
+    return False
+
+
+def _volume_source(element: YNode) -> str:
+    if isinstance(element.value, dict):
+        return _text(element.get("source")) or ""
+    return (element.text() or "").split(":", 1)[0]
+
+
+def _is_checkout(path: str) -> bool:
+    return path.startswith((".", "$PWD", "${PWD}")) and "docker.sock" not in path
 
 
 def _image(compose: _File, name: str, service: YNode) -> YNode | None:
@@ -363,8 +392,8 @@ def _service_command(compose: _File, name: str, service: YNode) -> Iterator[Fact
         command = _runlines.join_exec_form(words)
     else:
         command = _runlines.normalize(node.text() or "")
-    if not command:
-        return
+    if not command or command.startswith("-"):
+        return  # arguments to the image's own entrypoint, not a command
 
     base = compose.base_services.get(name)
     build = service.get("build") or (base.get("build") if base else None)

@@ -286,3 +286,45 @@ def test_override_of_a_backing_service_is_not_the_application(
     assert {f.attrs["role"] for f in of_kind(facts, FactKind.PORT)} == {"service"}
     assert keys(facts, FactKind.PROD) == set()
     assert keys(facts, FactKind.DEV) == {"docker compose up"}
+
+
+def test_commands_of_third_party_images_are_not_the_applications(
+    make_repo: MakeRepo,
+) -> None:
+    compose = """\
+services:
+  proxy:
+    image: traefik:3.6
+    volumes:
+      - /var/run/docker.sock:/var/run/docker.sock:ro
+    command:
+      - --providers.docker
+      - --entrypoints.http.address=:80
+  tunnel:
+    image: someone/tunnel
+    command: tunnel serve --all
+  app:
+    image: python:3.12
+    volumes:
+      - .:/code
+    command: python app.py
+"""
+    index = make_repo({"docker-compose.yml": compose})
+    facts = list(extract(index))
+
+    commands = [f.key for f in facts if f.kind in {FactKind.DEV, FactKind.PROD}]
+    assert "python app.py" in commands
+    assert not [c for c in commands if c.startswith(("-", "tunnel"))]
+    assert_evidence_verifies(index, facts)
+
+
+def test_a_command_of_option_words_is_arguments_not_a_command(
+    make_repo: MakeRepo,
+) -> None:
+    compose = "services:\n  web:\n    build: .\n    command: --reload --port 8000\n"
+    index = make_repo({"docker-compose.yml": compose})
+
+    facts = list(extract(index))
+
+    commands = {f.key for f in facts if f.kind in {FactKind.DEV, FactKind.PROD}}
+    assert commands == {"docker compose up --build"}
