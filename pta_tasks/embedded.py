@@ -47,7 +47,7 @@ def serve(
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    status = 0
+    status: int | None = 0
     while not stopping:
         ended = {n: p.poll() for n, p in children.items() if p.poll() is not None}
         if ended:

@@ -6,6 +6,7 @@ analyzer version within the dedupe window), and only after the commit sends
 the broker message, which carries nothing but the run id.
 """
 
+import functools
 import hashlib
 import importlib.metadata
 import logging
@@ -42,6 +43,7 @@ class EnqueueResult:
     created: bool
 
 
+@functools.cache
 def analyzer_version() -> str:
     """The analyzer version recorded on runs, e.g. ``pta-0.1.0``."""
     try:
@@ -76,17 +78,21 @@ def enqueue_run(
     version = analyzer_version()
 
     with transaction(factory) as session:
-        _lock_submission(session, repo.url, commit_sha or ref or "", version)
-        existing = _find_duplicate(
-            session, settings, repo.url, ref, commit_sha, version
-        )
-        if existing is not None:
-            logger.info(
-                "submission deduplicated",
-                extra={"run_id": str(existing.id), "repo_url": repo.url},
+        if settings.dedupe_window_s > 0:
+            target = commit_sha or ref or ""
+            _lock_submission(session, repo.url, target, version)
+            existing = _find_duplicate(
+                session, settings, repo.url, ref, commit_sha, version
             )
-            return EnqueueResult(existing.id, RunStatus(existing.status), False)
+            if existing is not None:
+                logger.info(
+                    "submission deduplicated",
+                    extra={"run_id": str(existing.id), "repo_url": repo.url},
+                )
+                return EnqueueResult(existing.id, RunStatus(existing.status), False)
+        run_id = uuid.uuid4()
         run = Run(
+            id=run_id,
             repo_url=repo.url,
             repo_owner=repo.owner,
             repo_name=repo.name,
@@ -98,8 +104,6 @@ def enqueue_run(
         )
         run.job = Job(status=JobStatus.QUEUED)
         session.add(run)
-        session.flush()
-        run_id = run.id
 
     logger.info("run queued", extra={"run_id": str(run_id), "repo_url": repo.url})
     send_run(factory, dispatch, run_id)
@@ -148,8 +152,6 @@ def _find_duplicate(
     commit_sha: str | None,
     version: str,
 ) -> Run | None:
-    if settings.dedupe_window_s == 0:
-        return None
     since: datetime = utcnow() - timedelta(seconds=settings.dedupe_window_s)
     query = select(Run).where(
         Run.repo_url == url,

@@ -42,11 +42,17 @@ FAST = {
 class Process:
     """A service process in its own session, with its log in a file."""
 
-    def __init__(self, argv: list[str], env: Mapping[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: Mapping[str, str],
+        log: Path,
+        program: tuple[str, ...] = ("-m", "pta_tasks"),
+    ) -> None:
         self.log = log
         self._log_file = log.open("wb")
         self.popen = subprocess.Popen(
-            [sys.executable, "-m", "pta_tasks", *argv],
+            [sys.executable, *program, *argv],
             env=dict(env),
             cwd=REPO_ROOT,
             stdin=subprocess.DEVNULL,
