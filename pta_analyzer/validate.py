@@ -109,6 +109,8 @@ class _EvidenceChecker:
                 f"{path}: cited file is missing, unreadable or outside the repository"
             )
         data, lines = loaded
+        if not lines and evidence.get("kind") == "file":
+            lines = [""]  # an empty file's evidence cites its one empty line
 
         start, end = int(evidence["line_start"]), int(evidence["line_end"])
         if start < 1 or end < start or end > len(lines):

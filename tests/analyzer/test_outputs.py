@@ -124,3 +124,17 @@ def test_output_directory_inside_the_target_is_not_analyzed(demo_repo: Path) -> 
 def _without_timestamp(text: str) -> str:
     text = re.sub(r'"generated_at": "[^"]+"', '"generated_at": ""', text)
     return re.sub(r"at \d{4}-\d\d-\d\dT[\d:]+Z", "at T", text)
+
+
+def test_empty_manifest_is_cited_and_validates(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "tools").mkdir(parents=True)
+    (repo / "go.mod").write_text("module example.com/app\n\ngo 1.22\n")
+    (repo / "main.go").write_text("package main\n\nfunc main() {}\n")
+    (repo / "tools" / "go.mod").write_text("")
+    (repo / "requirements.txt").write_text("")
+    out = tmp_path / "out"
+
+    analyze_repository(repo, out)
+
+    assert validate_dossier(out, repo) == []
