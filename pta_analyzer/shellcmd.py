@@ -9,7 +9,7 @@ their text.
 """
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from pta_analyzer.facts import FactKind
@@ -21,6 +21,7 @@ __all__ = [
     "classify",
     "fact_kind",
     "is_command_text",
+    "leaves_checkout_at",
     "process_of",
     "split_commands",
 ]
@@ -76,6 +77,35 @@ def split_commands(
             if closes and outer is not None:
                 current, outer = outer, None
     return commands
+
+
+def leaves_checkout_at(
+    lines: Iterable[tuple[int, str]], directories: Collection[str]
+) -> int | None:
+    """The line where shell text ``cd``s out of the checkout, or None.
+
+    Out means an absolute or home path (``cd /tmp/foo``), or a directory the
+    text itself made (``wagtail start mysite && cd mysite``) that is not one
+    of ``directories``. After a ``git clone`` the new directory is the
+    checkout, so ``cd`` into it stays inside.
+    """
+    made: set[str] = set()
+    cloned = False
+    for first, _last, logical in _logical_lines(lines):
+        for chained in _split_chain(logical):
+            words = words_of(_subshell(chained)[0])
+            if not words:
+                continue
+            if words[0] != "cd":
+                cloned = cloned or words[:2] == ["git", "clone"]
+                made.update(word.rstrip("/") for word in words[1:])
+                continue
+            target = words[1].rstrip("/") if len(words) > 1 else "~"
+            if target.startswith(("/", "~")):
+                return first
+            if target in made and target not in directories and not cloned:
+                return first
+    return None
 
 
 def is_command_text(text: str) -> bool:

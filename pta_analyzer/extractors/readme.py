@@ -22,6 +22,7 @@ from pta_analyzer.shellcmd import (
     ShellCommand,
     classify,
     fact_kind,
+    leaves_checkout_at,
     process_of,
     split_commands,
 )
@@ -185,10 +186,19 @@ def _commands(
 ) -> Iterator[Fact]:
     snippets = _rst_snippets if source.path.lower().endswith(".rst") else _md_snippets
     seen: set[tuple[str, str]] = set()
+    outside: tuple[str, ...] | None = None  # the section that left the checkout
     for snippet in snippets(source.lines):
+        if snippet.headings == outside:
+            continue  # later steps in a directory the reader made elsewhere
+        outside = None
         if not _is_relevant(snippet):
             continue
+        left = leaves_checkout_at(snippet.lines, directories)
+        if left is not None:
+            outside = snippet.headings
         for command in split_commands(snippet.lines, base):
+            if left is not None and command.first_line >= left:
+                break
             fact = _command_fact(source, scope, snippet, command, base, directories)
             if fact is not None and (fact.key, fact.cwd) not in seen:
                 seen.add((fact.key, fact.cwd))

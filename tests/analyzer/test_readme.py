@@ -357,3 +357,45 @@ def test_an_rst_literal_naming_a_file_is_not_a_command(make_repo: MakeRepo) -> N
     )
 
     assert [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION] == []
+
+
+def test_commands_after_cd_into_a_generated_project_are_not_the_repositorys(
+    make_repo: MakeRepo,
+) -> None:
+    readme = (
+        "## Getting started\n\n```sh\npip install mylib\nmylib start mysite\n"
+        "cd mysite\npython manage.py runserver\n```\n"
+    )
+    index = make_repo({"README.md": readme})
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [f.key for f in facts] == ["pip install mylib"]
+    assert_evidence_verifies(index, facts)
+
+
+def test_later_blocks_of_a_section_that_left_the_checkout_are_skipped(
+    make_repo: MakeRepo,
+) -> None:
+    readme = (
+        "## Quick Start\n\nCreate the app:\n\n```bash\ngen /tmp/foo && cd /tmp/foo\n"
+        "```\n\nInstall:\n\n```bash\nnpm install\n```\n\nStart:\n\n"
+        "```bash\nnpm start\n```\n\n## Tests\n\n```bash\nnpm test\n```\n"
+    )
+    index = make_repo({"README.md": readme})
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [f.key for f in facts] == ["npm test"]
+
+
+def test_cd_into_the_clone_stays_in_the_checkout(make_repo: MakeRepo) -> None:
+    readme = (
+        "## Install\n\n```sh\ngit clone https://x.y/me/app.git\ncd app\n"
+        "npm install\n```\n"
+    )
+    index = make_repo({"README.md": readme})
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [(f.key, f.cwd) for f in facts] == [("npm install", "")]

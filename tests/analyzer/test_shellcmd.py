@@ -9,6 +9,7 @@ from pta_analyzer.shellcmd import (
     classify,
     fact_kind,
     is_command_text,
+    leaves_checkout_at,
     process_of,
     split_commands,
 )
@@ -243,3 +244,15 @@ def test_subshell_cd_does_not_leak_to_later_commands() -> None:
         ("echo $(date)", ""),
         ("pytest", ""),
     ]
+
+
+def test_leaves_checkout_at_the_cd_into_a_made_or_outside_directory() -> None:
+    made = [(1, "django-admin startproject mysite"), (2, "cd mysite"), (3, "ls")]
+    outside = [(5, "npm ci"), (6, "cd /tmp/foo && npm start")]
+    cloned = [(1, "git clone https://x.y/a/app.git"), (2, "cd app")]
+
+    assert leaves_checkout_at(made, set()) == 2
+    assert leaves_checkout_at(made, {"mysite"}) is None
+    assert leaves_checkout_at(outside, set()) == 6
+    assert leaves_checkout_at(cloned, set()) is None
+    assert leaves_checkout_at([(1, "cd server"), (2, "npm ci")], set()) is None
