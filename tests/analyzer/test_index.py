@@ -110,3 +110,15 @@ def test_redaction_keeps_references_to_variables() -> None:
     assert redact("SECRET_KEY = os.environ['SECRET_KEY']") == (
         "SECRET_KEY = os.environ['SECRET_KEY']"
     )
+
+
+def test_existence_evidence_of_an_empty_file_validates(make_repo: MakeRepo) -> None:
+    from pta_analyzer.validate import evidence_problems
+
+    index = make_repo({"empty.txt": ""})
+
+    evidence = index.existence_evidence("empty.txt")
+
+    assert evidence is not None
+    document = {"evidence": [evidence.to_json()]}
+    assert evidence_problems("x.json", document, index.root) == []
