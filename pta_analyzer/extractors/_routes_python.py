@@ -1,7 +1,7 @@
 """Route declarations of Python web frameworks and Django URL patterns."""
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
 from pathlib import PurePosixPath
 
 from pta_analyzer.evidence import Evidence
@@ -11,7 +11,9 @@ from pta_analyzer.extractors._routes_common import (
     Routes,
     add_route,
     call_text,
+    candidate_lines,
     join_path,
+    match_lines,
     methods_of,
 )
 from pta_analyzer.index import SourceText
@@ -57,27 +59,96 @@ _DRF_REGISTER = re.compile(
 _DRF_INCLUDE = re.compile(r"^include\(\s*(\w+)\.urls\s*\)")
 _DJANGO_INCLUDE = re.compile(r"^include\(\s*['\"]([\w.]+)['\"]")
 
+# Every line any rule above can match holds one of these, so only lines
+# with a match are read.
+_PY_CANDIDATE = (
+    (
+        "@",
+        re.compile(
+            r"@\w+\.(?:route|get|post|put|patch|delete|head|options|api_route|"
+            r"websocket)\("
+        ),
+    ),
+    ("APIRouter(", re.compile(r"APIRouter\(")),
+    ("Blueprint(", re.compile(r"Blueprint\(")),
+    (
+        ".add_",
+        re.compile(
+            r"\.add_(?:url_rule|resource|get|post|put|patch|delete|head|options|"
+            r"view|route)\("
+        ),
+    ),
+    ("web.", re.compile(r"web\.(?:get|post|put|patch|delete|head|view)\(")),
+    ("Route(", re.compile(r"Route\(")),
+    ("include_router(", re.compile(r"\.include_router\(")),
+    ("register_blueprint(", re.compile(r"\.register_blueprint\(")),
+)
+_DJANGO_CANDIDATE = (
+    (".register(", re.compile(r"\.register\(")),
+    ("path(", re.compile(r"path\(")),
+    ("url(", re.compile(r"url\(")),
+)
+_TRIPLE_QUOTE = re.compile("\"\"\"|'''")
+_DOCSTRING_STARTS = tuple(
+    (mark, re.compile(rf"^\w+\s*=\s*{mark}")) for mark in ('"""', "'''")
+)
+
 
 # Python: Flask, FastAPI, Starlette, aiohttp, Flask-RESTful
 
 
-def _code_lines(source: SourceText) -> Iterator[tuple[int, str]]:
-    """Python lines outside docstrings and comments, 1-based."""
-    quote = ""
-    for number, line in enumerate(source.lines, start=1):
-        stripped = line.strip()
-        if quote:
-            if quote in stripped:
-                quote = ""
-            continue
-        for mark in ('"""', "'''"):
-            if stripped.startswith(mark) or re.match(rf"^\w+\s*=\s*{mark}", stripped):
-                if stripped.count(mark) == 1:
-                    quote = mark
-                break
-        else:
-            if not stripped.startswith("#"):
-                yield number, line
+class _CodeLines:
+    """Which lines of a Python file are code: outside docstrings, not comments.
+
+    A docstring opens on a line that starts with a triple quote (or assigns
+    one, ``doc = \"\"\"``) and does not close it, and ends on the next line
+    holding the same quote; the lines from the opening one to the closing
+    one are not code. Only lines with a triple quote change that state, so
+    they are the only lines read ahead; any other line is then answered by
+    a lookup.
+    """
+
+    def __init__(self, lines: tuple[str, ...], text: str) -> None:
+        self._lines = lines
+        self._marks: list[int] = []  # numbers of the lines with a triple quote
+        self._skipped: list[bool] = []  # that line is part of a docstring
+        self._open: list[bool] = []  # a docstring is open after that line
+        quote = ""
+        for number in match_lines(text, _TRIPLE_QUOTE):
+            stripped = lines[number - 1].strip()
+            skipped = True
+            if quote:
+                if quote in stripped:
+                    quote = ""
+            else:
+                for mark, assigned in _DOCSTRING_STARTS:
+                    if stripped.startswith(mark) or assigned.match(stripped):
+                        if stripped.count(mark) == 1:
+                            quote = mark
+                        break
+                else:
+                    skipped = False
+            self._marks.append(number)
+            self._skipped.append(skipped)
+            self._open.append(bool(quote))
+
+    def is_code(self, number: int) -> bool:
+        """True when 1-based line ``number`` is code."""
+        at = bisect_right(self._marks, number) - 1
+        if at >= 0 and (
+            self._skipped[at] if self._marks[at] == number else self._open[at]
+        ):
+            return False
+        return not self._lines[number - 1].strip().startswith("#")
+
+    def next_plain(self, number: int) -> int:
+        """The first code line after ``number`` not starting with ``@``, or 0."""
+        for following in range(number + 1, len(self._lines) + 1):
+            if self.is_code(following) and not self._lines[
+                following - 1
+            ].lstrip().startswith("@"):
+                return following
+        return 0
 
 
 def _python_framework(text: str) -> str:
@@ -88,6 +159,7 @@ def _python_framework(text: str) -> str:
 
 
 def scan_python(source: SourceText, found: Routes, _paths: list[str]) -> None:
+    """Routes of one Python file, read only on the lines that may declare one."""
     text = source.text
     if "@" not in text and "add_" not in text and "Route(" not in text:
         return
@@ -99,16 +171,26 @@ def scan_python(source: SourceText, found: Routes, _paths: list[str]) -> None:
                      "register_blueprint")
     ):  # fmt: skip
         return
+    candidates = candidate_lines(text, _PY_CANDIDATE)
+    if not candidates:
+        return
     framework = _python_framework(text)
     lines = source.lines
+    code = _CodeLines(lines, text)
     prefixes: dict[str, tuple[str, Evidence]] = {}
-    pending_decorators: list[tuple[str, str, int, str]] = []
+    pending: list[tuple[str, str, int, str]] = []  # decorators awaiting their def
+    handler_line = 0  # the line that ends the pending decorators (0: none)
 
-    for number, line in _code_lines(source):
+    for number in candidates:
+        if pending and handler_line and handler_line < number:
+            _add_decorated(found, source, pending, handler_line, framework)
+            pending = []
+        if not code.is_code(number):
+            continue
+        line = lines[number - 1]
         router_def = _PY_ROUTER_PREFIX.match(line)
         if router_def:
-            call = call_text(lines, number)
-            prefix = _PY_PREFIX_ARG.search(call)
+            prefix = _PY_PREFIX_ARG.search(call_text(lines, number))
             if prefix:
                 prefixes[router_def.group(1)] = (
                     prefix.group(1),
@@ -118,25 +200,37 @@ def scan_python(source: SourceText, found: Routes, _paths: list[str]) -> None:
         decorator = _PY_DECORATOR.match(line)
         if decorator:
             receiver, kind, path = decorator.groups()
-            pending_decorators.append((receiver, kind, number, path))
+            if not pending:
+                handler_line = code.next_plain(number)
+            pending.append((receiver, kind, number, path))
             continue
-        if pending_decorators:
-            handler = _PY_DEF.match(line)
-            if handler or not line.lstrip().startswith("@"):
-                name = handler.group(1) if handler else ""
-                for receiver, kind, line_no, path in pending_decorators:
-                    _add_python_route(
-                        found, source, receiver, kind, path, line_no, name, framework
-                    )
-                pending_decorators = []
+        if pending and handler_line == number:
+            _add_decorated(found, source, pending, number, framework)
+            pending = []
 
         _scan_python_calls(source, found, number, line, framework)
+    if pending and handler_line:
+        _add_decorated(found, source, pending, handler_line, framework)
 
     for routes in found.routes.get(source.path, []):
         local = prefixes.get(routes.router)
         if local is not None:
             routes.path = join_path(local[0], routes.path)
             routes.evidence.append(local[1])
+
+
+def _add_decorated(
+    found: Routes,
+    source: SourceText,
+    pending: list[tuple[str, str, int, str]],
+    handler_line: int,
+    framework: str,
+) -> None:
+    """The routes of stacked decorators, ended by line ``handler_line``."""
+    handler = _PY_DEF.match(source.lines[handler_line - 1])
+    name = handler.group(1) if handler else ""
+    for receiver, kind, line_no, path in pending:
+        _add_python_route(found, source, receiver, kind, path, line_no, name, framework)
 
 
 def _add_python_route(
@@ -307,9 +401,15 @@ def _imported_from(text: str, module: str, path: str) -> bool:
 
 
 def scan_django(source: SourceText, found: Routes, _paths: list[str]) -> None:
-    if "path(" not in source.text and "url(" not in source.text:
+    text = source.text
+    if "path(" not in text and "url(" not in text:
         return
-    for number, line in _code_lines(source):
+    candidates = candidate_lines(text, _DJANGO_CANDIDATE)
+    code = _CodeLines(source.lines, text) if candidates else None
+    for number in candidates:
+        if code is None or not code.is_code(number):
+            continue
+        line = source.lines[number - 1]
         if ".register(" in line:
             _drf_register(source, found, number, line)
         match = _DJANGO_PATH.search(line)
