@@ -202,6 +202,8 @@ def _facts(
         kind = target_kind(target.name)
         if kind is None or _is_file_alias(target, names):
             continue
+        if kind in (FactKind.DEV, FactKind.PROD) and _only_sets_up(target, cwd):
+            kind = FactKind.INSTALL  # `develop:` that installs and builds
         start = max(1, min(target.line_start, len(source.lines)))
         end = max(start, min(target.line_end, len(source.lines)))
         via = f"{runner} {target.name}"
@@ -237,7 +239,7 @@ def _recipe_facts(
         if program in _LINTERS or program in ("make", "$(MAKE)", "just", "task"):
             continue
         step = _runlines.step_kind(part)
-        part_kind = FactKind.INSTALL if step is FactKind.INSTALL else kind
+        part_kind = step if step is not None else kind
         if _runlines.runs_migrations(part):
             part_kind = FactKind.MIGRATE
         yield Fact(
@@ -251,6 +253,17 @@ def _recipe_facts(
             note=f"run by {via}",
             attrs={"via": via},
         )
+
+
+def _only_sets_up(target: Target, cwd: str) -> bool:
+    """True when every command of a recipe installs or builds, none runs."""
+    steps = [
+        _runlines.step_kind(part)
+        for command, _first, _last in target.commands
+        for _where, part in _runlines.located_segments(command, cwd)
+        if _runlines.program_of(part) not in ("make", "$(MAKE)", "just", "task")
+    ]
+    return bool(steps) and all(step is not None for step in steps)
 
 
 def _is_file_alias(target: Target, names: set[str]) -> bool:

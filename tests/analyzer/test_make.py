@@ -178,3 +178,25 @@ def test_recipe_cd_moves_the_command_cwd(make_repo: MakeRepo) -> None:
 
     [npm] = [f for f in extract(index) if f.source == "make.recipe"]
     assert (npm.key, npm.cwd) == ("npm start", "server")
+
+
+def test_a_develop_target_that_only_installs_is_an_install(make_repo: MakeRepo) -> None:
+    makefile = (
+        "develop: clean\n\tpip install -e .[testing]\n"
+        "\tnpm install --no-save && npm run build\n"
+        "dev:\n\tpip install -e .\n\tflask --app app run\n"
+    )
+    index = make_repo({"Makefile": makefile})
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.INSTALL, "make develop"),
+        (FactKind.INSTALL, "pip install -e .[testing]"),
+        (FactKind.INSTALL, "npm install --no-save"),
+        (FactKind.BUILD, "npm run build"),
+        (FactKind.DEV, "make dev"),
+        (FactKind.INSTALL, "pip install -e ."),
+        (FactKind.DEV, "flask --app app run"),
+    ]
+    assert_evidence_verifies(index, facts)
