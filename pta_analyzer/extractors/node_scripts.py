@@ -39,6 +39,13 @@ OTHER_WORDS = frozenset(
         "preview", "bump", "cz", "reset", "setup", "bootstrap",
     }
 )  # fmt: skip
+# Words of a run-looking script name that make it a tool's session.
+TOOL_WORDS = frozenset(
+    {
+        "lint", "eslint", "stylelint", "prettier", "format", "fmt", "typecheck",
+        "storybook", "docs", "doc", "test", "tests",
+    }
+)  # fmt: skip
 # ``db:<word>`` scripts that bring the database schema up to date.
 DB_APPLY_WORDS = frozenset({"push", "deploy", "sync", "latest"})
 # Migration subcommands that create or undo migrations instead of applying them.
@@ -115,6 +122,9 @@ _NODE_FILE = re.compile(
     r"(?:(?:-r|--require|--loader|--import)\s+\S+\s+|--?[\w-]+(?:=\S+)?\s+)*"
     r"([\w./@-]+)"
 )
+_TOOL = re.compile(
+    r"^\s*(?:npx\s+)?(?:eslint|stylelint|prettier|storybook|jsdoc|typedoc)\b"
+)
 _SERVER_FILE_NAMES = frozenset({"index", "server", "app", "main", "www", "start"})
 
 
@@ -128,6 +138,8 @@ def classify_script(
     if name in LIFECYCLE_SCRIPTS or _is_hook(name, names):
         return None
     if name == "start":
+        if is_compile_only(body):
+            return None  # `webpack --watch`: a rebuild loop, no server
         return FactKind.DEV if _DEV_SERVER.search(body) else FactKind.PROD
     if body.strip() == NPM_TEST_PLACEHOLDER:
         return None
@@ -136,6 +148,8 @@ def classify_script(
     if not words:
         return None
     kind = _kind_of_words(words, body)
+    if kind in RUN_KINDS and (TOOL_WORDS.intersection(words) or _TOOL.match(body)):
+        return None  # `debug:eslint`: a tool's session, not the application
     if kind is None and words[0] not in OTHER_WORDS:
         kind = _kind_of_body(words, body)
     is_watcher = "watch" in words or _WATCH_FLAG.search(body)

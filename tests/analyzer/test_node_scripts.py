@@ -71,6 +71,10 @@ def test_script_is_classified_by_name_then_body(
         ("generate", "node tools/generate.js"),
         ("preview", "vite preview"),
         ("", "node server.js"),
+        ("start", "webpack --config ./client/webpack.config.js --watch"),
+        ("debug:eslint", "eslint --print-config ./client/src/a.js"),
+        ("dev:lint", "eslint --watch ."),
+        ("serve", "npx storybook dev -p 6006"),
     ],
 )
 def test_script_that_runs_nothing_of_the_app_is_not_a_command(
