@@ -70,6 +70,9 @@ WEB_FRAMEWORKS = frozenset(
         "gradio",
     }
 )
+# Frameworks whose applications python_apps and python_wsgi find reliably: a
+# package depending on one with no application of its own extends it.
+DETECTED_FRAMEWORKS = frozenset({"flask", "django", "fastapi", "starlette"})
 WORKER_FRAMEWORKS = frozenset({"celery", "dramatiq", "rq", "huey"})
 # Extras and packages the shared service table does not name.
 EXTRA_SERVICES: dict[str, str] = {
@@ -92,6 +95,7 @@ class Context:
         self.helper_scripts: set[str] = set()  # projects whose scripts are helpers
         self.script_projects: dict[str, Evidence] = {}  # real console scripts
         self.built_projects: dict[str, Evidence] = {}  # build backend evidence
+        self.project_names: dict[str, str] = {}  # distribution names, normalised
 
     def deps_for(self, directory: str) -> list[Dep]:
         """Dependencies of ``directory``'s project and of those containing it."""
@@ -115,14 +119,23 @@ class Context:
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from Python manifests, sources and test suites."""
     context = Context(index)
-    for directory in context.projects:
-        yield from python_manifests.manifest_facts(context, directory)
+    manifest_facts = [
+        fact
+        for directory in context.projects
+        for fact in python_manifests.manifest_facts(context, directory)
+    ]
     yield from _dependency_facts(context)
     apps = python_apps.scan(context)
     python_wsgi.scan(context, apps)
+    kinds = list(_kind_facts(context, apps))
+    libraries = {f.cwd for f in kinds if f.key == "library"}
+    for fact in manifest_facts:
+        if fact.source == "python.console_script" and fact.cwd in libraries:
+            continue  # a framework's own tool, not how to run the repository
+        yield fact
     yield from apps.facts
     yield from python_tests.facts(context, apps)
-    yield from _kind_facts(context, apps)
+    yield from kinds
 
 
 def _dependency_facts(context: Context) -> Iterator[Fact]:
@@ -192,8 +205,10 @@ def _kind_of(
 ) -> tuple[str, Evidence, str] | None:
     """``(kind, evidence, note)`` hinting what the project is, or None.
 
-    A package with a build backend that depends on a framework but holds no
-    application of its own is a library (a Flask extension, a Celery plugin).
+    A package with a build backend that is a web framework, or depends on one
+    but holds no application of its own, is a library (Flask itself, a Flask
+    extension, a CMS built on Django); its console scripts are the
+    framework's tools, not a way to run the repository.
     """
     deps = [d for d in manifests.deps if not d.optional] or manifests.deps
     web = [d for d in deps if FRAMEWORKS.get(d.name) in WEB_FRAMEWORKS]
@@ -207,6 +222,11 @@ def _kind_of(
         return "worker", apps.worker_dirs[directory], "it defines only a task worker"
     if workers and not built:
         return "worker", workers[0].evidence, "a task queue is its only framework"
+    own_name = context.project_names.get(directory, "")
+    extends = [d for d in web if FRAMEWORKS.get(d.name) in DETECTED_FRAMEWORKS]
+    if built and (extends or own_name in FRAMEWORKS):
+        note = "a package with a build backend that is or extends a web framework"
+        return "library", context.built_projects[directory], note
     if directory in context.script_projects:
         note = "console scripts are declared and no web application is defined"
         return "cli", context.script_projects[directory], note

@@ -16,6 +16,7 @@ from pta_analyzer.extractors._python_common import (
     join,
     key_line,
     load_toml,
+    normalise_name,
     pipfile_deps,
     pyproject_deps,
     read_setup_cfg,
@@ -126,6 +127,9 @@ def _pyproject(
         yield from _manager_facts(manager, command, evidence, scope, directory, source)
 
     project = table(data, "project")
+    name = project.get("name") or table(data, "tool.poetry").get("name")
+    if isinstance(name, str):
+        context.project_names.setdefault(directory, normalise_name(name))
     if table(data, "build-system"):
         context.built_projects[directory] = _cite(source, tables, "build-system")[0]
     if project and not managers:
@@ -283,6 +287,9 @@ def _setup_cfg(
         directory,
         source,
     )
+    name = parser.get("metadata", "name", fallback="").strip()
+    if name:
+        context.project_names.setdefault(directory, normalise_name(name))
     description = parser.get("metadata", "description", fallback="").strip()
     number = source.find_line(r"^description\s*[=:]")
     if description and number:
@@ -321,6 +328,9 @@ def _setup_py(context: "Context", source: SourceText, directory: str) -> Iterato
     number = source.find_line(r"\bsetup\(")
     evidence = (source.evidence(number),) if number else (source.file_evidence(),)
     context.built_projects.setdefault(directory, evidence[0])
+    named = re.search(r"\bname\s*=\s*['\"]([\w.-]+)['\"]", source.text)
+    if named:
+        context.project_names.setdefault(directory, normalise_name(named.group(1)))
     yield from _manager_facts(
         "pip",
         "pip install -e .",

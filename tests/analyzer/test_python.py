@@ -161,7 +161,8 @@ def test_setup_cfg_dependencies_scripts_and_description(make_repo: MakeRepo) -> 
         "    flask>=2\n    celery[redis]\n\n"
         "[options.entry_points]\nconsole_scripts =\n    serve = app.cli:main\n"
     )
-    facts = run(make_repo, {"setup.cfg": setup_cfg})
+    app = "from flask import Flask\napp = Flask(__name__)\n"
+    facts = run(make_repo, {"setup.cfg": setup_cfg, "app/__init__.py": app})
 
     assert one(facts, FactKind.INSTALL, "pip install -e .").evidence[0].line_start == 1
     assert one(facts, FactKind.FRAMEWORK, "flask").evidence[0].line_start == 8
@@ -389,3 +390,38 @@ def test_setup_py_script_behind_cli_extra_is_a_helper(make_repo: MakeRepo) -> No
     facts = run(make_repo, {"setup.py": setup_py})
 
     assert not of_kind(facts, FactKind.PROD)
+
+
+def test_a_web_framework_package_is_a_library_without_run_commands(
+    make_repo: MakeRepo,
+) -> None:
+    pyproject = (
+        '[build-system]\nbuild-backend = "flit_core.buildapi"\n\n'
+        '[project]\nname = "Flask"\ndependencies = ["werkzeug"]\n\n'
+        '[project.scripts]\nflask = "flask.cli:main"\n'
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject, "src/flask/cli.py": ""})
+
+    assert not of_kind(facts, FactKind.PROD)
+    assert one(facts, FactKind.PROJECT_KIND, "library")
+
+
+def test_a_package_extending_django_without_a_project_is_a_library(
+    make_repo: MakeRepo,
+) -> None:
+    pyproject = (
+        '[build-system]\nbuild-backend = "setuptools.build_meta"\n\n'
+        '[project]\nname = "cms"\ndependencies = ["Django>=4.2"]\n\n'
+        '[project.scripts]\ncms = "cms.bin.cms:main"\n'
+    )
+    facts = run(
+        make_repo,
+        {
+            "pyproject.toml": pyproject,
+            "cms/apps.py": "from django.apps import AppConfig\n",
+            "cms/test/manage.py": "import django\n",
+        },
+    )
+
+    assert not of_kind(facts, FactKind.PROD)
+    assert one(facts, FactKind.PROJECT_KIND, "library")
