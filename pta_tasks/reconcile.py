@@ -12,11 +12,13 @@ One pass (``reconcile_once``, scheduled by beat as ``pta.reconcile``):
 """
 
 import base64
+import contextlib
 import json
 import logging
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -156,10 +158,10 @@ def messages_in_flight(app: Celery) -> set[str]:
     keeps no record of delivered messages; only waiting ones are seen.
     """
     ids: set[str] = set()
+    queue = app.pta_settings.queue
     with app.connection_for_read() as connection:
         channel: Any = connection.default_channel
         client = getattr(channel, "client", None)
-        queue = app.pta_settings.queue
         if client is not None:
             raw = [*client.lrange(queue, 0, -1)]
             for suffix in channel.priority_steps[1:]:
@@ -167,6 +169,12 @@ def messages_in_flight(app: Celery) -> set[str]:
             raw += client.hvals(channel.unacked_key)
             for item in raw:
                 ids |= _run_ids_of(item)
+            return ids
+    folder = app.conf.broker_transport_options.get("data_folder_in")
+    if folder:
+        for path in Path(folder).glob(f"*.{queue}.msg"):
+            with contextlib.suppress(OSError):
+                ids |= _run_ids_of(path.read_bytes())
     return ids
 
 

@@ -78,10 +78,11 @@ class Settings:
 
     @property
     def soft_time_limit_s(self) -> float:
-        """Celery soft limit: clone limit + analyzer limit + validate margin."""
-        return (self.clone_timeout_ms + self.analyzer_timeout_ms) / 1000 + (
-            TASK_MARGIN_S
-        )
+        """Celery soft limit: the clone's limit, the analyzer's limit twice
+        (analysis and validation are bounded separately) and a margin for
+        storing; it fires only when a step without a limit of its own hangs."""
+        bounded_ms = self.clone_timeout_ms + 2 * self.analyzer_timeout_ms
+        return bounded_ms / 1000 + TASK_MARGIN_S
 
     @property
     def hard_time_limit_s(self) -> float:
