@@ -399,3 +399,33 @@ def test_cd_into_the_clone_stays_in_the_checkout(make_repo: MakeRepo) -> None:
     facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
 
     assert [(f.key, f.cwd) for f in facts] == [("npm install", "")]
+
+
+def test_a_frameworks_readme_starts_its_users_apps_not_the_repository(
+    make_repo: MakeRepo,
+) -> None:
+    readme = (
+        "# Flask\n\n## A Simple Example\n\n```sh\n$ pip install -e .\n"
+        "$ flask run\n  * Running on http://127.0.0.1:5000/\n```\n"
+    )
+    pyproject = '[build-system]\nrequires = ["flit"]\n\n[project]\nname = "Flask"\n'
+    index = make_repo({"README.md": readme, "pyproject.toml": pyproject})
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [(f.kind, f.key) for f in facts] == [(FactKind.INSTALL, "pip install -e .")]
+
+
+def test_an_application_readme_keeps_its_run_commands_and_ports(
+    make_repo: MakeRepo,
+) -> None:
+    readme = "## Run\n\n```sh\nnpm start\n```\n\nOpen http://localhost:3000\n"
+    package = '{"name": "shop-api", "dependencies": {"express": "^4"}}'
+    index = make_repo({"README.md": readme, "package.json": package})
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.DEV, "npm start"),
+        (FactKind.PORT, "3000"),
+    ]
