@@ -85,40 +85,6 @@ def call_text(lines: tuple[str, ...], start: int) -> str:
     return " ".join(parts)
 
 
-def match_lines(text: str, pattern: "re.Pattern[str]") -> list[int]:
-    """Sorted distinct 1-based numbers of the lines where ``pattern`` matches.
-
-    ``text`` is ``SourceText.text`` (lines joined by ``"\\n"``); a match
-    spanning lines counts for the line it starts on.
-    """
-    numbers: list[int] = []
-    number = 1
-    last = 0
-    for match in pattern.finditer(text):
-        start = match.start()
-        number += text.count("\n", last, start)
-        last = start
-        if not numbers or numbers[-1] != number:
-            numbers.append(number)
-    return numbers
-
-
-def candidate_lines(
-    text: str, rules: "tuple[tuple[str, re.Pattern[str]], ...]"
-) -> list[int]:
-    """Sorted 1-based numbers of the lines matching any rule's pattern.
-
-    A rule is ``(word, pattern)``: its pattern is only run when ``word`` is
-    in the text. Patterns that begin with a literal are searched fast, which
-    one alternation of them all is not.
-    """
-    found: set[int] = set()
-    for word, pattern in rules:
-        if word in text:
-            found.update(match_lines(text, pattern))
-    return sorted(found)
-
-
 def methods_of(text: str) -> list[str]:
     listed = _METHODS_ARG.search(text)
     if listed is None:

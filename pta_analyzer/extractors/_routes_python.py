@@ -11,11 +11,10 @@ from pta_analyzer.extractors._routes_common import (
     Routes,
     add_route,
     call_text,
-    candidate_lines,
     join_path,
-    match_lines,
     methods_of,
 )
+from pta_analyzer.extractors._textlines import candidate_lines, match_lines
 from pta_analyzer.index import SourceText
 
 # Flask, Quart, Sanic and Starlette answer only GET on a route declared

@@ -13,12 +13,14 @@ Mix environment the value belongs to. Ports of a test profile are tagged
 env files and Flask/uvicorn/gunicorn calls are other extractors' work.
 """
 
+import functools
 import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from pta_analyzer.extractors._textlines import lines_with
 from pta_analyzer.facts import WEIGHT_CONVENTION, WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
@@ -77,6 +79,7 @@ _JS_PORT_CONST = re.compile(
     r"(?::\s*\w+\s*)?=\s*['\"]?(\d{1,5})\b"
 )
 _JS_KEY_BEFORE_BRACE = re.compile(r"""(?:['"]?([\w$-]+)['"]?)\s*[:=]\s*$""")
+_BRACE = re.compile(r"[{}]")
 
 _PY_BIND_TUPLE = re.compile(
     r"(?:\.bind|HTTPServer|TCPServer|UDPServer|WSGIServer)\(\s*\(\s*"
@@ -173,7 +176,8 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
         except (ValueError, RecursionError) as error:
             logger.debug("ports not read", extra={"path": path, "error": str(error)})
             continue
-        yield from _facts(index, source, found)
+        if found:
+            yield from _facts(index, source, found)
 
 
 def _scanner_for(path: str) -> _Scanner | None:
@@ -248,11 +252,25 @@ def _facts(index: RepoIndex, source: SourceText, found: list[_Found]) -> Iterato
 
 
 def _code_matches(
-    source: SourceText, pattern: "re.Pattern[str]", end: int | None = None
+    source: SourceText,
+    text: str,
+    pattern: "re.Pattern[str]",
+    words: tuple[str, ...],
+    end: int | None = None,
 ) -> Iterator[tuple[int, "re.Match[str]"]]:
-    """``find_lines`` without comment lines (``//``, ``#``, ``*``, ``/*``)."""
-    for number, match in source.find_lines(pattern, end=end):
-        if not source.lines[number - 1].lstrip().startswith(_COMMENT_MARKS):
+    """``find_lines`` without comment lines (``//``, ``#``, ``*``, ``/*``).
+
+    Every match of ``pattern`` holds one of ``words``, so only the lines of
+    ``text`` (the source's text) holding one are searched; an empty
+    ``words`` searches every line.
+    """
+    lines = source.lines
+    numbers = lines_with(text, words) if words else range(1, len(lines) + 1)
+    for number in numbers:
+        if end is not None and number > end:
+            return
+        match = pattern.search(lines[number - 1])
+        if match and not lines[number - 1].lstrip().startswith(_COMMENT_MARKS):
             yield number, match
 
 
@@ -275,31 +293,34 @@ def _scan_js(source: SourceText) -> Iterator[_Found]:
         return
 
     if has_listen:
-        yield from _js_listens(source)
+        yield from _js_listens(source, text)
     configured: set[int] = set()
     if has_port and _is_config_module(source.path):
         for found in _scan_js_config_only(source):
             configured.update(found.lines)
             yield found
     if has_port and "process.env" in text:
-        for number, match in _code_matches(source, _JS_ENV_DEFAULT):
+        for number, match in _code_matches(
+            source, text, _JS_ENV_DEFAULT, ("process.env",)
+        ):
             env = match.group(1) or match.group(2)
             if number not in configured and _is_listen_port_name(env):
                 yield _Found(int(match.group(3)), "default", [number], "js_env", env)
 
 
-def _js_listens(source: SourceText) -> Iterator[_Found]:
-    for number, match in _code_matches(source, _JS_LISTEN_NUMBER):
+def _js_listens(source: SourceText, text: str) -> Iterator[_Found]:
+    listen = (".listen(",)
+    for number, match in _code_matches(source, text, _JS_LISTEN_NUMBER, listen):
         yield _Found(int(match.group(1)), "bind", [number], "js_listen")
 
-    for number, match in _code_matches(source, _JS_LISTEN_IDENT):
+    for number, match in _code_matches(source, text, _JS_LISTEN_IDENT, listen):
         name = match.group(1)
         if not re.fullmatch(r"(?i)\w*port\w*", name):
             continue
         definition = re.compile(
             rf"(?:const|let|var)\s+{re.escape(name)}\s*(?::\s*\w+\s*)?=\s*(.+)"
         )
-        for line, found in _code_matches(source, definition):
+        for line, found in _code_matches(source, text, definition, (name,)):
             value = found.group(1)
             literal = re.match(r"['\"]?(\d{1,5})\b", value)
             if literal:
@@ -321,7 +342,8 @@ def _scan_js_config_only(source: SourceText) -> Iterator[_Found]:
     if _TOOL_CONFIG.match(PurePosixPath(source.path).name):
         return
     profile_of_file = _PROFILE_KEYS.get(PurePosixPath(source.path).stem.lower(), "")
-    for number, constant in _code_matches(source, _JS_PORT_CONST):
+    port_words = ("port", "Port", "PORT")
+    for number, constant in _code_matches(source, text, _JS_PORT_CONST, port_words):
         if _CLIENT_NAME.search(constant.group(1)) is None:
             yield _Found(
                 int(constant.group(2)),
@@ -331,8 +353,14 @@ def _scan_js_config_only(source: SourceText) -> Iterator[_Found]:
                 "",
                 profile_of_file,
             )
-    for number, keys in _key_paths(source.lines):
-        match = _JS_CONFIG_PORT.match(source.lines[number - 1])
+    lines = source.lines
+    candidates = [
+        number
+        for number in lines_with(text, ("port",))
+        if _JS_CONFIG_PORT.match(lines[number - 1])
+    ]
+    for number, keys in _key_paths(text, candidates):
+        match = _JS_CONFIG_PORT.match(lines[number - 1])
         if match is None or any(_CLIENT_NAME.search(k) for k in keys):
             continue
         profile = profile_of_file
@@ -345,19 +373,32 @@ def _scan_js_config_only(source: SourceText) -> Iterator[_Found]:
         yield _Found(int(match.group(2)), role, [number], "js_config", env, profile)
 
 
-def _key_paths(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
-    """Each line's 1-based number with the object keys enclosing its start."""
+def _key_paths(text: str, numbers: list[int]) -> Iterator[tuple[int, list[str]]]:
+    """Each of the sorted 1-based ``numbers`` with the object keys enclosing
+    the start of that line of ``text``."""
+    targets = iter(numbers)
+    target = next(targets, None)
     stack: list[str] = []
-    for number, line in enumerate(lines, start=1):
-        yield number, [k for k in stack if k]
-        if "{" not in line and "}" not in line:
-            continue
-        for position, char in enumerate(line):
-            if char == "{":
-                before = _JS_KEY_BEFORE_BRACE.search(line[:position])
-                stack.append(before.group(1) if before else "")
-            elif char == "}" and stack:
-                stack.pop()
+    number = 1
+    last = 0
+    for brace in _BRACE.finditer(text):
+        at = brace.start()
+        number += text.count("\n", last, at)
+        last = at
+        while target is not None and target <= number:
+            yield target, [k for k in stack if k]
+            target = next(targets, None)
+        if target is None:
+            return
+        if brace.group() == "{":
+            line_start = text.rfind("\n", 0, at) + 1
+            before = _JS_KEY_BEFORE_BRACE.search(text[line_start:at])
+            stack.append(before.group(1) if before else "")
+        elif stack:
+            stack.pop()
+    while target is not None:
+        yield target, [k for k in stack if k]
+        target = next(targets, None)
 
 
 def _is_config_module(path: str) -> bool:
@@ -370,6 +411,7 @@ def _is_config_module(path: str) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=1024)
 def _is_listen_port_name(name: str) -> bool:
     """True for ``PORT``, ``APP_PORT``, ``HTTP_PORT``; not ``DB_PORT``."""
     upper = name.upper()
@@ -387,28 +429,33 @@ def _scan_python(source: SourceText) -> Iterator[_Found]:
         return
 
     if "bind(" in text or "Server(" in text:
-        for number, match in _code_matches(source, _PY_BIND_TUPLE):
-            yield from _python_port_value(source, match.group(1), number)
+        binds = ("bind(", "Server(")
+        for number, match in _code_matches(source, text, _PY_BIND_TUPLE, binds):
+            yield from _python_port_value(source, text, match.group(1), number)
     if "make_server(" in text:
-        for number, match in _code_matches(source, _PY_MAKE_SERVER):
-            yield from _python_port_value(source, match.group(1), number)
+        makes = ("make_server(",)
+        for number, match in _code_matches(source, text, _PY_MAKE_SERVER, makes):
+            yield from _python_port_value(source, text, match.group(1), number)
     if "run_app" in text:
-        for number, match in _code_matches(source, _PY_RUN_APP):
+        for number, match in _code_matches(source, text, _PY_RUN_APP, ("run_app(",)):
             yield _Found(int(match.group(1)), "bind", [number], "py_bind")
     if "PORT" in text:
-        for number, match in _code_matches(source, _PY_ENV_DEFAULT):
+        env_words = ("environ.get(", "getenv(")
+        for number, match in _code_matches(source, text, _PY_ENV_DEFAULT, env_words):
             name = match.group(1)
             line = source.lines[number - 1]
             if _is_listen_port_name(name) and not _PY_SKIP_LINE.search(line):
                 yield _Found(int(match.group(2)), "default", [number], "py_env", name)
 
 
-def _python_port_value(source: SourceText, value: str, number: int) -> Iterator[_Found]:
+def _python_port_value(
+    source: SourceText, text: str, value: str, number: int
+) -> Iterator[_Found]:
     if value.isdigit():
         yield _Found(int(value), "bind", [number], "py_bind")
         return
     definition = re.compile(rf"^\s*{re.escape(value)}\s*(?::\s*int\s*)?=\s*(.+)")
-    for line, found in _code_matches(source, definition, end=number):
+    for line, found in _code_matches(source, text, definition, (value,), number):
         rhs = found.group(1)
         literal = re.match(r"(\d{1,5})\b", rhs)
         if literal:
@@ -429,12 +476,16 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
         return
 
     if any(word in text for word in ("Listen", ".Start", ".Run", "Addr")):
-        for pattern in (_GO_LISTEN, _GO_NET_LISTEN, _GO_ADDR_FIELD):
-            for number, match in _code_matches(source, pattern):
+        for pattern, words in (
+            (_GO_LISTEN, (".ListenAndServe", ".Start", ".Run", ".Listen")),
+            (_GO_NET_LISTEN, ("Listen(",)),
+            (_GO_ADDR_FIELD, ("Addr",)),
+        ):
+            for number, match in _code_matches(source, text, pattern, words):
                 yield _Found(int(match.group(1)), "bind", [number], "go_listen")
 
     if "flag." in text:
-        for number, match in _code_matches(source, _GO_FLAG):
+        for number, match in _code_matches(source, text, _GO_FLAG, ()):
             if _CLIENT_NAME.search(match.group(1)) is None:
                 yield _Found(int(match.group(2)), "default", [number], "go_flag")
 
@@ -442,12 +493,13 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
         return
     env_lines = {
         match.group(1): number
-        for number, match in _code_matches(source, _GO_ENV_ADDR)
+        for number, match in _code_matches(source, text, _GO_ENV_ADDR, ("Getenv(",))
         if _CLIENT_NAME.search(match.group(1)) is None
     }
     env, env_line = next(iter(env_lines.items())) if len(env_lines) == 1 else ("", 0)
     if env and "PORT" in env:
-        for number, match in _code_matches(source, _GO_PORT_DEFAULT):
+        port_words = ("port", "Port")
+        for number, match in _code_matches(source, text, _GO_PORT_DEFAULT, port_words):
             yield _Found(
                 int(match.group(1)),
                 "default",
@@ -456,7 +508,8 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
                 env,
                 note="fallback when the port variable is empty",
             )
-    for number, match in _code_matches(source, _GO_ADDR_CONST):
+    addr_words = ("addr", "Addr", "port", "Port")
+    for number, match in _code_matches(source, text, _GO_ADDR_CONST, addr_words):
         name = match.group(1)
         if _CLIENT_NAME.search(name) or "Addr:" in source.lines[number - 1]:
             continue
@@ -477,11 +530,12 @@ def _scan_go(source: SourceText) -> Iterator[_Found]:
 def _scan_rust(source: SourceText) -> Iterator[_Found]:
     text = source.text
     if "bind" in text:
-        for number, match in _code_matches(source, _RUST_BIND):
+        for number, match in _code_matches(source, text, _RUST_BIND, ("bind(",)):
             port = match.group(1) or match.group(2)
             yield _Found(int(port), "bind", [number], "rust_bind")
     if "SocketAddr" in text:
-        for number, match in _code_matches(source, _RUST_SOCKET_ADDR):
+        socket = ("SocketAddr",)
+        for number, match in _code_matches(source, text, _RUST_SOCKET_ADDR, socket):
             yield _Found(int(match.group(1)), "bind", [number], "rust_bind")
 
 
