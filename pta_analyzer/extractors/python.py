@@ -35,6 +35,7 @@ from pta_analyzer.facts import (
     Status,
 )
 from pta_analyzer.index import RepoIndex
+from pta_analyzer.scope import Scope
 from pta_analyzer.services import service_of_dependency
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,13 @@ WEB_FRAMEWORKS = frozenset(
 )
 # Frameworks whose applications python_apps and python_wsgi find reliably: a
 # package depending on one with no application of its own extends it.
+# Files that start an application or package one for deployment.
+ENTRY_FILES = frozenset(
+    {
+        "main.py", "app.py", "wsgi.py", "asgi.py", "manage.py", "server.py",
+        "Dockerfile", "Procfile", "docker-compose.yml", "compose.yml",
+    }
+)  # fmt: skip
 DETECTED_FRAMEWORKS = frozenset({"flask", "django", "fastapi", "starlette"})
 WORKER_FRAMEWORKS = frozenset({"celery", "dramatiq", "rq", "huey"})
 # Extras and packages the shared service table does not name.
@@ -224,9 +232,13 @@ def _kind_of(
         return "worker", workers[0].evidence, "a task queue is its only framework"
     own_name = context.project_names.get(directory, "")
     extends = [d for d in web if FRAMEWORKS.get(d.name) in DETECTED_FRAMEWORKS]
-    if built and (extends or own_name in FRAMEWORKS):
+    has_entry = _has_entry_file(context.index, directory)
+    if built and (own_name in FRAMEWORKS or (extends and not has_entry)):
         note = "a package with a build backend that is or extends a web framework"
         return "library", context.built_projects[directory], note
+    if web and has_entry:
+        note = "a web framework is a dependency and an entry module exists"
+        return "service", web[0].evidence, note
     if directory in context.script_projects:
         note = "console scripts are declared and no web application is defined"
         return "cli", context.script_projects[directory], note
@@ -236,3 +248,14 @@ def _kind_of(
             note += " (its console script needs an optional extra: a helper)"
         return "library", context.built_projects[directory], note
     return None
+
+
+def _has_entry_file(index: RepoIndex, directory: str) -> bool:
+    """Whether the project holds a file that starts or deploys an application."""
+    prefix = directory + "/" if directory else ""
+    for path in index.paths():
+        if not path.startswith(prefix) or path.rpartition("/")[2] not in ENTRY_FILES:
+            continue
+        if index.scope(path) is Scope.APP and "template" not in path:
+            return True
+    return False

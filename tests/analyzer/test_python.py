@@ -425,3 +425,18 @@ def test_a_package_extending_django_without_a_project_is_a_library(
 
     assert not of_kind(facts, FactKind.PROD)
     assert one(facts, FactKind.PROJECT_KIND, "library")
+
+
+def test_a_packaged_service_with_an_entry_module_is_not_a_library(
+    make_repo: MakeRepo,
+) -> None:
+    pyproject = (
+        '[tool.poetry]\nname = "conduit"\n\n[tool.poetry.dependencies]\n'
+        'fastapi = "*"\n\n[build-system]\nbuild-backend = "poetry.core.masonry.api"\n'
+    )
+    facts = run(
+        make_repo,
+        {"pyproject.toml": pyproject, "app/main.py": "app = get_application()\n"},
+    )
+
+    assert not [f for f in of_kind(facts, FactKind.PROJECT_KIND) if f.key == "library"]
