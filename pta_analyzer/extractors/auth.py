@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 
+from pta_analyzer.extractors._textlines import lines_with, match_lines
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 
@@ -161,36 +162,51 @@ _JWT_CALL = re.compile(
 _PY = frozenset({".py"})
 _JVM = frozenset({".java", ".kt"})
 _ANY = _CODE_SUFFIXES
-# (word that must be in the file, key or "" to decide, pattern, file kinds)
-_CODE_RULES: tuple[tuple[str, str, "re.Pattern[str]", frozenset[str]], ...] = (
-    ("HTTPBasicAuth", "basic", re.compile(r"=\s*HTTPBasicAuth\(\s*\)"), _PY),
-    ("HTTPTokenAuth", "bearer", re.compile(r"=\s*HTTPTokenAuth\("), _PY),
-    ("HTTPBasic", "basic", re.compile(r"=\s*HTTPBasic\(\s*\)"), _PY),
-    ("OAuth2PasswordBearer", "bearer", re.compile(r"OAuth2PasswordBearer\("), _PY),
-    ("APIKey", "api-key", re.compile(r"APIKey(?:Header|Query|Cookie)\("), _PY),
+# (word that must be in the file, key or "" to decide, pattern, file kinds,
+# words one of which every line the pattern matches holds)
+_CODE_RULES: tuple[
+    tuple[str, str, "re.Pattern[str]", frozenset[str], tuple[str, ...]], ...
+] = (
+    ("HTTPBasicAuth", "basic", re.compile(r"=\s*HTTPBasicAuth\(\s*\)"), _PY, ()),
+    ("HTTPTokenAuth", "bearer", re.compile(r"=\s*HTTPTokenAuth\("), _PY, ()),
+    ("HTTPBasic", "basic", re.compile(r"=\s*HTTPBasic\(\s*\)"), _PY, ()),
+    ("OAuth2PasswordBearer", "bearer", re.compile(r"OAuth2PasswordBearer\("), _PY, ()),
+    ("APIKey", "api-key", re.compile(r"APIKey(?:Header|Query|Cookie)\("), _PY, ()),
     (
         "EnableWebSecurity",
         "spring-security",
         re.compile(r"^\s*@EnableWebSecurity\b"),
         _JVM,
+        (),
     ),
     (
         "SecurityFilterChain",
         "spring-security",
         re.compile(r"\bSecurityFilterChain\s+\w+\s*\("),
         _JVM,
+        (),
     ),
-    ("devise", "devise", re.compile(r"^\s*devise\s+:\w+"), frozenset({".rb"})),
+    ("devise", "devise", re.compile(r"^\s*devise\s+:\w+"), frozenset({".rb"}), ()),
     (
         "INSTALLED_APPS",
         "django-auth",
         re.compile(r"^\s*['\"]django\.contrib\.auth['\"]"),
         _PY,
+        ("django.contrib.auth",),
     ),
-    ("jwt", "jwt", _JWT_CALL, _ANY),
-    ("Jwts", "jwt", _JWT_CALL, _JVM),
-    ("login_required", "", re.compile(r"^\s*@(?:\w+\.)?login_required\b"), _PY),
+    ("jwt", "jwt", _JWT_CALL, _ANY, ("jwt.", "Jwts.")),
+    ("Jwts", "jwt", _JWT_CALL, _JVM, ("jwt.", "Jwts.")),
+    (
+        "login_required",
+        "",
+        re.compile(r"^\s*@(?:\w+\.)?login_required\b"),
+        _PY,
+        (),
+    ),
 )
+# Case-insensitive words every match of the header patterns holds.
+_AUTH_HEADER_WORD = re.compile("authorization", re.IGNORECASE)
+_API_KEY_HEADER_WORD = re.compile(r"x[-_]api[-_]key", re.IGNORECASE)
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -386,29 +402,47 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
     text = source.text
     name = source.path.rpartition("/")[2]
     suffix = name[name.rfind(".") :]
-    for word, key, pattern, suffixes in _CODE_RULES:
+    for word, key, pattern, suffixes, line_words in _CODE_RULES:
         if suffix in suffixes and word in text:
-            number = source.find_line(pattern)
+            candidates = lines_with(text, line_words or (word,))
+            number = _first_match(source, pattern, candidates)
             if number is not None:
                 yield key or _login_required_key(text), number, word
 
     if "uthorization" in text or "UTHORIZATION" in text:
-        header = source.find_line(_AUTH_HEADER)
+        candidates = match_lines(text, _AUTH_HEADER_WORD)
+        header = _first_match(source, _AUTH_HEADER, candidates)
         if header is not None:
             bearer = "Bearer" in text or "bearer" in text
             yield "bearer" if bearer else "authorization-header", header, "header"
     if "pi-key" in text or "PI-KEY" in text or "pi-Key" in text or "pi_key" in text:
-        api_key = source.find_line(_API_KEY_HEADER)
+        candidates = match_lines(text, _API_KEY_HEADER_WORD)
+        api_key = _first_match(source, _API_KEY_HEADER, candidates)
         if api_key is not None:
             yield "api-key", api_key, "x-api-key"
     if "passport.use(" in text:
-        for number, match in source.find_lines(_PASSPORT_USE):
+        for number in lines_with(text, ("passport.use(",)):
+            match = _PASSPORT_USE.search(source.lines[number - 1])
+            if match is None:
+                continue
             strategy = (match.group(1) or match.group(2) or "").lower()
             for key in _passport_keys(strategy) if strategy else ():
                 yield key, number, "passport.use"
     if "allauth.socialaccount.providers." in text:
-        for number, match in source.find_lines(ALLAUTH_PROVIDER):
-            yield f"oauth:{match.group(1)}", number, "allauth"
+        for number in lines_with(text, ("allauth.socialaccount.providers.",)):
+            provider = ALLAUTH_PROVIDER.search(source.lines[number - 1])
+            if provider:
+                yield f"oauth:{provider.group(1)}", number, "allauth"
+
+
+def _first_match(
+    source: SourceText, pattern: "re.Pattern[str]", numbers: list[int]
+) -> int | None:
+    """The first of the sorted line ``numbers`` that ``pattern`` matches."""
+    for number in numbers:
+        if pattern.search(source.lines[number - 1]):
+            return number
+    return None
 
 
 def _login_required_key(text: str) -> str:
