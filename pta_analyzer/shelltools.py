@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import PurePosixPath
 
+from pta_analyzer.services import service_of_image
+
 
 class Role(StrEnum):
     """What a command does for a project."""
@@ -221,7 +223,9 @@ def _pip(args: Sequence[str]) -> Role | None:
     if not args or args[0] != "install":
         return None
     packages = {arg.lower() for arg in _positional(args[1:])}
-    if packages and packages <= _PYTHON_TOOL_PACKAGES:
+    if not packages:
+        return None  # `pip install --upgrade`: names nothing to install
+    if packages <= _PYTHON_TOOL_PACKAGES:
         return None
     if packages and all("doc" in package for package in packages):
         return None  # documentation tooling (requirements-docs.txt)
@@ -440,6 +444,15 @@ def _docker(args: Sequence[str]) -> Role | None:
     return None
 
 
+# Compose service names that conventionally hold a backing service.
+_BACKING_SERVICE_NAMES = frozenset(
+    {
+        "db", "database", "postgres", "postgresql", "pg", "pgdb", "mysql",
+        "mariadb", "redis", "cache", "mongo", "mongodb", "rabbitmq", "broker",
+        "elasticsearch", "memcached", "minio", "kafka", "zookeeper", "mailhog",
+        "mailpit", "valkey",
+    }
+)  # fmt: skip
 _COMPOSE_OPTIONS = {"-f", "--file", "-p", "--project-name", "--env-file", "--profile"}
 _RUN_OPTIONS = {
     "-e", "--env", "-p", "--publish", "-v", "--volume", "--name", "-w",
@@ -458,6 +471,9 @@ def _compose(args: Sequence[str]) -> Role | None:
     if sub == "build":
         return Role.BUILD
     if sub in {"up", "start", "watch"}:
+        names = _positional(args[index + 1 :])
+        if names and all(_is_backing(name) for name in names):
+            return None  # `docker compose up -d db`: only the database
         return Role.RUN
     if sub in {"run", "exec"}:
         return _container_command(args[index + 1 :], None)
@@ -473,9 +489,18 @@ def _container_command(args: Sequence[str], fallback: Role | None) -> Role | Non
         index += 2 if takes_value else 1
     inner = args[index + 1 :]
     if not inner:
-        return fallback
+        target = args[index] if index < len(args) else ""
+        return None if _is_backing(target) else fallback
     role = _classify_words(_program_words(inner))
     return role if role is not None else fallback
+
+
+def _is_backing(name: str) -> bool:
+    """A database, cache or broker named by image or by service name."""
+    if name.lower() in _BACKING_SERVICE_NAMES:
+        return True
+    found = service_of_image(name)
+    return found is not None and found != "flower"  # flower is the app's own UI
 
 
 def _bundle(args: Sequence[str]) -> Role | None:

@@ -256,3 +256,25 @@ def test_leaves_checkout_at_the_cd_into_a_made_or_outside_directory() -> None:
     assert leaves_checkout_at(outside, set()) == 6
     assert leaves_checkout_at(cloned, set()) is None
     assert leaves_checkout_at([(1, "cd server"), (2, "npm ci")], set()) is None
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        'docker run --name pgdb --rm -e POSTGRES_USER="$U" postgres',
+        "docker run -d -p 6379:6379 redis:7",
+        "docker-compose up -d db",
+        "docker compose up -d db mailpit",
+        "python -m pip install --upgrade",
+    ],
+)
+def test_starting_only_a_backing_service_or_installing_nothing_is_no_command(
+    command: str,
+) -> None:
+    assert classify(command) is None
+
+
+def test_compose_up_of_an_application_service_still_runs() -> None:
+    assert classify("docker-compose up -d app") is Role.RUN
+    assert classify("docker compose up db web") is Role.RUN
+    assert classify("docker run -p 8081:8080 myapp") is Role.RUN
