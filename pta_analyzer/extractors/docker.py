@@ -24,6 +24,7 @@ from pta_analyzer.facts import (
     Status,
 )
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.installs import named_packages
 from pta_analyzer.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -384,8 +385,8 @@ def _run_steps(context: _Context, item: Instruction) -> Iterator[Fact]:
     evidence = (context.source.evidence(item.line_start, item.line_end),)
     for command in _runlines.split_chain(script):
         kind = _runlines.step_kind(command)
-        if kind is None:
-            continue
+        if kind is None or (kind is FactKind.INSTALL and named_packages(command)):
+            continue  # `pip install poetry`: a tool for the image, not the app
         yield Fact(
             kind=kind,
             key=command,

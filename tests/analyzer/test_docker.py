@@ -259,3 +259,19 @@ def test_docker_run_in_a_comment_is_documented_with_its_ports(
     ports = {f.key: f.attrs["side"] for f in of_kind(facts, FactKind.PORT)}
     assert ports == {"7071": "container", "80": "host"}
     assert_evidence_verifies(index, facts)
+
+
+def test_installs_of_named_tools_in_the_image_are_not_the_apps(
+    make_repo: MakeRepo,
+) -> None:
+    dockerfile = (
+        "FROM python:3.12\n"
+        "RUN pip install poetry==1.1 && poetry install --no-dev\n"
+        "RUN pip install --no-cache-dir gunicorn\n"
+    )
+    index = make_repo({"Dockerfile": dockerfile})
+
+    facts = list(extract(index))
+
+    assert keys(facts, FactKind.INSTALL) == {"poetry install --no-dev"}
+    assert_evidence_verifies(index, facts)
