@@ -33,6 +33,15 @@ DEFAULT_NAMES = (
 )
 # Images that run a part of the application even though a table names them.
 APPLICATION_IMAGES = frozenset({"flower"})
+# Stock admin consoles and test runners beside the application: their ports
+# and commands are theirs, not the application's.
+TOOL_IMAGES = frozenset(
+    {
+        "adminer", "dpage/pgadmin4", "phpmyadmin", "phpmyadmin/phpmyadmin",
+        "mongo-express", "rediscommander/redis-commander", "portainer/portainer-ce",
+        "mcr.microsoft.com/playwright", "selenium/standalone-chrome",
+    }
+)  # fmt: skip
 
 _DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\b)")
 _PORT_SPEC = re.compile(
@@ -237,6 +246,7 @@ def _service_facts(
         base_image = base.get("image") if base is not None else None
         found = service_of_image(base_image.text() or "") if base_image else None
     is_backing = found is not None and found not in APPLICATION_IMAGES
+    is_backing = is_backing or _is_tool_image(image)
     yield from _ports(compose, name, service, "service" if is_backing else "publish")
     if is_backing:
         return
@@ -244,6 +254,14 @@ def _service_facts(
         yield from _service_command(compose, name, service)
     yield from _environment(compose, name, service)
     yield from _env_files(index, compose, name, service)
+
+
+def _is_tool_image(image: YNode | None) -> bool:
+    reference = (image.text() or "").lower() if image is not None else ""
+    name = reference.split("@", 1)[0].rsplit(":", 1)[0] if reference else ""
+    return name in TOOL_IMAGES or name.removeprefix("docker.io/library/") in (
+        TOOL_IMAGES
+    )
 
 
 def _runs_project_code(compose: _File, name: str, service: YNode) -> bool:

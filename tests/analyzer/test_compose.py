@@ -328,3 +328,16 @@ def test_a_command_of_option_words_is_arguments_not_a_command(
 
     commands = {f.key for f in facts if f.kind in {FactKind.DEV, FactKind.PROD}}
     assert commands == {"docker compose up --build"}
+
+
+def test_a_stock_admin_console_is_not_the_application(make_repo: MakeRepo) -> None:
+    compose = (
+        "services:\n  adminer:\n    image: adminer\n    ports:\n"
+        '      - "8080:8080"\n  web:\n    build: .\n    ports:\n      - "8000:8000"\n'
+    )
+    index = make_repo({"docker-compose.yml": compose})
+
+    facts = list(extract(index))
+
+    roles = {f.key: f.attrs["role"] for f in of_kind(facts, FactKind.PORT)}
+    assert roles == {"8080": "service", "8000": "publish"}
