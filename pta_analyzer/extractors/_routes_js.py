@@ -12,6 +12,7 @@ from pta_analyzer.extractors._routes_common import (
     call_text,
     join_path,
 )
+from pta_analyzer.extractors._textlines import lines_with
 from pta_analyzer.index import SourceText
 
 JS_FRAMEWORKS = ("fastify", "koa", "hono", "restify", "express", "node")
@@ -48,6 +49,14 @@ _NEST_METHOD = re.compile(
     r"^\s*@(Get|Post|Put|Patch|Delete|All|Head|Options)\(\s*(?:['\"`]([^'\"`]*)['\"`])?"
 )
 _TS_METHOD_NAME = re.compile(r"^\s*(?:public\s+|private\s+|async\s+)*(\w+)\s*\(")
+# Every line _JS_ROUTE, _JS_ROUTE_CHAIN or _JS_USE matches holds one of these.
+_JS_CANDIDATE_WORDS = tuple(
+    f".{verb}("
+    for verb in (
+        "get", "post", "put", "patch", "delete", "del", "all", "head",
+        "options", "route", "use",
+    )
+)  # fmt: skip
 
 
 # JavaScript / TypeScript: Express, Koa, Fastify, NestJS
@@ -55,9 +64,15 @@ _TS_METHOD_NAME = re.compile(r"^\s*(?:public\s+|private\s+|async\s+)*(\w+)\s*\("
 
 def scan_js(source: SourceText, found: Routes, paths: list[str]) -> None:
     text = source.text
+    lines = source.lines
     if "setGlobalPrefix(" in text:
-        for number, match in source.find_lines(_NEST_GLOBAL_PREFIX):
-            found.global_prefixes["nestjs"] = (match.group(1), source.evidence(number))
+        for number in lines_with(text, ("setGlobalPrefix(",)):
+            match = _NEST_GLOBAL_PREFIX.search(lines[number - 1])
+            if match:
+                found.global_prefixes["nestjs"] = (
+                    match.group(1),
+                    source.evidence(number),
+                )
     if "@Controller" in text:
         _scan_nest(source, found)
         return
@@ -67,14 +82,17 @@ def scan_js(source: SourceText, found: Routes, paths: list[str]) -> None:
                                            "all", "use", "route", "del")):  # fmt: skip
         return
 
-    imports = _js_imports(source, paths)
-    for number, match in source.find_lines(_JS_LOCAL_PREFIX):
-        found.mounts.append(
-            Mount(match.group(2), source.evidence(number), source.path, "",
-                   source.path, match.group(1))
-        )  # fmt: skip
+    imports = _js_imports(source, text, paths)
+    for number in lines_with(text, ("Router(",)):
+        match = _JS_LOCAL_PREFIX.search(lines[number - 1])
+        if match:
+            found.mounts.append(
+                Mount(match.group(2), source.evidence(number), source.path, "",
+                      source.path, match.group(1))
+            )  # fmt: skip
 
-    for number, line in enumerate(source.lines, start=1):
+    for number in lines_with(text, _JS_CANDIDATE_WORDS):
+        line = lines[number - 1]
         stripped = line.lstrip()
         if stripped.startswith(("//", "*", "/*")):
             continue
@@ -147,13 +165,16 @@ def _js_route_chain(
             break
 
 
-def _js_imports(source: SourceText, paths: list[str]) -> dict[str, str]:
+def _js_imports(source: SourceText, text: str, paths: list[str]) -> dict[str, str]:
     """Local names bound to relative ``require``/``import``, as repo paths."""
-    if "require(" not in source.text and "import " not in source.text:
+    if "require(" not in text and "import " not in text:
         return {}
     known = set(paths)
     imports: dict[str, str] = {}
-    for _number, match in source.find_lines(_JS_IMPORT):
+    for number in lines_with(text, ("require(", "import")):
+        match = _JS_IMPORT.search(source.lines[number - 1])
+        if match is None:
+            continue
         name = match.group(1) or match.group(3)
         target = _resolve_js(source.path, match.group(2) or match.group(4), known)
         if target:
@@ -205,7 +226,8 @@ def _scan_nest(source: SourceText, found: Routes) -> None:
     prefix = ""
     prefix_evidence: list[Evidence] = []
     lines = source.lines
-    for number, line in enumerate(lines, start=1):
+    for number in lines_with(source.text, ("@",)):  # every decorator line
+        line = lines[number - 1]
         controller = _NEST_CONTROLLER.search(line)
         if controller and line.lstrip().startswith("@Controller"):
             prefix = controller.group(1) or controller.group(2) or ""
