@@ -71,6 +71,8 @@ _PYTHON_TOOL_PACKAGES = frozenset(
         "pipenv", "pdm", "hatch",
     }
 )  # fmt: skip
+# "runtests", "test_all", "e2e-tests"; not "latest" or "contest".
+_TEST_STEM = re.compile(r"(?:^|[-_.]|run)tests?(?:$|[-_.])")
 _NPM_INSTALL = frozenset({"install", "i", "ci", "add"})
 _RUNNER_OWN = frozenset(
     {"run", "exec", "x", "dlx", "install", "i", "ci", "add", "test", "t", "start"}
@@ -171,7 +173,7 @@ def _python(args: Sequence[str]) -> Role | None:
         return _classify_manage_py(args[1:])
     if stem == "setup":
         return _classify_setup_py(args[1:])
-    if "test" in stem or script.startswith("tests/"):
+    if _TEST_STEM.search(stem) or script.startswith("tests/"):
         return Role.TEST
     if "migrat" in stem:
         return Role.MIGRATE

@@ -278,3 +278,10 @@ def test_compose_up_of_an_application_service_still_runs() -> None:
     assert classify("docker-compose up -d app") is Role.RUN
     assert classify("docker compose up db web") is Role.RUN
     assert classify("docker run -p 8081:8080 myapp") is Role.RUN
+
+
+def test_a_script_is_a_test_only_when_its_name_says_test_as_a_word() -> None:
+    assert classify("python runtests.py --parallel") is Role.TEST
+    assert classify("python scripts/run_tests.py") is Role.TEST
+    assert classify("python testing.py") is Role.TEST
+    assert classify("python3 scripts/latest-deps-summary.py") is Role.RUN
