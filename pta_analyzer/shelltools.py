@@ -72,7 +72,7 @@ _PYTHON_TOOL_PACKAGES = frozenset(
     }
 )  # fmt: skip
 # "runtests", "test_all", "e2e-tests"; not "latest" or "contest".
-_TEST_STEM = re.compile(r"(?:^|[-_.]|run)tests?(?:$|[-_.])")
+_TEST_STEM = re.compile(r"(?:^|[-_.]|run)test(?:s|ing)?(?:$|[-_.])")
 _NPM_INSTALL = frozenset({"install", "i", "ci", "add"})
 _RUNNER_OWN = frozenset(
     {"run", "exec", "x", "dlx", "install", "i", "ci", "add", "test", "t", "start"}
