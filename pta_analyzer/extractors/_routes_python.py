@@ -160,6 +160,10 @@ def _python_framework(text: str) -> str:
 def scan_python(source: SourceText, found: Routes, _paths: list[str]) -> None:
     """Routes of one Python file, read only on the lines that may declare one."""
     text = source.text
+    candidates = candidate_lines(text, _PY_CANDIDATE)
+    if not candidates:
+        return
+    # Which files are read at all: one of these words must be in the text.
     if "@" not in text and "add_" not in text and "Route(" not in text:
         return
     if not any(
@@ -169,9 +173,6 @@ def scan_python(source: SourceText, found: Routes, _paths: list[str]) -> None:
                      ".add_", "web.get(", "web.post(", "Route(", "include_router",
                      "register_blueprint")
     ):  # fmt: skip
-        return
-    candidates = candidate_lines(text, _PY_CANDIDATE)
-    if not candidates:
         return
     framework = _python_framework(text)
     lines = source.lines

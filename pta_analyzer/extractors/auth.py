@@ -380,6 +380,8 @@ def _code_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
     found: dict[str, tuple[int, str]] = {}  # key -> (first line, rule)
     for key, number, rule in _code_uses(source):
         found.setdefault(key, (number, rule))
+    if not found:
+        return
 
     scope = index.scope(source.path)
     for key, (number, rule) in found.items():
