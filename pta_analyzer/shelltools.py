@@ -52,6 +52,10 @@ _TEST_RUNNERS = frozenset(
         "ginkgo",
     }
 )  # fmt: skip
+_RUNNER_CHORES = frozenset(
+    {"install", "install-deps", "verify", "open", "show-report", "merge-reports",
+     "codegen", "cache", "uninstall"}
+)  # fmt: skip
 _PYTHON_TEST_MODULES = frozenset(
     {"pytest", "unittest", "nose2", "tox", "nox", "behave", "coverage"}
 )
@@ -119,10 +123,18 @@ def _classify_words(words: list[str]) -> Role | None:
     if handler is not None:
         return handler(args)
     if name in _TEST_RUNNERS:
-        return Role.TEST
+        return _test_runner(args)
     if name.endswith((".sh", ".py", ".bash")) or program.startswith(("./", "bin/")):
         return _classify_script(program, args)
     return None
+
+
+def _test_runner(args: Sequence[str]) -> Role | None:
+    """A test runner's own chores (``playwright install``) run no tests."""
+    positional = _positional(args)
+    if positional and positional[0] in _RUNNER_CHORES:
+        return None
+    return Role.TEST
 
 
 def _classify_script(program: str, args: Sequence[str]) -> Role | None:
@@ -351,7 +363,7 @@ def _npx(args: Sequence[str]) -> Role | None:
     tool = args[0]
     rest = args[1:]
     if tool in _TEST_RUNNERS:
-        return Role.TEST
+        return _test_runner(rest)
     if tool in {"prisma", "knex", "sequelize", "sequelize-cli", "typeorm"}:
         text = " ".join(rest)
         return Role.MIGRATE if "migrat" in text or "db push" in text else None

@@ -285,3 +285,21 @@ def test_a_script_is_a_test_only_when_its_name_says_test_as_a_word() -> None:
     assert classify("python scripts/run_tests.py") is Role.TEST
     assert classify("python testing.py") is Role.TEST
     assert classify("python3 scripts/latest-deps-summary.py") is Role.RUN
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "npx playwright install --with-deps",
+        "bunx playwright merge-reports --reporter html ./all-blob-reports",
+        "cypress verify",
+        "playwright show-report",
+    ],
+)
+def test_a_test_runners_chores_run_no_tests(command: str) -> None:
+    assert classify(command) is None
+
+
+def test_a_test_runner_run_is_a_test() -> None:
+    assert classify("npx playwright test --project=chromium") is Role.TEST
+    assert classify("jest --ci") is Role.TEST
