@@ -246,11 +246,14 @@ def _script_port_facts(
 def _frameworks(package: Package) -> Iterator[tuple[str, tuple[str, Evidence]]]:
     """``(framework, (version, evidence))``, the first dependency of each."""
     seen: set[str] = set()
+    publishes = package.evidence("main") or package.evidence("exports")
     for name, version, section in package.dependencies(DEPENDENCY_SECTIONS):
         framework = framework_of(name)
         evidence = package.evidence(section, name)
         if framework is None or framework in seen or evidence is None:
             continue
+        if publishes and section != "dependencies" and framework in SERVER_FRAMEWORKS:
+            continue  # a library's test server, not a server of its own
         seen.add(framework)
         yield framework, (version, evidence)
 

@@ -150,6 +150,8 @@ def classify_script(
     kind = _kind_of_words(words, body)
     if kind in RUN_KINDS and (TOOL_WORDS.intersection(words) or _TOOL.match(body)):
         return None  # `debug:eslint`: a tool's session, not the application
+    if kind in RUN_KINDS and _TEST_RUNNER.search(body) and not _SERVER.search(body):
+        return None  # `debug: PWDEBUG=1 ava`: a debugging run of the tests
     if kind is None and words[0] not in OTHER_WORDS:
         kind = _kind_of_body(words, body)
     is_watcher = "watch" in words or _WATCH_FLAG.search(body)

@@ -528,3 +528,21 @@ def test_packages_that_only_compile_are_not_deployable(make_repo: MakeRepo) -> N
     components = {f.key: f.attrs["deployable"] for f in facts if f.kind == "component"}
     assert components == {"packages/lib": False, "packages/app": True}
     assert "monorepo" not in keys(facts, FactKind.PROJECT_KIND)
+
+
+def test_a_librarys_dev_dependency_server_is_its_test_server(
+    make_repo: MakeRepo,
+) -> None:
+    lib = package_json(
+        name="http-client",
+        main="./distribution/index.js",
+        scripts={"test": "ava", "debug": "PWDEBUG=1 ava"},
+        devDependencies={"express": "^5", "ava": "^6"},
+    )
+    index = make_repo({"package.json": lib})
+
+    facts = list(extract(index))
+
+    assert of_kind(facts, FactKind.PROD) == []
+    assert of_kind(facts, FactKind.DEV) == []
+    assert keys(facts, FactKind.PROJECT_KIND) == {"library"}

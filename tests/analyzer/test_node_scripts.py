@@ -75,6 +75,7 @@ def test_script_is_classified_by_name_then_body(
         ("debug:eslint", "eslint --print-config ./client/src/a.js"),
         ("dev:lint", "eslint --watch ."),
         ("serve", "npx storybook dev -p 6006"),
+        ("debug", "PWDEBUG=1 ava --timeout=2m"),
     ],
 )
 def test_script_that_runs_nothing_of_the_app_is_not_a_command(
