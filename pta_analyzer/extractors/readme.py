@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from pta_analyzer.extractors._framework_package import is_framework_package
+from pta_analyzer.extractors._library_package import is_library_package
 from pta_analyzer.facts import WEIGHT_DOCUMENTED, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
@@ -103,16 +103,16 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     directories = _directories(index)
     paths = _documents(index)
     root_readme = _root_readme(paths)
-    # A framework's docs start its users' applications, not the repository.
-    framework = is_framework_package(index)
+    # A library's docs start its users' programs, not the repository.
+    library = is_library_package(index)
     for source in index.texts(paths):
         scope = _scope_of(index, source.path)
         base = _base_directory(source.path)
         for fact in _commands(source, scope, base, directories):
-            if not (framework and fact.kind in (FactKind.DEV, FactKind.PROD)):
+            if not (library and fact.kind in (FactKind.DEV, FactKind.PROD)):
                 yield fact
         name = PurePosixPath(source.path).name.upper()
-        if not framework and not name.startswith("CONTRIBUTING"):
+        if not library and not name.startswith("CONTRIBUTING"):
             yield from _ports(source, scope)
         if source.path == root_readme:
             description = _description(source)

@@ -429,3 +429,18 @@ def test_an_application_readme_keeps_its_run_commands_and_ports(
         (FactKind.DEV, "npm start"),
         (FactKind.PORT, "3000"),
     ]
+
+
+def test_a_published_librarys_readme_runs_its_users_programs(
+    make_repo: MakeRepo,
+) -> None:
+    readme = (
+        "# ky\n\n## Install\n\n```sh\nnpm install ky\n```\n\n## Usage\n\n"
+        "```sh\nnode --use-env-proxy app.js\n```\n\nUse http://localhost:3000\n"
+    )
+    package = '{"name": "ky", "main": "./distribution/index.js"}'
+    index = make_repo({"README.md": readme, "package.json": package})
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [(f.kind, f.key) for f in facts] == [(FactKind.INSTALL, "npm install ky")]
