@@ -1,7 +1,7 @@
 """Shared parts of the route readers: declarations, mounts and path joins."""
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 
 from pta_analyzer.evidence import Evidence
@@ -11,6 +11,7 @@ from pta_analyzer.index import SourceText
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 CALL_LINES_MAX = 8  # a route call is read over at most this many lines
 
+_SLASHES = re.compile(r"/{2,}")
 _METHODS_ARG = re.compile(r"\bmethods\s*=\s*[\[(]([^\])]*)[\])]")
 
 
@@ -54,7 +55,7 @@ class Routes:
     global_prefixes: dict[str, tuple[str, Evidence]] = field(default_factory=dict)
 
 
-Scanner = Callable[[SourceText, Routes, list[str]], None]
+Scanner = Callable[[SourceText, Routes, Set[str]], None]  # the tree's paths
 
 
 def join_path(prefix: str, path: str) -> str:
@@ -66,7 +67,7 @@ def join_path(prefix: str, path: str) -> str:
         joined = prefix.rstrip("/") + "/" + path.lstrip("/")
     if not joined.startswith("/"):
         joined = "/" + joined
-    return re.sub(r"/{2,}", "/", joined)
+    return _SLASHES.sub("/", joined) if "//" in joined else joined
 
 
 def add_route(found: Routes, path: str, route: Route) -> None:

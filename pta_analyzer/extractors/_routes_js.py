@@ -1,6 +1,7 @@
 """Route declarations of Express, Koa, Fastify and NestJS applications."""
 
 import re
+from collections.abc import Set
 from pathlib import PurePosixPath
 
 from pta_analyzer.evidence import Evidence
@@ -62,7 +63,7 @@ _JS_CANDIDATE_WORDS = tuple(
 # JavaScript / TypeScript: Express, Koa, Fastify, NestJS
 
 
-def scan_js(source: SourceText, found: Routes, paths: list[str]) -> None:
+def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
     text = source.text
     lines = source.lines
     if "setGlobalPrefix(" in text:
@@ -165,11 +166,10 @@ def _js_route_chain(
             break
 
 
-def _js_imports(source: SourceText, text: str, paths: list[str]) -> dict[str, str]:
+def _js_imports(source: SourceText, text: str, known: Set[str]) -> dict[str, str]:
     """Local names bound to relative ``require``/``import``, as repo paths."""
     if "require(" not in text and "import " not in text:
         return {}
-    known = set(paths)
     imports: dict[str, str] = {}
     for number in lines_with(text, ("require(", "import")):
         match = _JS_IMPORT.search(source.lines[number - 1])
@@ -182,7 +182,7 @@ def _js_imports(source: SourceText, text: str, paths: list[str]) -> dict[str, st
     return imports
 
 
-def _resolve_js(importer: str, relative: str, known: set[str]) -> str:
+def _resolve_js(importer: str, relative: str, known: Set[str]) -> str:
     base = PurePosixPath(importer).parent
     parts: list[str] = []
     for part in (base / relative).parts:
@@ -205,12 +205,12 @@ def _js_mount(
     number: int,
     use: "re.Match[str]",
     imports: dict[str, str],
-    paths: list[str],
+    paths: Set[str],
 ) -> None:
     router, prefix, required, name = use.groups()
     evidence = source.evidence(number)
     if required:
-        target = _resolve_js(source.path, required, set(paths))
+        target = _resolve_js(source.path, required, paths)
         if target:
             found.mounts.append(Mount(prefix, evidence, source.path, router, target))
         return

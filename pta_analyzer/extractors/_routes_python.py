@@ -2,6 +2,7 @@
 
 import re
 from bisect import bisect_right
+from collections.abc import Set
 from pathlib import PurePosixPath
 
 from pta_analyzer.evidence import Evidence
@@ -157,7 +158,7 @@ def _python_framework(text: str) -> str:
     return "python"
 
 
-def scan_python(source: SourceText, found: Routes, _paths: list[str]) -> None:
+def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     """Routes of one Python file, read only on the lines that may declare one."""
     text = source.text
     candidates = candidate_lines(text, _PY_CANDIDATE)
@@ -400,7 +401,7 @@ def _imported_from(text: str, module: str, path: str) -> bool:
 # Django
 
 
-def scan_django(source: SourceText, found: Routes, _paths: list[str]) -> None:
+def scan_django(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     text = source.text
     if "path(" not in text and "url(" not in text:
         return

@@ -12,11 +12,12 @@ is read by ``_rails_routes``.
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._rails_routes import rails_routes
 from pta_analyzer.extractors._routes_common import (
+    Mount,
     Route,
     Routes,
     Scanner,
@@ -70,8 +71,8 @@ _LARAVEL_RESOURCE = re.compile(
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """ENDPOINT facts from route declarations in code and route files."""
     found = Routes()
-    all_paths = list(index.paths())
-    for path in all_paths:
+    all_paths = frozenset(index.paths())
+    for path in index.paths():
         scanner = _scanner_for(path)
         if scanner is None:
             continue
@@ -127,10 +128,13 @@ def _scanner_for(path: str) -> Scanner | None:
 
 def _facts(index: RepoIndex, found: Routes) -> Iterator[Fact]:
     seen: set[tuple[str, str, str]] = set()
+    mounts: dict[str, list[Mount]] = {}  # by the file they mount
+    for mount in found.mounts:
+        mounts.setdefault(mount.target_file, []).append(mount)
     for path, routes in sorted(found.routes.items()):
         scope = index.scope(path)
         for route in routes:
-            for prefix, mount_evidence in _prefixes(found, path, route.router, 0):
+            for prefix, mount_evidence in _prefixes(mounts, path, route.router, 0):
                 full = join_path(prefix, route.path)
                 if route.path == "/" and prefix and route.framework in JS_FRAMEWORKS:
                     full = join_path(prefix, "")  # a mounted router's "/" is its mount
@@ -157,19 +161,15 @@ def _facts(index: RepoIndex, found: Routes) -> Iterator[Fact]:
 
 
 def _prefixes(
-    found: Routes, path: str, router: str, depth: int
+    mounts: dict[str, list[Mount]], path: str, router: str, depth: int
 ) -> list[tuple[str, list[Evidence]]]:
     """Every prefix under which ``router`` of ``path`` is mounted."""
-    mounts = [
-        m
-        for m in found.mounts
-        if m.target_file == path and m.target_router in ("", router)
-    ]
-    if not mounts or depth >= MOUNT_DEPTH_MAX:
+    mounted = [m for m in mounts.get(path, ()) if m.target_router in ("", router)]
+    if not mounted or depth >= MOUNT_DEPTH_MAX:
         return [("", [])]
     result: list[tuple[str, list[Evidence]]] = []
-    for mount in mounts:
-        for outer, evidence in _prefixes(found, mount.file, mount.router, depth + 1):
+    for mount in mounted:
+        for outer, evidence in _prefixes(mounts, mount.file, mount.router, depth + 1):
             result.append((join_path(outer, mount.prefix), [*evidence, mount.evidence]))
     return result
 
@@ -184,7 +184,7 @@ def _attrs(framework: str, handler: str) -> dict[str, object]:
 # Go: net/http, gin, echo, chi, fiber, gorilla/mux
 
 
-def _scan_go(source: SourceText, found: Routes, _paths: list[str]) -> None:
+def _scan_go(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     text = source.text
     if '("/' not in text and '("GET /' not in text and '("POST /' not in text:
         return
@@ -254,7 +254,7 @@ def _go_handle(
 # Spring (Java, Kotlin)
 
 
-def _scan_spring(source: SourceText, found: Routes, _paths: list[str]) -> None:
+def _scan_spring(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     if "Mapping" not in source.text:
         return
     lines = source.lines
@@ -328,7 +328,7 @@ def _next_is_class(lines: tuple[str, ...], number: int) -> bool:
 # Laravel
 
 
-def _scan_laravel(source: SourceText, found: Routes, _paths: list[str]) -> None:
+def _scan_laravel(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     if "Route::" not in source.text:
         return
     is_api = source.path.rpartition("/")[2] == "api.php"
