@@ -26,16 +26,27 @@ _SETUP_NAME = re.compile(r"^name\s*=\s*(\S+)\s*$", re.M)
 _NODE_ENTRY_FILES = frozenset({"server.js", "server.ts", "app.js", "app.ts"})
 
 
-def is_library_package(index: RepoIndex) -> bool:
-    """True when the root manifest publishes a library or a web framework."""
+def library_names(index: RepoIndex) -> list[str]:
+    """The names the root manifest publishes the library under ([] for none).
+
+    A package named as a known web framework is a library; so is a published
+    package with no start script, no command-line entry and no entry file.
+    """
     pyproject = _toml(index, "pyproject.toml")
     package = _json(index, "package.json")
     names = _python_names(index, pyproject) + _node_names(package)
     if any(n in PYTHON_FRAMEWORKS or n in NODE_FRAMEWORKS for n in names):
-        return True
+        return names
     if _has_entry_file(index):
-        return False
-    return _is_python_library(pyproject) or _is_node_library(package)
+        return []
+    if _is_python_library(pyproject) or _is_node_library(package):
+        return names
+    return []
+
+
+def is_library_package(index: RepoIndex) -> bool:
+    """True when the root manifest publishes a library or a web framework."""
+    return bool(library_names(index))
 
 
 def _toml(index: RepoIndex, path: str) -> dict[str, Any] | None:

@@ -14,9 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from pta_analyzer.extractors._library_package import is_library_package
+from pta_analyzer.extractors._library_package import library_names
 from pta_analyzer.facts import WEIGHT_DOCUMENTED, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.installs import named_packages
 from pta_analyzer.scope import Scope
 from pta_analyzer.shellcmd import (
     Role,
@@ -104,12 +105,13 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     paths = _documents(index)
     root_readme = _root_readme(paths)
     # A library's docs start its users' programs, not the repository.
-    library = is_library_package(index)
+    own_names = library_names(index)
+    library = bool(own_names)
     for source in index.texts(paths):
         scope = _scope_of(index, source.path)
         base = _base_directory(source.path)
         for fact in _commands(source, scope, base, directories):
-            if not (library and fact.kind in (FactKind.DEV, FactKind.PROD)):
+            if not (library and _is_users_step(fact, own_names)):
                 yield fact
         name = PurePosixPath(source.path).name.upper()
         if not library and not name.startswith("CONTRIBUTING"):
@@ -118,6 +120,14 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
             description = _description(source)
             if description is not None:
                 yield description
+
+
+def _is_users_step(fact: Fact, own_names: list[str]) -> bool:
+    """A step of a library's user: starting a program, installing others'."""
+    if fact.kind in (FactKind.DEV, FactKind.PROD):
+        return True
+    names = named_packages(fact.key) if fact.kind is FactKind.INSTALL else []
+    return any(name not in own_names for name in names)
 
 
 # --- which files ------------------------------------------------------------

@@ -435,7 +435,8 @@ def test_a_published_librarys_readme_runs_its_users_programs(
     make_repo: MakeRepo,
 ) -> None:
     readme = (
-        "# ky\n\n## Install\n\n```sh\nnpm install ky\n```\n\n## Usage\n\n"
+        "# ky\n\n## Install\n\n```sh\nnpm install ky\nnpm install express\n```\n\n"
+        "## Usage\n\n"
         "```sh\nnode --use-env-proxy app.js\n```\n\nUse http://localhost:3000\n"
     )
     package = '{"name": "ky", "main": "./distribution/index.js"}'
