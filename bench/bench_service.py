@@ -42,6 +42,7 @@ from tests.tasks.service import Process  # noqa: E402
 
 WORKER_COUNTS = (1, 2, 4)
 NOOP_STARTED = "bench:noop:started"
+NOOP_QUEUE = "bench-noop"
 SMALL_REPO = {
     "app.py": "from flask import Flask\n\napp = Flask(__name__)\n\n"
     "@app.get('/')\ndef index():\n    return 'ok'\n",
@@ -56,7 +57,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=12, help="runs per worker count")
     parser.add_argument("--noops", type=int, default=300, help="no-ops per count")
-    parser.add_argument("--samples", type=int, default=15, help="latency samples")
+    parser.add_argument("--samples", type=int, default=30, help="latency samples")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pta-bench-") as tmp:
@@ -124,24 +125,34 @@ class Bench:
         drop_database(self.db_name)
 
     def measure(self, runs: int, noops: int, samples: int) -> dict[str, object]:
-        report: dict[str, object] = {"throughput": {}}
+        report: dict[str, object] = {"throughput": {}, "load": [os.getloadavg()[0]]}
+        self.start_workers("run", 1)
+        self.start_workers("noop", 1)
+        self.submit_and_wait(2)  # warm up the pool and the page cache
+        report["run_latency"], report["noop_latency"] = self.latencies(samples)
+        self.stop_processes()
         for count in WORKER_COUNTS:
             self.start_workers("run", count)
-            if count == 1:
-                self.submit_and_wait(2)  # warm up the pool and the page cache
-                report["run_latency"] = self.run_latencies(samples)
             e2e = self.run_throughput(runs)
             self.stop_processes()
             self.start_workers("noop", count)
-            if count == 1:
-                report["noop_latency"] = self.noop_latencies(samples)
             floor = self.noop_throughput(noops)
             self.stop_processes()
             report["throughput"][count] = (e2e, floor)  # type: ignore[index]
             print(f"  {count} worker(s): {e2e:.1f} runs/min, {floor:.0f} no-ops/min")
+        report["load"].append(os.getloadavg()[0])  # type: ignore[attr-defined]
         return report
 
+    def latencies(self, samples: int) -> tuple[list[float], list[float]]:
+        """Alternate e2e and no-op samples, so both see the same machine load."""
+        runs, noops = [], []
+        for index in range(samples):
+            runs.append(self.run_latency())
+            noops.append(self.noop_latency(index))
+        return runs, noops
+
     def start_workers(self, kind: str, count: int) -> None:
+        names = []
         for index in range(count):
             name = f"{kind}{index}@bench"
             log = self.tmp / f"{kind}{index}.log"
@@ -150,9 +161,10 @@ class Bench:
                 process = Process(argv, self.env, log)
             else:
                 noop = (str(REPO_ROOT / "bench" / "noop_worker.py"),)
-                process = Process([name], self.env, log, program=noop)
+                env = self.env | {"CI_QUEUE": NOOP_QUEUE}
+                process = Process([name], env, log, program=noop)
             self.processes.append(process)
-        names = [f"{kind}{index}@bench" for index in range(count)]
+            names.append(name)
         _wait_ready(self.app, names, self.processes)
 
     def stop_processes(self) -> None:
@@ -192,34 +204,27 @@ class Bench:
         elapsed = self.submit_and_wait(runs)
         return runs / elapsed * 60
 
-    def run_latencies(self, samples: int) -> list[float]:
-        latencies = []
-        for _ in range(samples):
-            before = time.time()
-            run_id = self.submit()
-            self.wait_finished([run_id])
-            with self.factory() as session:
-                run = session.get_one(Run, run_id)
-                started = run.started_at.timestamp() if run.started_at else before
-            latencies.append(started - before)
-        return latencies
+    def run_latency(self) -> float:
+        before = time.time()
+        run_id = self.submit()
+        self.wait_finished([run_id])
+        with self.factory() as session:
+            run = session.get_one(Run, run_id)
+            started = run.started_at.timestamp() if run.started_at else before
+        return started - before
 
-    def noop_latencies(self, samples: int) -> list[float]:
-        latencies = []
-        for index in range(samples):
-            self.redis.delete(NOOP_STARTED)
-            before = time.time()
-            self.app.send_task("bench.noop", args=[f"l{index}"], queue="bench")
-            _, raw = self.redis.blpop([NOOP_STARTED], timeout=30) or (None, b"")
-            latencies.append(float(raw.split()[1]) - before)
-            time.sleep(0.05)
-        return latencies
+    def noop_latency(self, index: int) -> float:
+        self.redis.delete(NOOP_STARTED)
+        before = time.time()
+        self.app.send_task("bench.noop", args=[f"l{index}"], queue=NOOP_QUEUE)
+        _, raw = self.redis.blpop([NOOP_STARTED], timeout=30) or (None, b"")
+        return float(raw.split()[1]) - before
 
     def noop_throughput(self, count: int) -> float:
         self.redis.delete(NOOP_STARTED)
         started = time.monotonic()
         for index in range(count):
-            self.app.send_task("bench.noop", args=[f"t{index}"], queue="bench")
+            self.app.send_task("bench.noop", args=[f"t{index}"], queue=NOOP_QUEUE)
         deadline = started + 300
         while self.redis.llen(NOOP_STARTED) < count:
             if time.monotonic() > deadline:
@@ -234,7 +239,11 @@ def print_report(report: dict[str, object]) -> None:
     noop_lat: list[float] = report["noop_latency"]  # type: ignore[assignment]
     cores = os.cpu_count() or 1
     print()
-    print(f"PTA service benchmark ({cores} cores)")
+    load = report["load"]
+    print(
+        f"PTA service benchmark ({cores} cores; 1-min load average"
+        f" {load[0]:.1f} at start, {load[1]:.1f} at end)"  # type: ignore[index]
+    )
     header = ("workers", "e2e runs/min", "no-op tasks/min", "e2e scaling")
     print(f"{header[0]:>8} | {header[1]:>13} | {header[2]:>16} | {header[3]:>11}")
     base = throughput[WORKER_COUNTS[0]][0]
@@ -244,6 +253,7 @@ def print_report(report: dict[str, object]) -> None:
     print()
     print(f"{'enqueue-to-start (ms)':<24} | {'median':>8} | {'p95':>8}")
     rows = (("e2e run (idle worker)", run_lat), ("bare Celery no-op", noop_lat))
+    print("(samples alternate between the two, on idle single workers)")
     for label, values in rows:
         median, p95 = _ms(statistics.median(values)), _ms(_p95(values))
         print(f"{label:<24} | {median:>8} | {p95:>8}")
