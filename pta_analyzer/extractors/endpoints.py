@@ -32,6 +32,7 @@ from pta_analyzer.extractors._routes_python import (
     scan_django,
     scan_python,
 )
+from pta_analyzer.extractors._textlines import lines_with
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind, Status
 from pta_analyzer.index import RepoIndex, SourceText
 
@@ -50,6 +51,12 @@ _GO_HANDLE = re.compile(
 )
 _GO_MUX_METHODS = re.compile(r"\.Methods\(\s*([^)]*)\)")
 _GO_GROUP = re.compile(r"\b(\w+)\s*:?=\s*(\w+)\.(?:Group|Route)\(\s*\"([^\"]*)\"")
+# Every line _GO_GROUP, _GO_ROUTE or _GO_HANDLE matches holds one of these.
+_GO_CANDIDATE_WORDS = (
+    ".Group(", ".Route(", ".Handle", ".GET(", ".POST(", ".PUT(", ".PATCH(",
+    ".DELETE(", ".HEAD(", ".OPTIONS(", ".Any(", ".Get(", ".Post(", ".Put(",
+    ".Patch(", ".Delete(", ".Head(", ".Options(", ".All(",
+)  # fmt: skip
 _GO_CLIENTS = frozenset({"http", "client", "c", "ctx", "req", "resty", "request", "s"})
 
 _SPRING_MAPPING = re.compile(
@@ -189,7 +196,8 @@ def _scan_go(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     if '("/' not in text and '("GET /' not in text and '("POST /' not in text:
         return
     groups: dict[str, tuple[str, list[Evidence]]] = {}
-    for number, line in enumerate(source.lines, start=1):
+    for number in lines_with(text, _GO_CANDIDATE_WORDS):
+        line = source.lines[number - 1]
         if line.lstrip().startswith("//"):
             continue
         group = _GO_GROUP.search(line)
