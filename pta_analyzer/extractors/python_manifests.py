@@ -324,6 +324,9 @@ def _ini_scripts(
 
 
 def _setup_py(context: "Context", source: SourceText, directory: str) -> Iterator[Fact]:
+    text = source.text
+    if "setuptools" not in text and "distutils" not in text:
+        return  # a module that happens to be named setup.py (settings, fixtures)
     context.manifests[directory].deps.extend(setup_py_deps(source))
     number = source.find_line(r"\bsetup\(")
     evidence = (source.evidence(number),) if number else (source.file_evidence(),)

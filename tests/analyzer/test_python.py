@@ -440,3 +440,11 @@ def test_a_packaged_service_with_an_entry_module_is_not_a_library(
     )
 
     assert not [f for f in of_kind(facts, FactKind.PROJECT_KIND) if f.key == "library"]
+
+
+def test_a_module_named_setup_py_is_no_package(make_repo: MakeRepo) -> None:
+    module = "from django.urls import path\n\ndef setup(settings):\n    return 1\n"
+    facts = run(make_repo, {"config/toolbar/setup.py": module})
+
+    assert of_kind(facts, FactKind.INSTALL) == []
+    assert of_kind(facts, FactKind.PROJECT_KIND) == []
