@@ -69,6 +69,7 @@ _MAKE_ASSIGNMENT = re.compile(
     r"^(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*([:+?!]?=|::=)\s*(.*)$"
 )
 _MAKE_VARIABLE = re.compile(r"\$[({](\w+)[)}]")
+_CLI_ARGS = re.compile(r"\s*\{\{\s*\.CLI_ARGS\s*\}\}")
 _JUST_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)((?:\s+[^:]+?)?)\s*:(?!=)(.*)$")
 _JUST_PARAMETER = re.compile(r"([*+$]?)([A-Za-z_]\w*)(?:=('[^']*'|\"[^\"]*\"|\S+))?")
 
@@ -181,7 +182,9 @@ def parse_taskfile(source: SourceText) -> list[Target]:
         commands: list[tuple[str, int, int]] = []
         for node in _task_commands(task):
             text = node.text() if node.text() is not None else _cmd_text(node)
-            if text:
+            # CLI_ARGS is empty unless the caller passes `task NAME -- ARGS`.
+            text = _CLI_ARGS.sub("", text or "").strip()
+            if text and "{{" not in text:
                 commands.append((_runlines.normalize(text), node.line, node.end_line))
         deps = task.get("deps")
         prerequisites = [d.text() or "" for d in deps.elements()] if deps else []

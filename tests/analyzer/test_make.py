@@ -200,3 +200,21 @@ def test_a_develop_target_that_only_installs_is_an_install(make_repo: MakeRepo) 
         (FactKind.DEV, "flask --app app run"),
     ]
     assert_evidence_verifies(index, facts)
+
+
+def test_taskfile_cli_args_are_dropped_and_other_templates_skipped(
+    make_repo: MakeRepo,
+) -> None:
+    taskfile = (
+        "version: '3'\ntasks:\n  test:\n    cmds:\n"
+        "      - go test ./... {{.CLI_ARGS}}\n      - go test {{.PKG}}\n"
+    )
+    index = make_repo({"Taskfile.yaml": taskfile})
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.TEST, "task test"),
+        (FactKind.TEST, "go test ./..."),
+    ]
+    assert_evidence_verifies(index, facts)
