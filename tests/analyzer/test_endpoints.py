@@ -383,3 +383,71 @@ def test_mock_patch_decorators_and_non_path_strings_are_not_routes(
         "route = Route('ANY', handler)\n"
     )
     assert run(make_repo, {"app/checks.py": code}) == {}
+
+
+def test_python_decorators_wait_for_the_first_line_that_is_not_a_decorator(
+    make_repo: MakeRepo,
+) -> None:
+    code = (
+        "from flask import Flask\n"
+        "@app.route('/a')\n"
+        "@cache\n"
+        "# @app.route('/commented')\n"
+        "def a():\n"
+        "    pass\n"
+        "@app.get('/b')\n"
+        "\n"
+        "def b():\n"
+        "    pass\n"
+        "@app.post('/c')\n"
+        "async def c():\n"
+        "    pass\n"
+    )
+    found = run(make_repo, {"app.py": code})
+
+    assert set(found) == {"GET /a", "GET /b", "POST /c"}
+    assert found["GET /a"].attrs["handler"] == "a"
+    assert "handler" not in found["GET /b"].attrs  # a blank line ends the wait
+    assert found["POST /c"].attrs["handler"] == "c"
+    assert locations(found["POST /c"]) == ["app.py:11"]
+
+
+def test_python_routes_inside_docstrings_of_any_form_are_skipped(
+    make_repo: MakeRepo,
+) -> None:
+    code = (
+        "from flask import Flask\n"
+        "DOC = '''\n"
+        "@app.route('/assigned-doc')\n"
+        "'''\n"
+        '"""One line."""\n'
+        "@app.route('/real')\n"
+        "def real():\n"
+        "    '''Call @app.route('/in-docstring')\n"
+        "    @app.route('/still-docstring')\n"
+        "    '''\n"
+        "    pass\n"
+        "x = call('''@app.route(\"/inline\")''')\n"
+    )
+    found = run(make_repo, {"app.py": code})
+
+    assert set(found) == {"GET /real"}
+    assert locations(found["GET /real"]) == ["app.py:6"]
+
+
+def test_django_patterns_in_docstrings_and_comments_are_skipped(
+    make_repo: MakeRepo,
+) -> None:
+    urls = (
+        '"""\n'
+        "path('doc/', views.doc)\n"
+        '"""\n'
+        "urlpatterns = [\n"
+        "    # path('old/', views.old),\n"
+        "    path('new/', views.new),\n"
+        "]\n"
+    )
+    found = run(make_repo, {"urls.py": urls})
+
+    assert set(found) == {"ANY /new/"}
+    assert locations(found["ANY /new/"]) == ["urls.py:6"]
