@@ -33,6 +33,8 @@ DEFAULT_NAMES = (
 )
 # Images that run a part of the application even though a table names them.
 APPLICATION_IMAGES = frozenset({"flower"})
+# Services that run browser tests against the application.
+TEST_RUNNER_SERVICES = frozenset({"playwright", "cypress", "selenium", "e2e"})
 # Stock admin consoles and test runners beside the application: their ports
 # and commands are theirs, not the application's.
 TOOL_IMAGES = frozenset(
@@ -240,13 +242,14 @@ def _service_facts(
             attrs={"compose_service": name, "image": image.text()},
         )
 
+    shown = image
     if image is None and not _is_own(compose, name, service):
         # An override names no image; the base file's image says what it runs.
         base = compose.base_services.get(name)
-        base_image = base.get("image") if base is not None else None
-        found = service_of_image(base_image.text() or "") if base_image else None
+        shown = base.get("image") if base is not None else None
+        found = service_of_image(shown.text() or "") if shown else None
     is_backing = found is not None and found not in APPLICATION_IMAGES
-    is_backing = is_backing or _is_tool_image(image)
+    is_backing = is_backing or _is_tool_image(shown) or _is_test_runner(name)
     yield from _ports(compose, name, service, "service" if is_backing else "publish")
     if is_backing:
         return
@@ -262,6 +265,11 @@ def _is_tool_image(image: YNode | None) -> bool:
     return name in TOOL_IMAGES or name.removeprefix("docker.io/library/") in (
         TOOL_IMAGES
     )
+
+
+def _is_test_runner(name: str) -> bool:
+    """A service that runs the browser tests (``playwright``, ``cypress``)."""
+    return name.lower() in TEST_RUNNER_SERVICES
 
 
 def _runs_project_code(compose: _File, name: str, service: YNode) -> bool:

@@ -341,3 +341,20 @@ def test_a_stock_admin_console_is_not_the_application(make_repo: MakeRepo) -> No
 
     roles = {f.key: f.attrs["role"] for f in of_kind(facts, FactKind.PORT)}
     assert roles == {"8080": "service", "8000": "publish"}
+
+
+def test_an_override_of_an_admin_console_and_a_test_runner_are_not_the_app(
+    make_repo: MakeRepo,
+) -> None:
+    base = "services:\n  adminer:\n    image: adminer\n  web:\n    build: .\n"
+    override = (
+        "services:\n  adminer:\n    ports:\n      - '8080:8080'\n"
+        "  playwright:\n    build: ./e2e\n    ports:\n      - 9323:9323\n"
+        "  web:\n    ports:\n      - '8000:8000'\n"
+    )
+    index = make_repo({"compose.yml": base, "compose.override.yml": override})
+
+    facts = list(extract(index))
+
+    roles = {f.key: f.attrs["role"] for f in of_kind(facts, FactKind.PORT)}
+    assert roles == {"8080": "service", "9323": "service", "8000": "publish"}
