@@ -21,7 +21,7 @@ from typing import Any
 
 from celery import Celery, Task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from pta_tasks.analysis import (
@@ -135,10 +135,21 @@ def execute_run(runtime: Runtime, run_id: uuid.UUID, worker: str) -> None:
             children.kill_all()
             if workdir is not None:
                 remove_tree(workdir)
-        if error is None:
-            _record_success(runtime, claim, summary, outputs)
-        else:
-            _record_failure(runtime, claim, error, heartbeat)
+        try:
+            if error is None:
+                _record_success(runtime, claim, summary, outputs)
+            else:
+                _record_failure(runtime, claim, error, heartbeat)
+        except Exception as failure:
+            if not _caused_by(failure, SoftTimeLimitExceeded):
+                raise  # the job stays IN_PROGRESS; the reconciler takes it back
+            # Storing hung (a locked row, a stalled database) until the soft
+            # limit interrupted it mid-query: record that on a new connection.
+            runtime.reset_database()
+            timeout = RunError(
+                "soft time limit reached while storing", ErrorCode.TASK_TIMEOUT
+            )
+            _record_failure(runtime, claim, timeout, heartbeat)
 
 
 def claim_job(runtime: Runtime, run_id: uuid.UUID, worker: str) -> Claim | None:
@@ -243,6 +254,9 @@ def fail_after_hard_limit(runtime: Runtime, run_id: uuid.UUID) -> None:
     with bound_run(run_id):
         error = RunError("hard time limit reached", ErrorCode.TASK_TIMEOUT)
         with transaction(runtime.factory) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # This runs in the worker's main process: never wait long.
+                session.execute(text("SET LOCAL lock_timeout = '5s'"))
             job = _lock_job(session, run_id)
             if job is None or job.status != JobStatus.IN_PROGRESS:
                 return
@@ -422,6 +436,15 @@ def _token_for(settings: Settings, url: str) -> str | None:
     if settings.github_token and host in settings.git_token_hosts:
         return settings.github_token
     return None
+
+
+def _caused_by(error: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _since(started: float) -> float:

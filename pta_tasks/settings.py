@@ -65,6 +65,8 @@ class Settings:
     max_tasks_per_child: int = 50
     worker_concurrency: int = 1
     queue: str = "pta"
+    task_margin_s: float = TASK_MARGIN_S
+    cleanup_gap_s: float = CLEANUP_GAP_S
 
     @property
     def is_production(self) -> bool:
@@ -82,12 +84,12 @@ class Settings:
         (analysis and validation are bounded separately) and a margin for
         storing; it fires only when a step without a limit of its own hangs."""
         bounded_ms = self.clone_timeout_ms + 2 * self.analyzer_timeout_ms
-        return bounded_ms / 1000 + TASK_MARGIN_S
+        return bounded_ms / 1000 + self.task_margin_s
 
     @property
     def hard_time_limit_s(self) -> float:
         """Celery hard limit: the soft limit plus time to clean up."""
-        return self.soft_time_limit_s + CLEANUP_GAP_S
+        return self.soft_time_limit_s + self.cleanup_gap_s
 
     @property
     def visibility_timeout_s(self) -> int:
@@ -152,6 +154,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_tasks_per_child=env.integer("CI_MAX_TASKS_PER_CHILD", 50),
         worker_concurrency=env.integer("CI_WORKER_CONCURRENCY", 1),
         queue=env.text("CI_QUEUE", "pta"),
+        task_margin_s=env.number("CI_TASK_MARGIN_S", TASK_MARGIN_S, 0.0),
+        cleanup_gap_s=env.number("CI_CLEANUP_GAP_S", CLEANUP_GAP_S, 1.0),
     )
     _check_consistency(settings)
     return settings

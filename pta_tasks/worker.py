@@ -55,6 +55,12 @@ class Runtime:
             self._pid = os.getpid()
         return self._factory
 
+    def reset_database(self) -> None:
+        """Drop this process's engine (after a connection was left broken)."""
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = self._factory = None
+
     @property
     def engine(self) -> Engine:
         """The engine behind ``factory``."""

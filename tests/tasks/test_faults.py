@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import func, select, update
+from sqlalchemy import Engine, func, select, text, update
 
 from pta_tasks.models import Job, RunOutput
 from pta_tasks.reconcile import reconcile_once
@@ -137,3 +137,32 @@ def test_reconciler_leaves_a_message_in_flight_alone(
     broker = redis.Redis.from_url(service.settings.redis_url or "")
     assert broker.llen(service.settings.queue) == 1
     broker.close()
+
+
+def test_a_task_stuck_past_its_time_limit_is_cleaned_up_and_failed(
+    service: Service, git_server: GitHttpServer, engine: Engine
+) -> None:
+    # Limits: soft 2 + 2 x 8 + 0 = 18 s, hard 8 s later. A row lock held by
+    # the test makes storing the outputs hang (a stalled database).
+    worker = service.start_worker(
+        CLONE_TIMEOUT_MS="2000",
+        ANALYZER_TIMEOUT_MS="8000",
+        CI_TASK_MARGIN_S="0",
+        CI_CLEANUP_GAP_S="8",
+        CI_HEARTBEAT_TIMEOUT_S="120",
+    )
+    run_id = service.submit(git_server.url("acme/app.git"))
+    service.wait_status(run_id, "IN_PROGRESS")
+
+    with engine.connect() as connection:
+        connection.execute(
+            text("SELECT 1 FROM ci_jobs WHERE run_id = :id FOR UPDATE"),
+            {"id": run_id},
+        )
+        worker.wait_for("time limit", timeout_s=60)
+        connection.rollback()
+    run = service.wait(run_id, timeout_s=60)
+
+    assert run["status"] == "FAILED"
+    assert run["error_code"] == "TASK_TIMEOUT"
+    assert not (service.settings.tmp_dir / f"run-{run_id}").exists()
