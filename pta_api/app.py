@@ -153,7 +153,9 @@ def _make_limiter(app: Flask, config: ApiConfig) -> Limiter:
         if config.settings.redis_url
         else {},
         strategy="fixed-window",
-        headers_enabled=True,
+        # Headers on every answer cost a storage round trip each; 429s get
+        # Retry-After from the error handler instead.
+        headers_enabled=False,
         enabled=config.rate_limit_enabled,
         swallow_errors=True,
         key_prefix="pta-api",

@@ -15,10 +15,11 @@ Exception tree::
 """
 
 import logging
+import time
 from enum import StrEnum
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, current_app, jsonify
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -49,6 +50,7 @@ class ApiErrorCode(StrEnum):
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
+DEFAULT_RETRY_AFTER_S = 60
 # Status of each ``pta_tasks`` code the API can meet.
 TASK_ERROR_STATUS = {
     ErrorCode.INVALID_REPO_URL: 400,
@@ -160,9 +162,21 @@ def _http_error(error: HTTPException) -> Response:
     code = HTTP_CODES.get(status, ApiErrorCode.INTERNAL_ERROR)
     message = HTTP_MESSAGES.get(status) or error.description or "request failed"
     response = error_response(code, message, status)
+    if status == 429:
+        response.headers["Retry-After"] = str(_retry_after_s())
     if status == 405 and error.valid_methods:  # type: ignore[attr-defined]
         response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
     return response
+
+
+def _retry_after_s() -> int:
+    # Seconds until the window of the limit that was hit turns over.
+    try:
+        limit = current_app.extensions["pta"].limiter.current_limit
+        return max(1, int(limit.reset_at - time.time()))
+    except Exception:
+        logger.warning("rate limit window unknown", exc_info=True)
+        return DEFAULT_RETRY_AFTER_S
 
 
 def _database_down(error: Exception) -> Response:

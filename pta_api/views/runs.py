@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select, tuple_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from pta_api.auth import rate_limit_key
 from pta_api.errors import ApiError, ApiErrorCode, InvalidRequest
@@ -123,8 +123,14 @@ def list_() -> Response:
 
 @blueprint.get("/api/ci/runs/<run_id>")
 def show(run_id: str) -> Response:
-    """One run with its job."""
-    return jsonify(get_run(services().factory, parse_run_id(run_id)))
+    """One run with its job (one query: this is the route CI systems poll)."""
+    parsed = parse_run_id(run_id)
+    query = select(Run).options(joinedload(Run.job)).where(Run.id == parsed)
+    with services().factory() as session:
+        run = session.scalars(query).first()
+        if run is None:
+            raise RunNotFound(f"no run {parsed}")
+        return jsonify(run_to_dict(run))
 
 
 @blueprint.get("/api/ci/runs/<run_id>/outputs")
