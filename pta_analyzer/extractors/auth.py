@@ -404,7 +404,11 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
     text = source.text
     name = source.path.rpartition("/")[2]
     suffix = name[name.rfind(".") :]
+    # "HTTP" is in each of the HTTPBasic/HTTPTokenAuth words, all Python rules.
+    has_http = suffix in _PY and "HTTP" in text
     for word, key, pattern, suffixes, line_words in _CODE_RULES:
+        if word.startswith("HTTP") and not has_http:
+            continue
         if suffix in suffixes and word in text:
             candidates = lines_with(text, line_words or (word,))
             number = _first_match(source, pattern, candidates)

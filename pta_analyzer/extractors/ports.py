@@ -425,10 +425,13 @@ def _is_listen_port_name(name: str) -> bool:
 
 def _scan_python(source: SourceText) -> Iterator[_Found]:
     text = source.text
-    if not any(word in text for word in ("bind(", "Server(", "run_app", "PORT")):
+    has_bind = "bind(" in text or "Server(" in text
+    has_run_app = "run_app" in text
+    has_port = "PORT" in text
+    if not (has_bind or has_run_app or has_port):
         return
 
-    if "bind(" in text or "Server(" in text:
+    if has_bind:
         binds = ("bind(", "Server(")
         for number, match in _code_matches(source, text, _PY_BIND_TUPLE, binds):
             yield from _python_port_value(source, text, match.group(1), number)
@@ -436,10 +439,10 @@ def _scan_python(source: SourceText) -> Iterator[_Found]:
         makes = ("make_server(",)
         for number, match in _code_matches(source, text, _PY_MAKE_SERVER, makes):
             yield from _python_port_value(source, text, match.group(1), number)
-    if "run_app" in text:
+    if has_run_app:
         for number, match in _code_matches(source, text, _PY_RUN_APP, ("run_app(",)):
             yield _Found(int(match.group(1)), "bind", [number], "py_bind")
-    if "PORT" in text:
+    if has_port:
         env_words = ("environ.get(", "getenv(")
         for number, match in _code_matches(source, text, _PY_ENV_DEFAULT, env_words):
             name = match.group(1)
