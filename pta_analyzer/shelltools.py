@@ -331,7 +331,7 @@ def _npm_like(manager: str) -> _Handler:
         if sub in {"test", "t"}:
             return Role.TEST
         if sub == "start":
-            return Role.RUN
+            return _start_task(args[1:])
         if sub in {"run", "run-script"} and len(args) > 1:
             return _script_name_role(args[1])
         if sub in {"exec", "x", "dlx"} and len(args) > 1:
@@ -343,6 +343,20 @@ def _npm_like(manager: str) -> _Handler:
         return None
 
     return handle
+
+
+def _start_task(args: Sequence[str]) -> Role | None:
+    """``npm start`` runs the app; ``yarn start build`` names a task runner's
+    task (nps, start-server scripts), judged by its name."""
+    before = args[: list(args).index("--")] if "--" in args else args
+    tasks = _positional(before)
+    if not tasks:
+        return Role.RUN
+    task = tasks[0].split()[0]
+    if not re.fullmatch(r"[\w.:-]+", task):
+        return Role.RUN
+    role = _script_name_role(task)
+    return Role.RUN if role is Role.DEV and "serve" in task else role
 
 
 def _script_name_role(name: str) -> Role | None:
@@ -501,10 +515,11 @@ def _container_command(args: Sequence[str], fallback: Role | None) -> Role | Non
         option = args[index].split("=", 1)[0]
         takes_value = option in _RUN_OPTIONS and "=" not in args[index]
         index += 2 if takes_value else 1
+    if index >= len(args):
+        return None  # no image or service named: a fragment of a command
     inner = args[index + 1 :]
     if not inner:
-        target = args[index] if index < len(args) else ""
-        return None if _is_backing(target) else fallback
+        return None if _is_backing(args[index]) else fallback
     role = _classify_words(_program_words(inner))
     return role if role is not None else fallback
 
@@ -651,6 +666,8 @@ def _iex(args: Sequence[str]) -> Role | None:
 
 def _shell(args: Sequence[str]) -> Role | None:
     script = next((arg for arg in args if not arg.startswith("-")), "")
+    if script.startswith(("$", "/", "~")):
+        return None  # a script outside the checkout (a CI action's own)
     return _classify_script(script, []) if script.endswith(".sh") else None
 
 

@@ -303,3 +303,29 @@ def test_a_test_runners_chores_run_no_tests(command: str) -> None:
 def test_a_test_runner_run_is_a_test() -> None:
     assert classify("npx playwright test --project=chromium") is Role.TEST
     assert classify("jest --ci") is Role.TEST
+
+
+@pytest.mark.parametrize(
+    ("command", "role"),
+    [
+        ("npm start", Role.RUN),
+        ("npm start -- --port 3000", Role.RUN),
+        ("yarn start serve", Role.RUN),
+        ("yarn start build", Role.BUILD),
+        ("yarn start test.e2e", Role.TEST),
+        ("yarn start db.migrate", Role.MIGRATE),
+        ("yarn start lint", None),
+        ('yarn start "db.seed --run CreateUsers"', None),
+    ],
+)
+def test_start_with_a_task_name_is_judged_by_the_task(
+    command: str, role: Role | None
+) -> None:
+    assert classify(command) is role
+
+
+def test_fragments_and_outside_scripts_are_no_commands() -> None:
+    assert classify("docker run") is None
+    assert classify("docker run --env DB_HOST=localhost -e DB_PORT=3306") is None
+    assert classify('bash "$GITHUB_ACTION_PATH/setup-sqlite.sh"') is None
+    assert classify("bash ./setup.sh") is Role.INSTALL
