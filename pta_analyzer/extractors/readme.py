@@ -80,6 +80,7 @@ _RUN_PATH = re.compile(
     r"(?i)\b(?:run|running|execute|executing|invoke|launch|type)\s+"
     r"(?:(?:the|this)\s+)?(?:(?:script|file|program|command)\s+)?$"
 )
+_RUN_WORD = re.compile(r"(?i)\b(?:use|enter|then|and|or|with)\s+$")
 _FILE_NAME = re.compile(
     r"\.(?:py|sh|bash|js|mjs|ts|rb|go|rs|php|md|rst|txt|json|ya?ml|toml|cfg|ini|"
     r"env|lock)$",
@@ -368,7 +369,14 @@ def _inline(
         text = match.group(1).strip()
         if _is_bare_path(text) and not _RUN_PATH.search(before):
             continue  # "models in `app/models.py`" names a file
+        if not anywhere and " " not in text and not _says_run(before, starts):
+            continue  # "a server using `nodemon`" names a tool
         yield _Snippet(((number, text),), _titles(headings), None, "inline_code")
+
+
+def _says_run(before: str, starts: object) -> bool:
+    """Whether prose right before a one-word span tells the reader to run it."""
+    return bool(starts) or bool(_RUN_WORD.search(before) or _RUN_PATH.search(before))
 
 
 def _is_bare_path(text: str) -> bool:

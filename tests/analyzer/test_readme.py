@@ -445,3 +445,15 @@ def test_a_published_librarys_readme_runs_its_users_programs(
     facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
 
     assert [(f.kind, f.key) for f in facts] == [(FactKind.INSTALL, "npm install ky")]
+
+
+def test_a_one_word_span_needs_prose_that_says_to_run_it(make_repo: MakeRepo) -> None:
+    readme = (
+        "## Development\n\nThis starts a server using `nodemon`, which reloads.\n"
+        "Use `tox` to run every suite.\n"
+    )
+    index = make_repo({"README.md": readme})
+
+    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
+    assert [(f.kind, f.key) for f in facts] == [(FactKind.TEST, "tox")]
