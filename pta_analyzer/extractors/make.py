@@ -205,6 +205,8 @@ def _facts(
         kind = target_kind(target.name)
         if kind is None or _is_file_alias(target, names):
             continue
+        if target.commands and all(_passes_through(c) for c, *_ in target.commands):
+            continue  # `run *args: uv run -- {{args}}` runs whatever it is given
         if kind in (FactKind.DEV, FactKind.PROD) and _only_sets_up(target, cwd):
             kind = FactKind.INSTALL  # `develop:` that installs and builds
         start = max(1, min(target.line_start, len(source.lines)))
@@ -241,6 +243,8 @@ def _recipe_facts(
         program = _runlines.program_of(part)
         if program in _LINTERS or program in ("make", "$(MAKE)", "just", "task"):
             continue
+        if _passes_through(part):
+            continue
         step = _runlines.step_kind(part)
         part_kind = step if step is not None else kind
         if _runlines.runs_migrations(part):
@@ -256,6 +260,11 @@ def _recipe_facts(
             note=f"run by {via}",
             attrs={"via": via},
         )
+
+
+def _passes_through(command: str) -> bool:
+    """A command left ending in ``--``: its arguments were the caller's."""
+    return command.rstrip().endswith(" --")
 
 
 def _only_sets_up(target: Target, cwd: str) -> bool:

@@ -218,3 +218,17 @@ def test_taskfile_cli_args_are_dropped_and_other_templates_skipped(
         (FactKind.TEST, "go test ./..."),
     ]
     assert_evidence_verifies(index, facts)
+
+
+def test_a_recipe_that_only_passes_its_arguments_through_is_no_command(
+    make_repo: MakeRepo,
+) -> None:
+    justfile = "@run *options:\n  uv run -- {{options}}\n\ntest:\n  uv run pytest\n"
+    index = make_repo({"Justfile": justfile})
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.TEST, "just test"),
+        (FactKind.TEST, "uv run pytest"),
+    ]
