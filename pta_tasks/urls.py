@@ -102,12 +102,12 @@ def _check_shape(url: str) -> str:
         raise InvalidRepoUrl("the URL is empty")
     if len(text) > MAX_URL_LENGTH:
         raise InvalidRepoUrl(f"the URL is longer than {MAX_URL_LENGTH} characters")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
-        raise InvalidRepoUrl("the URL contains whitespace or control characters")
     if text.startswith("-"):
         raise InvalidRepoUrl("the URL looks like a command-line option")
     if "::" in text.split("/", 1)[0] or text.lower().startswith("ext:"):
         raise InvalidRepoUrl("git transport helpers (such as ext::) are refused")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        raise InvalidRepoUrl("the URL contains whitespace or control characters")
     if "%" in text:
         raise InvalidRepoUrl("percent-encoded URLs are refused")
     return text

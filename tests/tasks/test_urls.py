@@ -109,3 +109,8 @@ def test_commit_sha_is_recognized() -> None:
     assert is_commit_sha("a" * 40)
     assert not is_commit_sha("a" * 39)
     assert not is_commit_sha("main")
+
+
+def test_transport_helper_is_named_in_the_refusal() -> None:
+    with pytest.raises(InvalidRepoUrl, match="transport helpers"):
+        validate_repo_url("ext::sh -c touch% /tmp/pwned", SETTINGS)
