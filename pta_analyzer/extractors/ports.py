@@ -183,14 +183,9 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 def _scanner_for(path: str) -> _Scanner | None:
     name = path.rpartition("/")[2]
     suffix = _suffix(name)
-    if suffix in JS_SUFFIXES and not name.endswith(".d.ts"):
-        return _scan_js
-    if suffix == ".py":
-        return _scan_python
-    if suffix == ".go":
-        return _scan_go
-    if suffix == ".rs":
-        return _scan_rust
+    code_scanner = _CODE_SCANNERS.get(suffix)
+    if code_scanner is not None:
+        return None if name.endswith(".d.ts") else code_scanner
     if name.startswith("application") and suffix == ".properties":
         return _scan_spring_properties
     if name.startswith("application") and suffix in (".yml", ".yaml"):
@@ -206,6 +201,12 @@ def _scanner_for(path: str) -> _Scanner | None:
     if suffix in (".sh", ".bash") or name in ("composer.json", "Makefile"):
         return _scan_php_server
     return None
+
+
+def _code_scanners() -> dict[str, _Scanner]:
+    scanners: dict[str, _Scanner] = dict.fromkeys(JS_SUFFIXES, _scan_js)
+    scanners.update({".py": _scan_python, ".go": _scan_go, ".rs": _scan_rust})
+    return scanners
 
 
 def _suffix(name: str) -> str:
@@ -650,3 +651,6 @@ def _scan_php_server(source: SourceText) -> Iterator[_Found]:
         return
     for number, match in source.find_lines(_PHP_SERVER):
         yield _Found(int(match.group(1)), "bind", [number], "php_server")
+
+
+_CODE_SCANNERS = _code_scanners()  # by suffix; built once the scanners exist
