@@ -43,6 +43,11 @@ _NAME_ROLES: tuple[tuple[Role, tuple[str, ...], frozenset[str]], ...] = (
     (Role.PROD, ("production",), frozenset({"prod"})),
     (Role.RUN, ("start",), frozenset({"run", "server", "up"})),
 )
+_RUN_ROLES = frozenset({Role.RUN, Role.DEV, Role.PROD})
+_BACKING_WORDS = frozenset(
+    {"db", "database", "postgres", "mysql", "redis", "mongo", "mongodb", "deps"}
+)
+_DATA_WORDS = frozenset({"testdata", "seed", "fixtures"})
 _PYTHONS = frozenset({"python", "python3", "python2", "py", "pypy3"})
 _TEST_RUNNERS = frozenset(
     {
@@ -160,8 +165,12 @@ def _role_of_name(name: str) -> Role | None:
     words = set(re.split(r"[^a-z0-9]+", lowered))
     if "test" in lowered and "watch" in lowered:
         return None  # an interactive loop, not a run of the tests
+    if words & _DATA_WORDS:
+        return None  # `testdata`, `seed`: loads data, runs no tests
     for role, needles, short in _NAME_ROLES:
         if any(needle in lowered for needle in needles) or words & short:
+            if role in _RUN_ROLES and words & _BACKING_WORDS:
+                return None  # `db-start`: starts the database, not the app
             return role
     return None
 

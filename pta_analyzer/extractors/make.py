@@ -17,6 +17,7 @@ from pta_analyzer.extractors import _runlines
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
+from pta_analyzer.shellcmd import classify
 from pta_analyzer.yamlmap import YNode, load_yaml
 
 logger = logging.getLogger(__name__)
@@ -243,8 +244,8 @@ def _recipe_facts(
         program = _runlines.program_of(part)
         if program in _LINTERS or program in ("make", "$(MAKE)", "just", "task"):
             continue
-        if _passes_through(part):
-            continue
+        if _passes_through(part) or classify(part) is None:
+            continue  # bookkeeping (echo, tail, pkill) or arguments passed on
         step = _runlines.step_kind(part)
         part_kind = step if step is not None else kind
         if _runlines.runs_migrations(part):

@@ -232,3 +232,21 @@ def test_a_recipe_that_only_passes_its_arguments_through_is_no_command(
         (FactKind.TEST, "just test"),
         (FactKind.TEST, "uv run pytest"),
     ]
+
+
+def test_recipe_bookkeeping_lines_are_not_commands(make_repo: MakeRepo) -> None:
+    makefile = (
+        "test:\n\t@echo 'mode: count' > all.out\n\tgo test ./...\n"
+        "\ttail -n +2 c.out >> all.out\n"
+        "run-restart:\n\t@pkill -P `cat .pid` || true\n\tgo run cmd/server/main.go\n"
+    )
+    index = make_repo({"Makefile": makefile})
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.TEST, "make test"),
+        (FactKind.TEST, "go test ./..."),
+        (FactKind.DEV, "make run-restart"),
+        (FactKind.DEV, "go run cmd/server/main.go"),
+    ]

@@ -329,3 +329,12 @@ def test_fragments_and_outside_scripts_are_no_commands() -> None:
     assert classify("docker run --env DB_HOST=localhost -e DB_PORT=3306") is None
     assert classify('bash "$GITHUB_ACTION_PATH/setup-sqlite.sh"') is None
     assert classify("bash ./setup.sh") is Role.INSTALL
+
+
+@pytest.mark.parametrize(
+    "command", ["make db-start", "make testdata", "npm run db:seed", "just redis-up"]
+)
+def test_targets_that_start_a_database_or_load_data_are_no_commands(
+    command: str,
+) -> None:
+    assert classify(command) is None
