@@ -232,7 +232,8 @@ def _kind_of(
         return "worker", workers[0].evidence, "a task queue is its only framework"
     own_name = context.project_names.get(directory, "")
     extends = [d for d in web if FRAMEWORKS.get(d.name) in DETECTED_FRAMEWORKS]
-    has_entry = _has_entry_file(context.index, directory)
+    # Only a project that depends on a web framework gets here with `web`.
+    has_entry = bool(web) and _has_entry_file(context.index, directory)
     if built and (own_name in FRAMEWORKS or (extends and not has_entry)):
         note = "a package with a build backend that is or extends a web framework"
         return "library", context.built_projects[directory], note
