@@ -357,11 +357,9 @@ def _npm_like(manager: str) -> _Handler:
 def _start_task(args: Sequence[str]) -> Role | None:
     """``npm start`` runs the app; ``yarn start build`` names a task runner's
     task (nps, start-server scripts), judged by its name."""
-    before = args[: list(args).index("--")] if "--" in args else args
-    tasks = _positional(before)
-    if not tasks:
-        return Role.RUN
-    task = tasks[0].split()[0]
+    if not args or args[0].startswith("-"):
+        return Role.RUN  # `npm start -- --port 3000`: options for the script
+    task = args[0].split()[0] if args[0].split() else ""
     if not re.fullmatch(r"[\w.:-]+", task):
         return Role.RUN
     role = _script_name_role(task)

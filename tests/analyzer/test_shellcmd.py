@@ -310,6 +310,7 @@ def test_a_test_runner_run_is_a_test() -> None:
     [
         ("npm start", Role.RUN),
         ("npm start -- --port 3000", Role.RUN),
+        ("yarn start --port 3000", Role.RUN),
         ("yarn start serve", Role.RUN),
         ("yarn start build", Role.BUILD),
         ("yarn start test.e2e", Role.TEST),
