@@ -161,11 +161,11 @@ def _python_framework(text: str) -> str:
 def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     """Routes of one Python file, read only on the lines that may declare one."""
     text = source.text
-    candidates = candidate_lines(text, _PY_CANDIDATE)
-    if not candidates:
-        return
     # Which files are read at all: one of these words must be in the text.
     if "@" not in text and "add_" not in text and "Route(" not in text:
+        return
+    candidates = candidate_lines(text, _PY_CANDIDATE)
+    if not candidates:
         return
     if not any(
         word in text
