@@ -211,7 +211,7 @@ def _split_chain(text: str) -> list[str]:
             parts.append("".join(current))
             current = []
             index += 1
-        elif char == ";":
+        elif char == ";" or _is_background(text, index):
             parts.append("".join(current))
             current = []
         elif char == "#" and (index == 0 or text[index - 1].isspace()):
@@ -255,3 +255,12 @@ def _change_directory(cwd: str, args: Sequence[str]) -> str | None:
         elif part not in {".", ""}:
             parts.append(part)
     return "/".join(parts) if len(parts) <= MAX_CWD_DEPTH else None
+
+
+def _is_background(text: str, index: int) -> bool:
+    """A lone ``&`` that sends a command to the background (not ``2>&1``)."""
+    if text[index] != "&":
+        return False
+    before = text[index - 1] if index else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    return before not in "<>&" and after not in ">&"

@@ -57,7 +57,7 @@ def split_chain(script: str) -> list[str]:
             parts.append("".join(current))
             current = []
             index += 1
-        elif char in ";\n":
+        elif char in ";\n" or _is_background(script, index):
             parts.append("".join(current))
             current = []
         else:
@@ -237,3 +237,12 @@ def _unquote(text: str) -> str | None:
     except ValueError:
         return None
     return words[0] if len(words) == 1 else None
+
+
+def _is_background(text: str, index: int) -> bool:
+    """A lone ``&`` that sends a command to the background (not ``2>&1``)."""
+    if text[index] != "&":
+        return False
+    before = text[index - 1] if index else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    return before not in "<>&" and after not in ">&"

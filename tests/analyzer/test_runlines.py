@@ -65,3 +65,12 @@ def test_shown_value_hides_secrets_and_url_passwords() -> None:
         "postgres://u:***@h/db"
     )
     assert _runlines.shown_value("NODE_ENV", "production") == "production"
+
+
+def test_split_chain_ends_a_background_command_at_a_lone_ampersand() -> None:
+    assert _runlines.split_chain("serve & echo $! > .pid; a 2>&1 && b &>/dev/null") == [
+        "serve",
+        "echo $! > .pid",
+        "a 2>&1",
+        "b &>/dev/null",
+    ]

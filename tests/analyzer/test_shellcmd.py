@@ -339,3 +339,9 @@ def test_targets_that_start_a_database_or_load_data_are_no_commands(
     command: str,
 ) -> None:
     assert classify(command) is None
+
+
+def test_a_lone_ampersand_ends_a_background_command() -> None:
+    commands = split_commands([(1, "go run main.go & echo $! > .pid 2>&1")])
+
+    assert [c.text for c in commands] == ["go run main.go", "echo $! > .pid 2>&1"]
