@@ -26,7 +26,13 @@ _SECRET_ASSIGNMENT = re.compile(
     rf"(?i)(\b{_SECRET_NAME}\b['\"]?\s*[:=]\s*['\"]?)([^'\"\s,;}}]+)"
 )
 _URL_CREDENTIALS = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]+:)([^@\s/]+)(@)")
-_LONG_TOKEN = re.compile(r"\b[A-Za-z0-9+/_-]{32,}={0,2}\b")
+_LONG_TOKEN_MIN = 32
+_LONG_TOKEN = re.compile(rf"\b[A-Za-z0-9+/_-]{{{_LONG_TOKEN_MIN},}}={{0,2}}\b")
+# Words of ``_SECRET_NAME``: a line with none of them has no named secret.
+_SECRET_WORDS = (
+    "SECRET", "TOKEN", "PASS", "PWD", "API", "KEY", "CREDENTIAL", "AUTH", "DSN",
+    "SALT",
+)  # fmt: skip
 
 
 class EvidenceKind(StrEnum):
@@ -83,9 +89,14 @@ def hash_snippet(lines: Sequence[str]) -> str:
 
 def redact(text: str) -> str:
     """Hide values that may be secrets: named secrets, URL passwords, long tokens."""
-    text = _URL_CREDENTIALS.sub(r"\1***\3", text)
-    text = _SECRET_ASSIGNMENT.sub(_mask_value, text)
-    return _LONG_TOKEN.sub("***", text)
+    if "://" in text:
+        text = _URL_CREDENTIALS.sub(r"\1***\3", text)
+    upper = text.upper()
+    if any(word in upper for word in _SECRET_WORDS):
+        text = _SECRET_ASSIGNMENT.sub(_mask_value, text)
+    if len(text) >= _LONG_TOKEN_MIN:
+        text = _LONG_TOKEN.sub("***", text)
+    return text
 
 
 def make_display(lines: Sequence[str]) -> str:

@@ -64,11 +64,7 @@ class SourceText:
     file_sha256: str
     bom: str = ""
     chars: int = 0  # size of the decoded text, for the cache's budget
-
-    @property
-    def text(self) -> str:
-        """The whole decoded text, lines joined by newlines."""
-        return "\n".join(self.lines)
+    text: str = ""  # the lines joined by newlines, so offsets map to lines
 
     def evidence(self, line_start: int, line_end: int | None = None) -> Evidence:
         """Evidence for lines ``line_start..line_end`` (1-based, inclusive).
@@ -252,13 +248,16 @@ class RepoIndex:
             self._read_skips[path] = SkippedEntry(path, SkipReason.BINARY, len(data))
             return None
         text, encoding, bom = decoded
+        lines = tuple(split_lines(text))
+        joined = "\n".join(lines)
         return SourceText(
             path=path,
-            lines=tuple(split_lines(text)),
+            lines=lines,
             encoding=encoding,
             file_sha256=hashlib.sha256(data).hexdigest(),
             bom=bom,
-            chars=len(text),
+            chars=2 * len(joined),  # the lines and their joined copy
+            text=joined,
         )
 
     def _remember(self, source: SourceText) -> None:
