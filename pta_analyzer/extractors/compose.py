@@ -33,6 +33,8 @@ DEFAULT_NAMES = (
 )
 # Images that run a part of the application even though a table names them.
 APPLICATION_IMAGES = frozenset({"flower"})
+# Reverse proxies: the entry point of the application's own deployment.
+PROXY_IMAGES = frozenset({"traefik", "nginx", "caddy", "haproxy", "envoy", "httpd"})
 # Services that run browser tests against the application.
 TEST_RUNNER_SERVICES = frozenset({"playwright", "cypress", "selenium", "e2e"})
 # Stock admin consoles and test runners beside the application: their ports
@@ -45,6 +47,12 @@ TOOL_IMAGES = frozenset(
     }
 )  # fmt: skip
 
+_NAME_PATTERNS = (
+    ("go.mod", re.compile(r"^module\s+(\S+)", re.M)),
+    ("package.json", re.compile(r'^\s{0,4}"name"\s*:\s*"([^"]+)"', re.M)),
+    ("pyproject.toml", re.compile(r'^name\s*=\s*"([^"]+)"', re.M)),
+    ("Cargo.toml", re.compile(r'^name\s*=\s*"([^"]+)"', re.M)),
+)
 _DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\b)")
 _PORT_SPEC = re.compile(
     r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[^\]]*\]):)?"
@@ -62,14 +70,16 @@ class _File:
     kind: FactKind  # what ``up`` on this file is for
     services: dict[str, YNode]
     base_services: dict[str, YNode]
+    own_names: frozenset[str] = frozenset()  # names the project publishes
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every compose file of the repository."""
     paths = [p for p in index.paths() if COMPOSE_NAME.match(PurePosixPath(p).name)]
     bases = {str(PurePosixPath(p).parent): p for p in sorted(paths, key=_base_rank)}
+    own_names = _own_names(index) if paths else frozenset()
     for source in index.texts(paths):
-        yield from _compose_facts(index, source, bases)
+        yield from _compose_facts(index, source, bases, own_names)
 
 
 def _base_rank(path: str) -> int:
@@ -79,7 +89,10 @@ def _base_rank(path: str) -> int:
 
 
 def _compose_facts(
-    index: RepoIndex, source: SourceText, bases: dict[str, str]
+    index: RepoIndex,
+    source: SourceText,
+    bases: dict[str, str],
+    own_names: frozenset[str],
 ) -> Iterator[Fact]:
     path = PurePosixPath(source.path)
     parent = str(path.parent)
@@ -112,6 +125,7 @@ def _compose_facts(
         kind=_file_kind(path.name),
         services=_services(top),
         base_services=base_services,
+        own_names=own_names,
     )
     yield from _run_commands(compose)
     for name, service in compose.services.items():
@@ -250,6 +264,7 @@ def _service_facts(
         found = service_of_image(shown.text() or "") if shown else None
     is_backing = found is not None and found not in APPLICATION_IMAGES
     is_backing = is_backing or _is_tool_image(shown) or _is_test_runner(name)
+    is_backing = is_backing or _is_other_product(compose, name, service, shown)
     yield from _ports(compose, name, service, "service" if is_backing else "publish")
     if is_backing:
         return
@@ -265,6 +280,21 @@ def _is_tool_image(image: YNode | None) -> bool:
     return name in TOOL_IMAGES or name.removeprefix("docker.io/library/") in (
         TOOL_IMAGES
     )
+
+
+def _is_other_product(
+    compose: _File, name: str, service: YNode, image: YNode | None
+) -> bool:
+    """An image-only service that is neither the project, its proxy, nor its
+    own published image (``ghcr.io/vendor/dashboard`` beside the app)."""
+    if image is None or _runs_project_code(compose, name, service):
+        return False
+    reference = (image.text() or "").lower().split("@", 1)[0]
+    path = reference.rsplit(":", 1)[0] if ":" in reference.split("/")[-1] else reference
+    basename = path.rsplit("/", 1)[-1]
+    if basename in PROXY_IMAGES or basename in compose.own_names:
+        return False
+    return bool(compose.own_names) and service_of_image(reference) is None
 
 
 def _is_test_runner(name: str) -> bool:
@@ -539,3 +569,14 @@ def _env_var(
         note=f"set for compose service {service_name}",
         attrs=attrs,
     )
+
+
+def _own_names(index: RepoIndex) -> frozenset[str]:
+    """Names the root manifests give the project (module, package, crate)."""
+    names: set[str] = set()
+    for path, pattern in _NAME_PATTERNS:
+        source = index.read(path) if index.exists(path) else None
+        found = pattern.search(source.text) if source is not None else None
+        if found:
+            names.add(found.group(1).rsplit("/", 1)[-1].lower())
+    return frozenset(names)

@@ -358,3 +358,34 @@ def test_an_override_of_an_admin_console_and_a_test_runner_are_not_the_app(
 
     roles = {f.key: f.attrs["role"] for f in of_kind(facts, FactKind.PORT)}
     assert roles == {"8080": "service", "9323": "service", "8000": "publish"}
+
+
+def test_an_image_only_product_beside_the_app_is_not_the_app(
+    make_repo: MakeRepo,
+) -> None:
+    compose = (
+        "services:\n  shop:\n    image: shop\n    build: .\n    ports: ['8000:8000']\n"
+        "  dashboard:\n    image: ghcr.io/vendor/shop-dashboard:3.2\n"
+        "    ports: ['9000:80']\n  proxy:\n    image: traefik:3\n    ports: ['80:80']\n"
+    )
+    pyproject = '[project]\nname = "shop"\n'
+    index = make_repo({"docker-compose.yml": compose, "pyproject.toml": pyproject})
+
+    facts = list(extract(index))
+
+    published = {
+        f.key for f in of_kind(facts, FactKind.PORT) if f.attrs["role"] == "publish"
+    }
+    assert published == {"8000", "80"}
+
+
+def test_the_projects_own_image_without_a_build_is_the_app(
+    make_repo: MakeRepo,
+) -> None:
+    compose = "services:\n  web:\n    image: go-clean-arch\n    ports: ['9090:9090']\n"
+    go_mod = "module github.com/bxcodec/go-clean-arch\n\ngo 1.20\n"
+    index = make_repo({"compose.yaml": compose, "go.mod": go_mod})
+
+    facts = list(extract(index))
+
+    assert {f.attrs["role"] for f in of_kind(facts, FactKind.PORT)} == {"publish"}
