@@ -53,6 +53,7 @@ class Services:
     config: ApiConfig
     engine: Engine
     factory: sessionmaker[Session]
+    reader: sessionmaker[Session]
     metrics: Metrics
     limiter: Limiter
     started_at: float = field(default_factory=time.monotonic)
@@ -120,6 +121,11 @@ def build_app(
         config=config,
         engine=engine,
         factory=make_sessionmaker(engine),
+        # Reads need no transaction: autocommit spares BEGIN and ROLLBACK,
+        # two round trips of every poll.
+        reader=make_sessionmaker(
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+        ),
         metrics=Metrics(),
         limiter=limiter,
         send=dispatch or _celery_dispatcher(config),

@@ -49,7 +49,7 @@ def ci_health() -> Response:
     """The queue: job counts, the last finished run, disk under CI_TMP_DIR."""
     found = services()
     settings = found.config.settings
-    counts = health_counts(found.factory)
+    counts = health_counts(found.reader)
     free, total = disk_usage(settings.tmp_dir)
     low = free < settings.min_free_bytes or (
         total > 0 and 100.0 * free / total < settings.min_free_percent
@@ -72,8 +72,8 @@ def ci_health() -> Response:
 
 def _database_answers() -> bool:
     try:
-        with services().engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with services().reader() as session:
+            session.execute(text("SELECT 1"))
     except Exception as error:
         logger.warning(
             "database health check failed", extra={"error_type": type(error).__name__}
@@ -89,7 +89,7 @@ def _last_completed() -> dict[str, Any] | None:
         .order_by(Run.finished_at.desc())
         .limit(1)
     )
-    with services().factory() as session:
+    with services().reader() as session:
         row = session.execute(query).first()
     if row is None:
         return None

@@ -16,6 +16,6 @@ def metrics() -> Response:
     found = services()
     collector = current_app.extensions.get("pta_queue_collector")
     if collector is None:
-        collector = QueueCollector(found.factory, found.config.settings)
+        collector = QueueCollector(found.reader, found.config.settings)
         current_app.extensions["pta_queue_collector"] = collector
     return Response(found.metrics.render(collector), content_type=CONTENT_TYPE)

@@ -114,7 +114,7 @@ def list_() -> Response:
         created, after_id = _decode_cursor(cursor)
         query = query.where(tuple_(Run.created_at, Run.id) < tuple_(created, after_id))
 
-    with services().factory() as session:
+    with services().reader() as session:
         rows = list(session.scalars(query))
         page = [run_to_dict(run) for run in rows[:limit]]
         next_cursor = _encode_cursor(rows[limit - 1]) if len(rows) > limit else None
@@ -126,7 +126,7 @@ def show(run_id: str) -> Response:
     """One run with its job (one query: this is the route CI systems poll)."""
     parsed = parse_run_id(run_id)
     query = select(Run).options(joinedload(Run.job)).where(Run.id == parsed)
-    with services().factory() as session:
+    with services().reader() as session:
         run = session.scalars(query).first()
         if run is None:
             raise RunNotFound(f"no run {parsed}")
@@ -137,7 +137,7 @@ def show(run_id: str) -> Response:
 def outputs(run_id: str) -> Response:
     """The output files of a run (empty until it succeeded)."""
     parsed = parse_run_id(run_id)
-    files = list_outputs(services().factory, parsed)
+    files = list_outputs(services().reader, parsed)
     for item in files:
         item["url"] = _run_url(parsed, f"/outputs/{item['name']}")
     return jsonify({"run_id": str(parsed), "outputs": files})
@@ -147,7 +147,7 @@ def outputs(run_id: str) -> Response:
 def output(run_id: str, name: str) -> Response:
     """One output file, with its media type and its SHA-256 as ETag."""
     parsed = parse_run_id(run_id)
-    factory = services().factory
+    factory = services().reader
     try:
         if not OUTPUT_NAME.fullmatch(name):
             raise RunNotFound("no such output")

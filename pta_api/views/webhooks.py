@@ -127,7 +127,7 @@ def _seen(delivery: str) -> bool:
     query = select(WebhookDelivery.delivery_id).where(
         WebhookDelivery.delivery_id == delivery
     )
-    with services().factory() as session:
+    with services().reader() as session:
         return session.scalar(query) is not None
 
 
