@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
@@ -79,7 +79,14 @@ def _exercise(operation: Any) -> None:
     )
     def call(case: Any) -> None:
         headers = {"X-Api-Key": API_KEY, "X-Admin-Key": ADMIN_KEY}
-        response = case.call(headers=headers, timeout=30)
+        try:
+            response = case.call(headers=headers, timeout=30)
+        except ValueError:  # requests refuses to send some header values
+            assume(False)
+        if _refused_by_gunicorn(response):
+            # Header values with control characters never reach the app:
+            # gunicorn answers them with its own HTML 400 page.
+            assume(False)
         case.validate_response(
             response,
             checks=[
@@ -90,6 +97,11 @@ def _exercise(operation: Any) -> None:
         )
 
     call()
+
+
+def _refused_by_gunicorn(response: Any) -> bool:
+    content_type = response.headers.get("Content-Type", "")
+    return response.status_code == 400 and content_type.startswith("text/html")
 
 
 SEGMENT = st.from_regex(r"[A-Za-z0-9._-]{1,12}", fullmatch=True)
