@@ -20,9 +20,8 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from typing import AnyStr
 
-from pta_analyzer.extractors.envvars_common import LineMap
 from pta_analyzer.facts import WEIGHT_DECLARED, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 
@@ -152,6 +151,50 @@ _REFERENCE = re.compile(
 )
 _IDENTIFIER_LIKE = re.compile(r"[A-Za-z_]+(?:[_.-][A-Za-z]+)*\Z")
 
+# Candidate searches over a file's UTF-8 bytes: ``(needle, regex, lowered)``.
+# Each regex is a necessary condition, on the line it matches, of the rules
+# named beside it; it runs over the lower-cased bytes when ``lowered``, and
+# only when the needle is in them (a substring search is twice as fast as a
+# regex's; an empty needle: the regex's literal start is rare enough).
+_Search = tuple[bytes, "re.Pattern[bytes]", bool]
+_CANDIDATE_SEARCHES: tuple[_Search, ...] = (
+    (  # AWS key id, Google API key
+        b"",
+        re.compile(rb"A(?:KIA[0-9A-Z]{16}|SIA[0-9A-Z]{16}|Iza[0-9A-Za-z_-]{35})"),
+        False,
+    ),
+    (b"", re.compile(rb"gh[pousr]_[A-Za-z0-9]{36}"), False),  # GitHub
+    (b"github_pat_", re.compile(rb"github_pat_[A-Za-z0-9_]{22}"), False),
+    (b"xox", re.compile(rb"xox[baprs]-[A-Za-z0-9-]{10}"), False),  # Slack
+    (b"hooks.slack.com", re.compile(rb"hooks\.slack\.com/services/T"), False),
+    (b"_live_", re.compile(rb"_live_[A-Za-z0-9]{16}"), False),  # Stripe
+    (b"eyJ", re.compile(rb"eyJ[A-Za-z0-9_-]{10,}\.eyJ"), False),  # JWT
+    (  # URL with a password
+        b"://",
+        re.compile(rb"://[^/\s:@'\"]+:[^@\s/'\"]+@[^\s/'\"]"),
+        False,
+    ),
+    # A secret-looking name followed on its line by ``=`` or ``:`` and 16 more
+    # characters (the generic rule, the AWS secret key), a private key's BEGIN.
+    (b"key", re.compile(rb"key(?:-----|[^\n=:]*[=:][^\n]{16})"), True),
+    *(
+        (
+            word.encode(),
+            re.compile(rb"%s[^\n=:]*[=:][^\n]{16}" % word.encode()),
+            True,
+        )
+        for word in _SECRET_WORDS
+        if word != "key"
+    ),
+)
+# Characters that a case-insensitive match or ``str.lower`` equates with ASCII
+# letters (dotted and dotless i, long s, Kelvin sign): the byte searches above
+# would miss what the rules find in a text holding them.
+_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+_ALL_KEYWORDS = tuple(
+    {"private key-----", *_SECRET_WORDS, *(k for r in RULES for k in r.keywords)}
+)
+
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """SECRET facts for every credential found in the repository's text files."""
@@ -179,61 +222,97 @@ def is_placeholder(value: str) -> bool:
 
 
 def _is_scanned(path: str) -> bool:
-    name = PurePosixPath(path).name
+    name = path.rsplit("/", 1)[-1]
     return name not in LOCKFILES and not name.endswith(SKIPPED_SUFFIXES)
 
 
 def _scan(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
     """Findings of one file, in line order.
 
-    Keywords are looked up in the whole lower-cased text first; only lines
-    holding a keyword are matched against the rules' regexes.
+    A few byte searches over the whole file pick the candidate lines (most
+    files have none); only those are matched against the rules, in order:
+    private key, the token rules, the generic rule.
     """
     text = source.text
-    lowered = text.lower()
-    rules = [rule for rule in RULES if any(k in lowered for k in rule.keywords)]
-    words = [word for word in _SECRET_WORDS if word in lowered]
-    if not rules and not words and "private key-----" not in lowered:
+    if not text.isascii() and any(char in text for char in _FOLDS_TO_ASCII):
+        numbers = _keyword_lines(text.lower())
+    else:
+        numbers = _candidate_lines(text.encode("utf-8", "surrogatepass"))
+    if not numbers:
         return
-    lines = LineMap(text)
+
     language = index.language(source.path)
     quoted_only = language is not None and language not in LITERAL_LANGUAGES
-    findings: dict[int, tuple[int, str, dict[str, str]]] = {}
-
-    for number in _lines_with(lowered, ("private key-----",), lines):
-        end = _private_key_end(source, number)
-        if end is not None:
-            findings[number] = (end, "private-key", {})
-    for rule in rules:
-        for number in _lines_with(lowered, rule.keywords, lines):
-            if number not in findings and _matches(rule, source.lines[number - 1]):
-                findings[number] = (number, rule.kind, {})
-    for number in _lines_with(lowered, tuple(words), lines):
-        line = source.lines[number - 1]
-        if number in findings or len(line) > GENERIC_MAX_LINE_CHARS:
-            continue
-        name = _generic(line, quoted_only)
-        if name is not None:
-            findings[number] = (number, "generic-secret", {"name": name})
-
-    for number in sorted(findings):
-        end, kind, extra = findings[number]
-        yield _fact(index, source, number, end, kind, extra)
+    for number in sorted(numbers):
+        found = _finding(source, number, quoted_only)
+        if found is not None:
+            end, kind, extra = found
+            yield _fact(index, source, number, end, kind, extra)
 
 
-def _lines_with(lowered: str, keywords: tuple[str, ...], lines: LineMap) -> set[int]:
-    """Line numbers holding any of ``keywords`` (lower-case)."""
-    found: set[int] = set()
-    for keyword in keywords:
+def _candidate_lines(data: bytes) -> set[int]:
+    """Lines of ``data`` (UTF-8) where some rule may match.
+
+    Each search is a necessary condition of one or more rules, and starts
+    with a literal so that it runs at the speed of a substring search. Only
+    valid for texts without characters that lower-case or case-fold to ASCII.
+    """
+    lowered = data.lower()
+    positions: list[int] = []
+    for needle, regex, is_lowered in _CANDIDATE_SEARCHES:
+        haystack = lowered if is_lowered else data
+        if needle in haystack:
+            positions.extend([m.start() for m in regex.finditer(haystack)])
+    return _line_numbers(data, b"\n", positions)
+
+
+def _keyword_lines(lowered: str) -> set[int]:
+    """Lines of the lower-cased text holding any rule's keyword."""
+    positions: list[int] = []
+    for keyword in _ALL_KEYWORDS:
         position = lowered.find(keyword)
         while position != -1:
-            number = lines.line(position)
-            found.add(number)
+            positions.append(position)
             next_line = lowered.find("\n", position)
             if next_line == -1:
                 break
             position = lowered.find(keyword, next_line)
-    return found
+    return _line_numbers(lowered, "\n", positions)
+
+
+def _line_numbers(text: AnyStr, newline: AnyStr, positions: list[int]) -> set[int]:
+    """1-based line numbers of the offsets ``positions`` of ``text``."""
+    numbers: set[int] = set()
+    line = 1
+    previous = 0
+    for position in sorted(positions):
+        line += text.count(newline, previous, position)
+        previous = position
+        numbers.add(line)
+    return numbers
+
+
+def _finding(
+    source: SourceText, number: int, quoted_only: bool
+) -> tuple[int, str, dict[str, str]] | None:
+    """``(last line, kind, attrs)`` of the finding on line ``number``, if any."""
+    line = source.lines[number - 1]
+    lowered = line.lower()
+    if "private key-----" in lowered:
+        end = _private_key_end(source, number)
+        if end is not None:
+            return end, "private-key", {}
+    for rule in RULES:
+        if any(k in lowered for k in rule.keywords) and _matches(rule, line):
+            return number, rule.kind, {}
+    if len(line) > GENERIC_MAX_LINE_CHARS:
+        return None
+    if not any(word in lowered for word in _SECRET_WORDS):
+        return None
+    name = _generic(line, quoted_only)
+    if name is None:
+        return None
+    return number, "generic-secret", {"name": name}
 
 
 def _matches(rule: Rule, line: str) -> bool:
