@@ -20,7 +20,7 @@ SECRET_NAME = re.compile(
 
 _MIGRATION = re.compile(
     r"(manage\.py\s+migrate\b|\bdb:migrate\b|\balembic\s+upgrade\b|"
-    r"\bflask\s+db\s+upgrade\b|\bprisma\s+migrate\s+deploy\b|"
+    r"\bflask\s+(?:--app[ =]\S+\s+)?db\s+upgrade\b|\bprisma\s+migrate\s+deploy\b|"
     r"\bknex\s+migrate|\bsequelize(-cli)?\s+db:migrate\b|\bflyway\s+migrate\b|"
     r"\btypeorm\s+migration:run\b|\bmigrate\s+(-database|up)\b)"
 )

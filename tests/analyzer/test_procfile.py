@@ -105,3 +105,13 @@ def test_cd_in_a_process_sets_the_step_cwd(make_repo: MakeRepo) -> None:
         ("cd backend && gunicorn app:app", ""),
         ("gunicorn app:app", "backend"),
     }
+
+
+def test_release_with_flask_app_option_is_a_migration(make_repo: MakeRepo) -> None:
+    index = make_repo({"Procfile": "release: flask --app app db upgrade\n"})
+
+    facts = list(extract(index))
+
+    assert [(f.kind, f.key) for f in facts] == [
+        (FactKind.MIGRATE, "flask --app app db upgrade")
+    ]
