@@ -96,6 +96,15 @@ _AGENT_IMPORT = re.compile(
     r"""(?P<module>elastic-apm-node|elasticapm|newrelic|dd-trace|ddtrace"""
     r"""|@opentelemetry/|opentelemetry|@sentry/|sentry_sdk)"""
 )
+# One substring of each agent's module name, each searched for once per file.
+_AGENT_NEEDLES = (
+    "elastic",
+    "newrelic",
+    "dd-trace",
+    "ddtrace",
+    "opentelemetry",
+    "sentry",
+)
 _EXAMPLE_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _NOTE_DOTENV = "the file loads a .env file (python-dotenv)"
 
@@ -107,10 +116,13 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     seen: set[tuple[str, str, int]] = set()
     agents: list[tuple[SourceText, int, str]] = []
 
-    for source in index.texts(p for p in index.paths() if _scanner_for(p)):
-        scanner = _scanner_for(source.path)
-        if scanner is None:
-            continue
+    scanners: dict[str, Scanner] = {}
+    for path in index.paths():
+        scanner = _scanner_for(path)
+        if scanner is not None:
+            scanners[path] = scanner
+    for source in index.texts(scanners):
+        scanner = scanners[source.path]
         text = source.text
         try:
             reads = keep_app_names(scanner(text))
@@ -130,7 +142,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
             if loader is not None:
                 loaders.append((source, *loader))
         if source.path.endswith((*JS_SUFFIXES, ".py")):
-            agents.extend(_agent_imports(source))
+            agents.extend(_agent_imports(source, text))
 
     if loaders:
         facts = list(_apply_dotenv_safe(index, facts, loaders))
@@ -266,10 +278,11 @@ def _apply_dotenv_safe(
     yield from extra
 
 
-def _agent_imports(source: SourceText) -> Iterator[tuple[SourceText, int, str]]:
+def _agent_imports(
+    source: SourceText, text: str
+) -> Iterator[tuple[SourceText, int, str]]:
     """``(file, line, module)`` for each agent the file imports."""
-    text = source.text
-    if not any(module.rstrip("/") in text for module in AGENT_PREFIXES):
+    if not any(needle in text for needle in _AGENT_NEEDLES):
         return
     for number, match in source.find_lines(_AGENT_IMPORT):
         yield source, number, match["module"]

@@ -8,9 +8,11 @@ assigned a literal string in the same file; computed names are skipped.
 """
 
 import bisect
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 
 # Names every process sees, set by the operating system, the shell or a CI
 # runner: reading them says nothing about how to configure the application.
@@ -103,14 +105,24 @@ class EnvRead:
 
 
 class LineMap:
-    """Turns character offsets of a text into 1-based line numbers."""
+    """Turns character offsets of a text into 1-based line numbers.
+
+    The offsets of line starts are found on the first lookup only: most texts
+    a scanner maps hold no read at all.
+    """
 
     def __init__(self, text: str) -> None:
-        self._starts = [0]
-        self._starts.extend(m.end() for m in re.finditer("\n", text))
+        self._text = text
+        self._starts: list[int] | None = None
 
     def line(self, offset: int) -> int:
         """The 1-based line holding ``offset``."""
+        if self._starts is None:
+            # Each line's length plus its newline, summed in C: a line starts
+            # where the ones before it end (the last sum is past the text).
+            lengths = map(operator.add, map(len, self._text.split("\n")), repeat(1))
+            self._starts = [0, *accumulate(lengths)]
+            self._starts.pop()
         return bisect.bisect_right(self._starts, offset)
 
     def span(self, start: int, end: int) -> tuple[int, int]:
