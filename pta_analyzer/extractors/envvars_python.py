@@ -32,10 +32,15 @@ logger = logging.getLogger(__name__)
 PRECHECK = ("environ", "getenv", "decouple", "BaseSettings", "from_envvar")
 
 _ENVIRON = r"(?<![\w.])(?:os\.)?environ"
-_SUBSCRIPT = re.compile(rf"{_ENVIRON}\[\s*{NAME_ARG}\s*\](?!\s*=[^=])")
-_GET = re.compile(rf"{_ENVIRON}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
-_GETENV = re.compile(rf"(?<![\w.])(?:os\.)?getenv\(\s*{NAME_ARG}\s*(?P<more>[,)])")
-_SETDEFAULT = re.compile(rf"{_ENVIRON}\.setdefault\(\s*{NAME_ARG}\s*,")
+# The same names, matched from the name itself (a literal start is searched
+# for fast) with the ``os.`` before it checked behind: a match starts at the
+# name rather than at ``os.``, on the same line.
+_ENVIRON_AT = r"environ(?:(?<![\w.]environ)|(?<=(?<![\w.])os\.environ))"
+_GETENV_AT = r"getenv(?:(?<![\w.]getenv)|(?<=(?<![\w.])os\.getenv))"
+_SUBSCRIPT = re.compile(rf"{_ENVIRON_AT}\[\s*{NAME_ARG}\s*\](?!\s*=[^=])")
+_GET = re.compile(rf"{_ENVIRON_AT}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_GETENV = re.compile(rf"{_GETENV_AT}\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_SETDEFAULT = re.compile(rf"{_ENVIRON_AT}\.setdefault\(\s*{NAME_ARG}\s*,")
 _DEF = re.compile(r"(?m)^(?P<indent>[ \t]*)def\s+(?P<func>\w+)\(\s*(?P<param>\w+)")
 _INDENTED_LINE = re.compile(r"(?m)^([ \t]*)\S")
 _FROM_ENVVAR = re.compile(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
