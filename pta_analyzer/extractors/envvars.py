@@ -115,6 +115,9 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     loaders: list[tuple[SourceText, int, str]] = []
     seen: set[tuple[str, str, int]] = set()
     agents: list[tuple[SourceText, int, str]] = []
+    # Agents' settings are names of an example file: without one, no agent
+    # import can give a fact, and files need not be searched for them.
+    has_examples = bool(index.named(*EXAMPLE_FILES))
 
     scanners: dict[str, Scanner] = {}
     for path in index.paths():
@@ -127,7 +130,8 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
         try:
             reads = keep_app_names(scanner(text))
             note = ""
-            if source.path.endswith(".py") and envvars_python.loads_dotenv(text):
+            is_python = source.path.endswith(".py")
+            if reads and is_python and envvars_python.loads_dotenv(text):
                 note = _NOTE_DOTENV
             for read in reads:
                 marker = (source.path, read.name, read.line_start)
@@ -141,7 +145,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
             loader = envvars_js.dotenv_safe_example(text)
             if loader is not None:
                 loaders.append((source, *loader))
-        if source.path.endswith((*JS_SUFFIXES, ".py")):
+        if has_examples and source.path.endswith((*JS_SUFFIXES, ".py")):
             agents.extend(_agent_imports(source, text))
 
     if loaders:
