@@ -115,9 +115,9 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     loaders: list[tuple[SourceText, int, str]] = []
     seen: set[tuple[str, str, int]] = set()
     agents: list[tuple[SourceText, int, str]] = []
-    # Agents' settings are names of an example file: without one, no agent
-    # import can give a fact, and files need not be searched for them.
-    has_examples = bool(index.named(*EXAMPLE_FILES))
+    # Agents' settings are names of an example file with the agent's prefix:
+    # without one, no agent import can give a fact, so none is searched for.
+    has_examples = _has_agent_settings(index)
 
     scanners: dict[str, Scanner] = {}
     for path in index.paths():
@@ -290,6 +290,16 @@ def _agent_imports(
         return
     for number, match in source.find_lines(_AGENT_IMPORT):
         yield source, number, match["module"]
+
+
+def _has_agent_settings(index: RepoIndex) -> bool:
+    """True when some example file names a variable with an agent's prefix."""
+    prefixes = tuple(set(AGENT_PREFIXES.values()))
+    for example in index.texts(index.named(*EXAMPLE_FILES)):
+        for _number, match in example.find_lines(_EXAMPLE_LINE):
+            if match.group(1).startswith(prefixes):
+                return True
+    return False
 
 
 def _agent_settings(
