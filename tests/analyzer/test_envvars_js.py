@@ -160,6 +160,33 @@ def test_agent_reads_its_prefixed_names_from_the_example(make_repo: MakeRepo) ->
     ]
 
 
+def test_agent_settings_need_a_prefixed_name_in_an_example(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {
+        "app/apm.js": "const apm = require('elastic-apm-node');\napm.start({});\n",
+        "app/tracing.py": "import sentry_sdk\n",
+        ".env.example": "APP_NAME=\nDD_ENV=\n",
+    }
+    index = make_repo(files)
+
+    assert list(extract(index)) == []
+
+
+def test_agent_settings_come_from_the_example_nearest_the_import(
+    make_repo: MakeRepo,
+) -> None:
+    files: dict[str, str | bytes] = {
+        "svc/app/tracing.py": "import sentry_sdk\n",
+        "svc/.env.example": "SENTRY_DSN=\n",
+        "other/.env.example": "SENTRY_ENVIRONMENT=\n",
+    }
+    index = make_repo(files)
+    facts: list[Fact] = list(extract(index))
+    assert_evidence_verifies(index, facts)
+
+    assert [f.key for f in facts] == ["SENTRY_DSN"]
+    assert facts[0].source == "envvars.agent_settings"
+
+
 def test_spec_file_reads_are_tagged_test(make_repo: MakeRepo) -> None:
     facts = run(make_repo, {"src/app.spec.ts": "process.env.MOCK_URL;\n"})
 
