@@ -1,0 +1,74 @@
+"""The Celery app of ``celery -A pta_tasks worker|beat|flower``.
+
+The container's entry points name the package, and Celery finds this module's
+``app``. Importing it reads the environment once (``load_settings``), as a
+``-A`` module must; nothing connects until a command runs. The signal
+handlers give these commands what ``pta worker`` and ``pta beat`` do: JSON
+logs with secrets redacted, a refusal to start on an outdated schema, and
+for workers the metrics exporter.
+"""
+
+import logging
+import os
+from typing import Any
+
+from celery.signals import beat_init, setup_logging, worker_init, worker_ready
+
+from pta_tasks.app import create_celery
+from pta_tasks.settings import load_settings
+
+logger = logging.getLogger(__name__)
+
+app = create_celery(load_settings())
+# Beat opens its schedule file (under PTA_STATE_DIR) before any signal of
+# its own is sent; the folder must exist by then.
+app.pta_settings.state_dir.mkdir(parents=True, exist_ok=True)
+
+
+@setup_logging.connect  # type: ignore[untyped-decorator]
+def _configure_logging(loglevel: Any = None, **_: Any) -> None:
+    from pta_tasks.logs import configure_logging
+
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else None
+    configure_logging(
+        str(level or loglevel or "INFO"),
+        as_json=True,
+        secrets=[app.pta_settings.github_token],
+    )
+
+
+@worker_init.connect  # type: ignore[untyped-decorator]
+def _prepare_worker(sender: Any = None, **_: Any) -> None:
+    if getattr(sender, "app", None) is not app:
+        return
+    from pta_tasks.metrics import install_log_handler, prepare_multiproc_dir
+
+    _check_schema()
+    prepare_multiproc_dir(os.environ)
+    install_log_handler(app.pta_settings)
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _start_exporter(sender: Any = None, **_: Any) -> None:
+    if getattr(sender, "app", None) is not app:
+        return
+    from pta_tasks.metrics import metrics_port, start_exporter
+
+    port = metrics_port(os.environ)
+    if port:
+        start_exporter(app.pta_settings, port)
+
+
+@beat_init.connect  # type: ignore[untyped-decorator]
+def _prepare_beat(sender: Any = None, **_: Any) -> None:
+    if getattr(sender, "app", None) is not app:
+        return
+    _check_schema()
+
+
+def _check_schema() -> None:
+    from pta_tasks.db import check_schema_current
+
+    runtime = app.pta_runtime
+    check_schema_current(runtime.engine)
+    runtime.engine.dispose()  # forked children open their own connections
