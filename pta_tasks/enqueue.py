@@ -14,8 +14,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import DateTime, Insert, Uuid, insert, literal, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pta_tasks.db import transaction
@@ -91,19 +92,22 @@ def enqueue_run(
                 )
                 return EnqueueResult(existing.id, RunStatus(existing.status), False)
         run_id = uuid.uuid4()
-        run = Run(
-            id=run_id,
-            repo_url=repo.url,
-            repo_owner=repo.owner,
-            repo_name=repo.name,
-            ref=ref,
-            commit_sha=commit_sha,
-            event_type=event_type,
-            status=RunStatus.QUEUED,
-            analyzer_version=version,
-        )
-        run.job = Job(status=JobStatus.QUEUED)
-        session.add(run)
+        values = {
+            "id": run_id,
+            "repo_url": repo.url,
+            "repo_owner": repo.owner,
+            "repo_name": repo.name,
+            "ref": ref,
+            "commit_sha": commit_sha,
+            "event_type": event_type,
+            "analyzer_version": version,
+        }
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(_insert_run_and_job(values))
+        else:  # SQLite has no data-modifying CTE
+            run = Run(status=RunStatus.QUEUED, **values)
+            run.job = Job(status=JobStatus.QUEUED)
+            session.add(run)
 
     logger.info("run queued", extra={"run_id": str(run_id), "repo_url": repo.url})
     send_run(factory, dispatch, run_id)
@@ -131,6 +135,27 @@ def send_run(
             update(Job).where(Job.run_id == run_id).values(sent_at=utcnow())
         )
     return True
+
+
+def _insert_run_and_job(values: dict[str, Any]) -> Insert:
+    # One statement for both rows (a data-modifying CTE): one round trip
+    # less on the path from submit to start.
+    now = utcnow()
+    new_run = (
+        insert(Run)
+        .values(status=RunStatus.QUEUED, created_at=now, attempts=0, **values)
+        .returning(Run.id)
+        .cte("new_run")
+    )
+    columns = ["id", "run_id", "status", "attempts", "created_at"]
+    row = select(
+        literal(uuid.uuid4(), Uuid()),
+        new_run.c.id,
+        literal(str(JobStatus.QUEUED)),
+        literal(0),
+        literal(now, DateTime(timezone=True)),
+    )
+    return insert(Job).from_select(columns, row)
 
 
 def _lock_submission(session: Session, url: str, target: str, version: str) -> None:

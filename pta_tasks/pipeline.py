@@ -125,9 +125,14 @@ def execute_run(runtime: Runtime, run_id: uuid.UUID, worker: str) -> None:
         except SoftTimeLimitExceeded:
             error = RunError("soft time limit reached", ErrorCode.TASK_TIMEOUT)
         except Exception as bug:
-            logger.exception("run failed on a bug", extra={"stage": "pipeline"})
-            detail = f"{type(bug).__name__}: {bug}"
-            error = RunError(detail, ErrorCode.UNKNOWN_ERROR)
+            if _caused_by(bug, SoftTimeLimitExceeded):
+                # The limit interrupted a query: that connection is unusable.
+                runtime.reset_database()
+                error = RunError("soft time limit reached", ErrorCode.TASK_TIMEOUT)
+            else:
+                logger.exception("run failed on a bug", extra={"stage": "pipeline"})
+                detail = f"{type(bug).__name__}: {bug}"
+                error = RunError(detail, ErrorCode.UNKNOWN_ERROR)
         finally:
             # Clean up before the outcome is written: whoever sees a finished
             # run sees no process and no directory of it.
