@@ -97,7 +97,7 @@ def main() -> int:
     with (
         database() as pg_url,
         redis_db() as redis_url,
-        api_server(pg_url, redis_url) as (port, env),
+        api_server(pg_url, redis_url) as (port, env, master),
     ):
         run_id = _seed_run(port)
         routes: list[tuple[str, Request]] = [
@@ -122,10 +122,17 @@ def main() -> int:
         failed = False
         for name, request in routes:
             asyncio.run(_drive(port, request, args.rate, WARMUP_S, args.connections))
+            cpu_before = _server_cpu_s(master)
             result = asyncio.run(
                 _drive(port, request, args.rate, args.seconds, args.connections, name)
             )
             report = result.report()
+            # CPU the gunicorn workers spent per request: what the machine's
+            # load cannot inflate much; capacity ~ cores / this (database and
+            # Redis not counted).
+            served = max(1, len(result.latencies))
+            cpu_ms = 1000 * (_server_cpu_s(master) - cpu_before) / served
+            report["server_cpu_ms_per_request"] = round(cpu_ms, 2)
             print(json.dumps(report))
             p95 = report["p95_ms"]
             assert isinstance(p95, float)
@@ -134,6 +141,21 @@ def main() -> int:
             json.dumps({"goal": f"p95 < {GOAL_P95_MS} ms, no error", "met": not failed})
         )
     return 0
+
+
+def _server_cpu_s(master: int) -> float:
+    """User + system CPU seconds of ``master`` and its children so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        if pid == master or int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def _get(path: str) -> Request:
@@ -293,7 +315,9 @@ def redis_db() -> Iterator[str]:
 
 
 @contextmanager
-def api_server(pg_url: str, redis_url: str) -> Iterator[tuple[int, dict[str, str]]]:
+def api_server(
+    pg_url: str, redis_url: str
+) -> Iterator[tuple[int, dict[str, str], int]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -329,7 +353,7 @@ def api_server(pg_url: str, redis_url: str) -> Iterator[tuple[int, dict[str, str
     )
     try:
         _wait_ready(port, process)
-        yield port, env
+        yield port, env, process.pid
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
