@@ -12,7 +12,7 @@ from pta_tasks.models import RunOutput
 from pta_tasks.runs import cancel_run, list_outputs, read_output
 
 from .conftest import GIT_TOKEN, fake_repo
-from .gitserver import GitHttpServer
+from .gitserver import GitHttpServer, git
 from .service import Service
 
 pytestmark = pytest.mark.slow
@@ -278,3 +278,26 @@ def test_disabled_worker_refuses_to_start(service: Service) -> None:
 
     assert done.returncode == 3
     assert "CI_WORKER_ENABLED is false" in done.stderr
+
+
+def test_symlinks_in_the_repository_never_reach_outside_on_cleanup(
+    service: Service, git_server: GitHttpServer, tmp_path: Path
+) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("precious\n")
+    work = tmp_path / "links"
+    git("init", "-q", "-b", "main", str(work))
+    (work / "app.py").write_text("print('hi')\n")
+    (work / "escape").symlink_to(victim)
+    (work / "file-escape").symlink_to(victim / "keep.txt")
+    git("add", "-A", cwd=work)
+    git("commit", "-q", "-m", "links", cwd=work)
+    git("clone", "-q", "--bare", str(work), str(git_server.root / "acme/links.git"))
+    service.start_worker()
+
+    run = service.wait(service.submit(git_server.url("acme/links.git")))
+
+    assert run["status"] in ("SUCCEEDED", "FAILED")
+    assert (victim / "keep.txt").read_text() == "precious\n"
+    assert _leftover_workdirs(service) == []

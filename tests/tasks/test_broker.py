@@ -1,0 +1,109 @@
+"""The broker goes away: a private Redis server is stopped and started again.
+Postgres keeps the runs; nothing is lost, nothing stays RUNNING."""
+
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from pta_tasks.reconcile import reconcile_once
+
+from .conftest import fake_repo
+from .gitserver import GitHttpServer
+from .service import Service
+
+pytestmark = pytest.mark.slow
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free loopback port."""
+
+    def __init__(self, workdir: Path) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = int(sock.getsockname()[1])
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_a_run_submitted_while_redis_is_down_is_sent_when_it_is_back(
+    service: Service, git_server: GitHttpServer, private_redis: PrivateRedis
+) -> None:
+    service.with_env(REDIS_URL=private_redis.url)
+    private_redis.stop()
+
+    started = time.monotonic()
+    run_id = service.submit(git_server.url("acme/app.git"))
+    submit_s = time.monotonic() - started
+    private_redis.start()
+    service.start_worker()
+    time.sleep(service.settings.requeue_after_s)
+    report = reconcile_once(service.app.pta_runtime)
+    run = service.wait(run_id)
+
+    assert submit_s < 10
+    assert report["resent"] == 1
+    assert run["status"] == "SUCCEEDED", run
+
+
+def test_redis_restarted_mid_run_delays_the_run_but_does_not_lose_it(
+    service: Service,
+    git_server: GitHttpServer,
+    private_redis: PrivateRedis,
+    tmp_path: Path,
+) -> None:
+    service.with_env(REDIS_URL=private_redis.url)
+    pidfile = tmp_path / "analyzer.pid"
+    url = fake_repo(git_server, "redis-blip", {"sleep": 3, "pidfile": str(pidfile)})
+    service.start_worker(CI_ANALYZER_MODULE="tests.tasks.fake_analyzer")
+    service.start_beat()
+    run_id = service.submit(url)
+    while not pidfile.exists():
+        time.sleep(0.05)
+
+    private_redis.stop()  # it keeps nothing: the message is gone with it
+    time.sleep(1)
+    private_redis.start()
+    run = service.wait(run_id, timeout_s=120)
+
+    assert run["status"] == "SUCCEEDED", run
+    assert run["job"]["status"] == "DONE"
