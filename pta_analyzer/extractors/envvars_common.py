@@ -85,6 +85,7 @@ _HASH_NOISE = re.compile(
 _RUST_NOISE = re.compile(
     r"""(?P<s>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])')|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""
 )
+_BRACKET_EVENT = re.compile(r"""[()\[\]{}"'`\\]""")
 _PHP_NOISE = re.compile(
     r"""(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
     r"""|(?P<c>//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/)"""
@@ -220,6 +221,11 @@ def closing_paren(text: str, open_pos: int, limit: int = 4000) -> int:
     end = min(len(text), open_pos + limit)
     pos = open_pos + 1
     while pos < end:
+        # Jump to the next bracket, quote or backslash: nothing else counts.
+        event = _BRACKET_EVENT.search(text, pos, end)
+        if event is None:
+            break
+        pos = event.start()
         char = text[pos]
         if quote:
             if char == "\\":
