@@ -245,3 +245,23 @@ def test_request_log_lines_carry_no_secret(
     assert planted[0]["path"] == "/api/ci/runs"
     assert planted[0]["status"] == 200
     assert planted[0]["duration_ms"] >= 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"limit": 0}, "limit"),
+        ({"limit": "5"}, "limit"),
+        ({"error_code": "X"}, "error_code"),
+        ({"other": 1}, "other"),
+    ],
+)
+def test_admin_requeue_dead_validates_its_body(
+    client: Client, body: dict[str, object], field: str
+) -> None:
+    answer = client.post(
+        "/api/admin/requeue-dead", headers={"X-Admin-Key": ADMIN_KEY}, json=body
+    )
+
+    assert answer.status_code == 400
+    assert answer.json()["field"] == field

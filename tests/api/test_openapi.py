@@ -158,3 +158,24 @@ def test_plausible_submissions_never_answer_a_server_error(client: Client) -> No
     submit()
     assert {200, 202} & statuses
     assert 400 in statuses
+
+
+def test_pta_api_openapi_prints_the_document() -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pta = Path(sys.executable).parent / "pta"
+    done = subprocess.run(
+        [str(pta), "api", "openapi"],
+        env={"PATH": "/usr/bin:/bin", "PTA_STATE_DIR": "/nonexistent/pta"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 0, done.stderr
+    document = json.loads(done.stdout)
+    assert document["openapi"].startswith("3.")
+    assert "/api/ci/enqueue" in document["paths"]
