@@ -8,14 +8,13 @@ log, access control, security headers, CORS for configured origins.
 
 import logging
 import re
-import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -104,11 +103,7 @@ def build_app(
         ],
     )
     app = Flask("pta_api", static_folder=None)
-    app.config.update(
-        MAX_CONTENT_LENGTH=config.max_request_bytes,
-        JSON_SORT_KEYS=False,
-        SECRET_KEY=secrets.token_hex(16),
-    )
+    app.config["MAX_CONTENT_LENGTH"] = config.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -201,8 +196,6 @@ def _start_request() -> None:
 
 
 def _finish_response(response: Response) -> Response:
-    from flask import current_app
-
     services: Services = current_app.extensions["pta"]
     config = services.config
     request_id = g.get("request_id") or uuid.uuid4().hex
