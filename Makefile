@@ -33,5 +33,10 @@ format: install
 bench: install
 	$(BIN)/python bench/bench_analyzer.py
 
+# Analyze examples/demo-service and validate every output (a check mark per
+# output). With PTA_API_URL (and PTA_API_KEY) set, through a running service.
+smoke: install
+	$(BIN)/python ops/smoke.py
+
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .mypy_cache .ruff_cache
