@@ -120,7 +120,7 @@ class QueueCollector(Collector):
 
     def _snapshot(self) -> list[Metric]:
         up = GaugeMetricFamily("pta_db_up", "1 when the database answered.")
-        families: list[Metric] = [up, _disk_free(self._settings.tmp_dir)]
+        families: list[Metric] = [up, *_disk(self._settings.tmp_dir)]
         try:
             families += self._from_database()
         except Exception:
@@ -174,16 +174,8 @@ class QueueCollector(Collector):
         return [jobs, runs, oldest]
 
 
-def free_bytes(path: Path) -> int:
-    """Free bytes on the file system of ``path`` (or its nearest parent)."""
-    for candidate in (path, *path.parents):
-        if candidate.exists():
-            return shutil.disk_usage(candidate).free
-    return 0
-
-
 def disk_usage(path: Path) -> tuple[int, int]:
-    """(free, total) bytes of the file system holding ``path``."""
+    """(free, total) bytes of the file system of ``path`` (or its nearest parent)."""
     for candidate in (path, *path.parents):
         if candidate.exists():
             usage = shutil.disk_usage(candidate)
@@ -191,12 +183,17 @@ def disk_usage(path: Path) -> tuple[int, int]:
     return 0, 0
 
 
-def _disk_free(path: Path) -> Metric:
-    gauge = GaugeMetricFamily(
+def _disk(path: Path) -> list[Metric]:
+    free, total = disk_usage(path)
+    free_gauge = GaugeMetricFamily(
         "pta_ci_tmp_free_bytes", "Free bytes on the file system of CI_TMP_DIR."
     )
-    gauge.add_metric([], free_bytes(path))
-    return gauge
+    free_gauge.add_metric([], free)
+    size_gauge = GaugeMetricFamily(
+        "pta_ci_tmp_size_bytes", "Size in bytes of the file system of CI_TMP_DIR."
+    )
+    size_gauge.add_metric([], total)
+    return [free_gauge, size_gauge]
 
 
 class _Forward(Collector):

@@ -57,7 +57,8 @@ def test_metrics_show_queue_depth_and_outcomes_by_error_code(
     assert sample(text, "pta_jobs", status="DEAD") == 1
     assert sample(text, "pta_runs", status="FAILED", error_code="CLONE_TIMEOUT") == 1
     assert sample(text, "pta_db_up") == 1
-    assert (sample(text, "pta_ci_tmp_free_bytes") or 0) > 0
+    free = sample(text, "pta_ci_tmp_free_bytes") or 0
+    assert 0 < free <= (sample(text, "pta_ci_tmp_size_bytes") or 0)
     uuid_shape = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
     assert re.search(uuid_shape, text) is None
     assert "acme" not in text
