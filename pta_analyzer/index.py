@@ -16,6 +16,7 @@ import stat
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from pta_analyzer.evidence import (
@@ -38,7 +39,9 @@ from pta_analyzer.walk import (
 logger = logging.getLogger(__name__)
 
 BINARY_SNIFF_BYTES = 8192
-CACHE_MAX_CHARS = 32_000_000  # decoded text kept in memory across extractors
+CACHE_MAX_CHARS = (
+    96_000_000  # decoded text (lines + joined copy) kept across extractors
+)
 HASH_CHUNK_BYTES = 1_048_576
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
@@ -167,9 +170,8 @@ class RepoIndex:
 
     def glob(self, *patterns: str) -> list[str]:
         """Readable paths matching any shell-style pattern (``*`` spans ``/``)."""
-        return [
-            p for p in self._files if any(fnmatch.fnmatchcase(p, x) for x in patterns)
-        ]
+        regex = _glob_regex(patterns)
+        return [p for p in self._files if regex.match(p)]
 
     def scope(self, path: str) -> Scope:
         """The scope (app, test, example, docs, ci) of ``path``."""
@@ -281,6 +283,12 @@ class RepoIndex:
         decoded = decode_bytes(first)
         first_line = split_lines(decoded[0])[:1] if decoded else []
         return _whole_file_evidence(path, first_line, digest.hexdigest(), "")
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(patterns: tuple[str, ...]) -> "re.Pattern[str]":
+    """One compiled regex for shell-style patterns, as ``fnmatchcase`` reads them."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
 
 
 def decode_bytes(data: bytes) -> tuple[str, str, str] | None:

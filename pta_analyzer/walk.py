@@ -141,7 +141,7 @@ def _classify(root: Path, rel: str, limits: WalkLimits, result: WalkResult) -> N
         return
 
     try:
-        info = os.lstat(root / rel)
+        info = os.lstat(f"{root}/{rel}")
     except OSError:
         result.skipped.append(SkippedEntry(rel, SkipReason.MISSING))
         return

@@ -39,7 +39,13 @@ LOCKFILES = frozenset(
         "flake.lock", ".secrets.baseline",
     }
 )  # fmt: skip
-SKIPPED_SUFFIXES = (".lock", ".map", ".min.js", ".min.css")
+# Lockfiles, build output, translations, snapshots and media hold no
+# credentials a person committed; skipping them keeps the scan near read speed.
+SKIPPED_SUFFIXES = (
+    ".lock", ".map", ".min.js", ".min.css", ".po", ".pot", ".mo", ".snap",
+    ".svg", ".png", ".jpg", ".jpeg", ".gif", ".ico", ".webp", ".woff", ".woff2",
+    ".ttf", ".eot", ".pdf", ".csv", ".tsv", ".xlf", ".xliff",
+)  # fmt: skip
 
 PASSWORD_HASH_PREFIXES = ("pbkdf2", "argon2", "bcrypt", "sha1$", "sha256$", "md5$")
 
