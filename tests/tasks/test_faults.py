@@ -166,3 +166,35 @@ def test_a_task_stuck_past_its_time_limit_is_cleaned_up_and_failed(
     assert run["status"] == "FAILED"
     assert run["error_code"] == "TASK_TIMEOUT"
     assert not (service.settings.tmp_dir / f"run-{run_id}").exists()
+
+
+def test_a_task_killed_by_the_hard_limit_is_failed_by_the_worker(
+    service: Service, git_server: GitHttpServer, engine: Engine
+) -> None:
+    # The row lock outlives the soft limit and the gap after it, so the pool
+    # process is killed; the worker's main process records the outcome.
+    worker = service.start_worker(
+        CLONE_TIMEOUT_MS="2000",
+        ANALYZER_TIMEOUT_MS="8000",
+        CI_TASK_MARGIN_S="0",
+        CI_CLEANUP_GAP_S="2",
+        CI_HEARTBEAT_TIMEOUT_S="120",
+    )
+    run_id = service.submit(git_server.url("acme/app.git"))
+    service.wait_status(run_id, "IN_PROGRESS")
+
+    with engine.connect() as connection:
+        connection.execute(
+            text("SELECT 1 FROM ci_jobs WHERE run_id = :id FOR UPDATE"),
+            {"id": run_id},
+        )
+        worker.wait_for("Hard time limit", timeout_s=60)
+        connection.rollback()
+    run = service.wait(run_id, timeout_s=30)
+
+    # Whichever of the pool process (still finishing) and the main process
+    # (its failure hook) gets the row first records the outcome.
+    assert run["status"] == "FAILED"
+    assert run["error_code"] == "TASK_TIMEOUT"
+    assert run["job"]["status"] == "DEAD"
+    assert not (service.settings.tmp_dir / f"run-{run_id}").exists()
