@@ -14,6 +14,7 @@ No worker runs: submitted runs stay queued, and the benchmark's database and
 Redis db are removed at the end.
 
 Usage: python bench/bench_api.py [--rate 200] [--seconds 15] [--connections 32]
+                                 [--routes run,health,enqueue]
 """
 
 import argparse
@@ -90,6 +91,11 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="requests/s")
     parser.add_argument("--seconds", type=float, default=15.0, help="per route")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--routes",
+        default="run,health,enqueue",
+        help="comma-separated subset of run, health, enqueue",
+    )
     args = parser.parse_args()
     if not 1 <= args.rate <= 2000 or not 1 <= args.seconds <= 120:
         parser.error("rate must be 1..2000 and seconds 1..120 (bounded load)")
@@ -100,11 +106,12 @@ def main() -> int:
         api_server(pg_url, redis_url) as (port, env, master),
     ):
         run_id = _seed_run(port)
-        routes: list[tuple[str, Request]] = [
-            ("GET /api/ci/runs/<id>", _get(f"/api/ci/runs/{run_id}")),
-            ("GET /api/health", _get("/api/health")),
-            ("POST /api/ci/enqueue", _enqueue),
-        ]
+        known: dict[str, tuple[str, Request]] = {
+            "run": ("GET /api/ci/runs/<id>", _get(f"/api/ci/runs/{run_id}")),
+            "health": ("GET /api/health", _get("/api/health")),
+            "enqueue": ("POST /api/ci/enqueue", _enqueue),
+        }
+        routes = [known[name] for name in args.routes.split(",") if name in known]
         print(
             json.dumps(
                 {
