@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify
+from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -47,6 +48,7 @@ class ApiErrorCode(StrEnum):
     WEBHOOK_DISABLED = "WEBHOOK_DISABLED"
     REPO_NOT_ALLOWED = "REPO_NOT_ALLOWED"
     DB_UNAVAILABLE = "DB_UNAVAILABLE"
+    REDIS_UNAVAILABLE = "REDIS_UNAVAILABLE"
     INTERNAL_ERROR = "INTERNAL_ERROR"
 
 
@@ -139,6 +141,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_down)
     app.register_error_handler(InterfaceError, _database_down)
+    app.register_error_handler(RedisError, _redis_down)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -183,6 +186,16 @@ def _database_down(error: Exception) -> Response:
     logger.warning("database unavailable", extra={"error_type": type(error).__name__})
     message = "the database cannot be reached; try again shortly"
     response = error_response(ApiErrorCode.DB_UNAVAILABLE, message, 503)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def _redis_down(error: Exception) -> Response:
+    # Only Idempotency-Key answers need Redis on the request path (rate
+    # limits are skipped and broker messages resent by the reconciler).
+    logger.warning("redis unavailable", extra={"error_type": type(error).__name__})
+    message = "Redis cannot be reached; retry shortly (or without Idempotency-Key)"
+    response = error_response(ApiErrorCode.REDIS_UNAVAILABLE, message, 503)
     response.headers["Retry-After"] = "5"
     return response
 

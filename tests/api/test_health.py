@@ -96,3 +96,27 @@ def test_ci_health_reports_low_disk(
 
     assert body["ciTmpDirLowDisk"] is True
     assert body["status"] == "degraded"
+
+
+def test_redis_down_keeps_submissions_and_reads_working(
+    pg_url: str, tmp_path: Path, factory: sessionmaker[Session]
+) -> None:
+    env = server_env(pg_url, "redis://127.0.0.1:1/0", tmp_path)
+    server = ApiServer(env, tmp_path / "out.log").start()
+    client = Client(server)
+    url = "http://127.0.0.1:9/acme/app.git"
+    try:
+        plain = client.post("/api/ci/enqueue", json={"repo_url": url})
+        keyed = client.post(
+            "/api/ci/enqueue",
+            json={"repo_url": url, "ref": "dev"},
+            headers={"Idempotency-Key": "k-1"},
+        )
+        read = client.get(f"/api/ci/runs/{plain.json()['run_id']}")
+    finally:
+        server.stop()
+
+    assert plain.status_code == 202
+    assert read.json()["status"] == "QUEUED"
+    assert keyed.status_code == 503
+    assert keyed.json()["error"] == "REDIS_UNAVAILABLE"
