@@ -40,8 +40,29 @@ ZERO_SHA = "0" * 40
 @access(Access.WEBHOOK)
 def github() -> tuple[Response, int]:
     """Handle one GitHub delivery (see the module docstring)."""
-    found = services()
-    config = found.config
+    metrics = services().metrics
+    raw = _verified_body()
+    event = _header("X-GitHub-Event", EVENT_NAME)
+    delivery = _header("X-GitHub-Delivery", DELIVERY_ID)
+
+    if event == "ping":
+        metrics.webhook_deliveries.labels(event, "pong").inc()
+        return jsonify({"status": "pong"}), 200
+    if _seen(delivery):
+        metrics.webhook_deliveries.labels(event, "duplicate").inc()
+        return jsonify({"status": "duplicate", "delivery": delivery}), 200
+
+    target = _target(event, _payload(raw))
+    if isinstance(target, str):
+        record_webhook_delivery(services().factory, delivery, event)
+        metrics.webhook_deliveries.labels(event, "ignored").inc()
+        return jsonify({"status": "ignored", "reason": target}), 200
+    return jsonify(_enqueue(event, delivery, target)), 202
+
+
+def _verified_body() -> bytes:
+    # The raw body, once its size and its signature were checked.
+    config = services().config
     if config.webhook_secret is None:
         raise ApiError(
             "webhooks are disabled: set GITHUB_WEBHOOK_SECRET",
@@ -51,23 +72,12 @@ def github() -> tuple[Response, int]:
     request.max_content_length = config.webhook_max_bytes
     raw = request.get_data(cache=True)
     _check_signature(config.webhook_secret, raw)
-    event = _header("X-GitHub-Event", EVENT_NAME)
-    delivery = _header("X-GitHub-Delivery", DELIVERY_ID)
+    return raw
 
-    if event == "ping":
-        found.metrics.webhook_deliveries.labels(event, "pong").inc()
-        return jsonify({"status": "pong"}), 200
-    if _seen(delivery):
-        found.metrics.webhook_deliveries.labels(event, "duplicate").inc()
-        return jsonify({"status": "duplicate", "delivery": delivery}), 200
 
-    payload = _payload(raw)
-    target = _target(event, payload)
-    if isinstance(target, str):
-        record_webhook_delivery(found.factory, delivery, event)
-        found.metrics.webhook_deliveries.labels(event, "ignored").inc()
-        return jsonify({"status": "ignored", "reason": target}), 200
-
+def _enqueue(event: str, delivery: str, target: "Target") -> dict[str, Any]:
+    found = services()
+    config = found.config
     url, ref, commit_sha, full_name = target
     allowed = config.webhook_allowed_repos
     if allowed and full_name.lower() not in allowed:
@@ -86,19 +96,19 @@ def github() -> tuple[Response, int]:
         commit_sha=commit_sha,
         event_type=f"github:{event}",
     )
+    # Recorded only now: a delivery that failed above is processed again
+    # when GitHub redelivers it.
     record_webhook_delivery(found.factory, delivery, event, result.run_id)
     found.metrics.webhook_deliveries.labels(event, "queued").inc()
-    found.metrics.submissions.labels(
-        "webhook", "created" if result.created else "deduplicated"
-    ).inc()
+    outcome = "created" if result.created else "deduplicated"
+    found.metrics.submissions.labels("webhook", outcome).inc()
     base = config.public_url or request.host_url.rstrip("/")
-    body = {
+    return {
         "status": "queued",
         "run_id": str(result.run_id),
         "url": f"{base}/api/ci/runs/{result.run_id}",
         "deduplicated": not result.created,
     }
-    return jsonify(body), 202
 
 
 def _check_signature(secret: str, raw: bytes) -> None:
