@@ -128,7 +128,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> ApiConfig:
         max_request_bytes=env.integer("MAX_REQUEST_BYTES", DEFAULT_MAX_REQUEST_BYTES),
         webhook_max_bytes=env.integer("WEBHOOK_MAX_BYTES", DEFAULT_WEBHOOK_MAX_BYTES),
         idempotency_ttl_s=env.integer("IDEMPOTENCY_TTL_S", DEFAULT_IDEMPOTENCY_TTL_S),
-        web_concurrency=env.integer("WEB_CONCURRENCY", DEFAULT_WEB_CONCURRENCY),
+        # Without Redis (the embedded default) rate limits and idempotency
+        # answers live in process memory, so one worker keeps them exact.
+        web_concurrency=env.integer(
+            "WEB_CONCURRENCY", 1 if settings.is_embedded else DEFAULT_WEB_CONCURRENCY
+        ),
         web_threads=env.integer("WEB_THREADS", DEFAULT_WEB_THREADS),
         web_timeout_s=env.integer("WEB_TIMEOUT_S", DEFAULT_WEB_TIMEOUT_S),
         public_url=(env.text("PUBLIC_URL").rstrip("/") or None),

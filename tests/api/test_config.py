@@ -157,3 +157,11 @@ def test_start_refuses_a_database_behind_the_migrations(
     assert done.returncode == 3
     assert json.loads(done.stdout.splitlines()[0])["env"] == "test"
     assert "run `pta db upgrade`" in done.stderr
+
+
+def test_embedded_default_runs_one_worker_so_memory_limits_stay_exact() -> None:
+    embedded = load_config({})
+    with_redis = load_config({"REDIS_URL": "redis://127.0.0.1:6379/0"})
+
+    assert embedded.web_concurrency == 1
+    assert with_redis.web_concurrency == 4
