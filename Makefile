@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 TARGET ?= examples/demo-service
 
-.PHONY: install run test lint format bench smoke clean
+.PHONY: install run serve test lint format bench bench-analyzer bench-service smoke clean
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 
 run: install
 	$(BIN)/pta analyze $(TARGET) -o $(OUT)/$(notdir $(TARGET))
+
+serve: install
+	$(BIN)/pta serve
 
 test: install
 	$(BIN)/python -m pytest
@@ -30,8 +33,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install
+bench: bench-analyzer bench-service
+
+bench-analyzer: install
 	$(BIN)/python bench/bench_analyzer.py
+
+bench-service: install
+	$(BIN)/python bench/bench_service.py
 
 # Analyze examples/demo-service and validate every output (a check mark per
 # output). With PTA_API_URL (and PTA_API_KEY) set, through a running service.

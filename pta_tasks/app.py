@@ -58,6 +58,8 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         transport = {
             "data_folder_in": str(folder / "queue"),
             "data_folder_out": str(folder / "queue"),
+            # Kombu's default is ./control, relative to whatever the cwd is.
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     return {
