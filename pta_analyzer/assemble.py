@@ -58,6 +58,9 @@ LIBRARY_ENV_PREFIXES: dict[str, tuple[str, ...]] = {
     "aws": ("AWS_",),
     "s3": ("AWS_",),
     "flask": ("FLASK_",),
+    "spring-boot": ("SPRING_",),
+    "rails": ("RAILS_",),
+    "phoenix": ("MIX_", "PHX_"),
     "newrelic": ("NEW_RELIC_",),
     "datadog": ("DD_",),
 }

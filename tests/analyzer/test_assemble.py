@@ -186,3 +186,13 @@ def test_install_of_the_lockfiles_manager_ranks_before_a_ci_install() -> None:
     ])  # fmt: skip
 
     assert [c.key for c in assembly.of(FactKind.INSTALL)] == ["yarn install", "npm ci"]
+
+
+def test_spring_variable_declared_in_a_deployment_file_is_read_by_spring() -> None:
+    assembly = assemble([
+        fact(FactKind.FRAMEWORK, "spring-boot", "pom.xml"),
+        fact(FactKind.ENV_VAR, "SPRING_PROFILES_ACTIVE", "k8s/app.yml",
+             attrs={"declared_only": True}),
+    ])  # fmt: skip
+
+    assert [c.key for c in assembly.of(FactKind.ENV_VAR)] == ["SPRING_PROFILES_ACTIVE"]
