@@ -14,6 +14,7 @@ out: see ``envvars_common.AMBIENT_NAMES`` and ``TOOL_SWITCHES``.
 """
 
 import dataclasses
+import functools
 import logging
 import posixpath
 import re
@@ -124,6 +125,11 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
         scanner = _scanner_for(path)
         if scanner is not None:
             scanners[path] = scanner
+    go_files = [path for path in scanners if path.endswith(".go")]
+    if go_files:
+        viper = envvars_go.viper_settings(s.text for s in index.texts(go_files))
+        for path in go_files:
+            scanners[path] = functools.partial(envvars_go.scan, viper=viper)
     for source in index.texts(scanners):
         scanner = scanners[source.path]
         text = source.text

@@ -6,7 +6,8 @@
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 
 from pta_analyzer.extractors.envvars_common import (
     NAME,
@@ -43,8 +44,39 @@ _VIPER_DEFAULT = re.compile(
 )
 
 
-def scan(text: str) -> Iterator[EnvRead]:
-    """Every variable read of one Go file."""
+@dataclass(frozen=True)
+class Viper:
+    """Viper's environment settings for the whole module.
+
+    ``AutomaticEnv()`` and ``SetEnvPrefix`` are usually called once (in the
+    root command) while keys are read with ``viper.Get*`` in other packages.
+    """
+
+    automatic: bool = False
+    prefix: str = ""
+    replaces_dots: bool = False
+    defaults: Mapping[str, str] = field(default_factory=dict)
+
+
+def viper_settings(texts: Iterable[str]) -> Viper:
+    """The viper settings stated anywhere in the module's Go files."""
+    automatic, prefix, replaces_dots = False, "", False
+    defaults: dict[str, str] = {}
+    for text in texts:
+        if "viper" not in text:
+            continue
+        code = blank_comments(text, "c")
+        automatic = automatic or "AutomaticEnv()" in code
+        found = _VIPER_PREFIX.search(code)
+        prefix = prefix or (found["prefix"].upper() + "_" if found else "")
+        replaces_dots = replaces_dots or _replaces_dots(code)
+        for match in _VIPER_DEFAULT.finditer(code):
+            defaults.setdefault(match["key"], match["value"].strip('"'))
+    return Viper(automatic, prefix, replaces_dots, defaults)
+
+
+def scan(text: str, viper: Viper | None = None) -> Iterator[EnvRead]:
+    """Every variable read of one Go file (``viper``: the module's settings)."""
     if not any(word in text for word in PRECHECK):
         return
     tags = LineMap(text)
@@ -64,7 +96,7 @@ def scan(text: str) -> Iterator[EnvRead]:
                 name, *lines.span(match.start(), match.end()), "go.lookupenv", False
             )
     if "viper" in code:
-        yield from _scan_viper(code, lines)
+        yield from _scan_viper(code, lines, viper or Viper())
 
 
 def _scan_tags(text: str, lines: LineMap) -> Iterator[EnvRead]:
@@ -93,11 +125,14 @@ def _scan_tags(text: str, lines: LineMap) -> Iterator[EnvRead]:
         )
 
 
-def _scan_viper(code: str, lines: LineMap) -> Iterator[EnvRead]:
+def _scan_viper(code: str, lines: LineMap, module: Viper) -> Iterator[EnvRead]:
     prefix_match = _VIPER_PREFIX.search(code)
-    prefix = prefix_match["prefix"].upper() + "_" if prefix_match else ""
-    replaces_dots = 'NewReplacer(".","_")' in code.replace(" ", "")
-    defaults = {m["key"]: m["value"].strip('"') for m in _VIPER_DEFAULT.finditer(code)}
+    prefix = prefix_match["prefix"].upper() + "_" if prefix_match else module.prefix
+    replaces_dots = _replaces_dots(code) or module.replaces_dots
+    defaults = dict(module.defaults)
+    defaults.update(
+        {m["key"]: m["value"].strip('"') for m in _VIPER_DEFAULT.finditer(code)}
+    )
 
     def env_name(key: str) -> str | None:
         if replaces_dots:
@@ -110,12 +145,16 @@ def _scan_viper(code: str, lines: LineMap) -> Iterator[EnvRead]:
         if name:
             yield _viper_read(name, match, lines, defaults.get(match["key"]))
 
-    if "AutomaticEnv()" not in code:
+    if "AutomaticEnv()" not in code and not module.automatic:
         return
     for match in _VIPER_GET.finditer(code):
         name = env_name(match["key"])
         if name:
             yield _viper_read(name, match, lines, defaults.get(match["key"]))
+
+
+def _replaces_dots(code: str) -> bool:
+    return 'NewReplacer(".","_")' in code.replace(" ", "")
 
 
 def _viper_read(

@@ -64,6 +64,25 @@ def test_go_viper_prefix_automatic_env(make_repo: MakeRepo) -> None:
     assert facts["APP_SERVER_PORT"].evidence[0].location == "cmd/root.go:8"
 
 
+def test_go_viper_settings_apply_across_packages(make_repo: MakeRepo) -> None:
+    root = (
+        "package cmd\n"
+        "func initConfig() {\n"
+        '\tviper.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))\n'
+        "\tviper.AutomaticEnv()\n"
+        "}\n"
+    )
+    serve = 'package cmd\nfunc init() { viper.SetDefault("db_dsn", "postgres://x") }\n'
+    store = 'package database\nfunc Open() { dsn := viper.GetString("db_dsn") }\n'
+
+    facts = run(make_repo, {"cmd/root.go": root, "cmd/serve.go": serve,
+                            "database/db.go": store})  # fmt: skip
+
+    assert set(facts) == {"DB_DSN"}
+    assert facts["DB_DSN"].evidence[0].location == "database/db.go:2"
+    assert facts["DB_DSN"].attrs["default"] == "postgres://x"
+
+
 def test_go_viper_get_without_automatic_env_is_not_a_variable(
     make_repo: MakeRepo,
 ) -> None:
