@@ -176,28 +176,31 @@ def start_exporter(
 
 
 class DiskCollector(Collector):
-    """Free and total bytes of the file system under ``CI_TMP_DIR``."""
+    """Free, used and total bytes of the file system under ``CI_TMP_DIR``.
+
+    Free is what an unprivileged process may still write (as ``df`` shows
+    it); used / (used + free) is ``df``'s use percentage.
+    """
 
     def __init__(self, path: Path) -> None:
         self._path = path
 
     def collect(self) -> Iterator[Metric]:
-        free, total = _usage(self._path)
-        free_gauge = GaugeMetricFamily(
-            "pta_ci_tmp_free_bytes", "Free bytes on the file system of CI_TMP_DIR."
-        )
-        free_gauge.add_metric([], free)
-        size_gauge = GaugeMetricFamily(
-            "pta_ci_tmp_size_bytes", "Size in bytes of the file system of CI_TMP_DIR."
-        )
-        size_gauge.add_metric([], total)
-        yield free_gauge
-        yield size_gauge
+        usage = _usage(self._path)
+        for name, value, text in (
+            ("pta_ci_tmp_free_bytes", usage[0], "Free bytes"),
+            ("pta_ci_tmp_used_bytes", usage[1], "Used bytes"),
+            ("pta_ci_tmp_size_bytes", usage[2], "Size in bytes"),
+        ):
+            gauge = GaugeMetricFamily(name, f"{text} of the file system of CI_TMP_DIR.")
+            gauge.add_metric([], value)
+            yield gauge
 
 
-def _usage(path: Path) -> tuple[int, int]:
+def _usage(path: Path) -> tuple[int, int, int]:
+    # (free, used, total) of the nearest existing directory's file system.
     for candidate in (path, *path.parents):
         if candidate.exists():
             usage = shutil.disk_usage(candidate)
-            return usage.free, usage.total
-    return 0, 0
+            return usage.free, usage.used, usage.total
+    return 0, 0, 0

@@ -76,7 +76,7 @@ def test_alerts_read_only_metrics_of_the_service_and_scrape_jobs() -> None:
         "pta_runs",
         "pta_runs_finished_total",
         "pta_ci_tmp_free_bytes",
-        "pta_ci_tmp_size_bytes",
+        "pta_ci_tmp_used_bytes",
         "pta_http_request_duration_seconds",
     }
     jobs = {
