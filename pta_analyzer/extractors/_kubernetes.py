@@ -46,11 +46,42 @@ def kubernetes_facts(index: RepoIndex) -> Iterator[Fact]:
         if "apiVersion" not in text or "kind" not in text or "{{" in text:
             continue
         scope = index.scope(source.path)
-        for document in load_yaml(source):
-            yield from _manifest(source, scope, document)
+        documents = load_yaml(source)
+        backing = _backing_names(documents)
+        for document in documents:
+            yield from _manifest(source, scope, document, backing)
 
 
-def _manifest(source: SourceText, scope: Scope, document: YNode) -> Iterator[Fact]:
+def _backing_names(documents: list[YNode]) -> frozenset[str]:
+    """Names and labels of the file's workloads that only run backing services.
+
+    A Service selecting one of them (a postgres Deployment's Service) exposes
+    that backing service, not the application.
+    """
+    names: set[str] = set()
+    for document in documents:
+        images = [c.get("image") for c in _containers(document)]
+        texts = [i.text() for i in images if i is not None]
+        if not texts or not all(t and service_of_image(t) for t in texts):
+            continue  # a workload with a sidecar cache is still the application
+        metadata = document.get("metadata")
+        labels = metadata.get("labels") if metadata is not None else None
+        name = metadata.get("name") if metadata is not None else None
+        names.update(n.text() or "" for n in (name,) if n is not None)
+        names.update(str(v.text()) for _k, v in (labels.items() if labels else ()))
+    return frozenset(names - {""})
+
+
+def _selects_backing(document: YNode, backing: frozenset[str]) -> bool:
+    spec = document.get("spec")
+    selector = spec.get("selector") if spec is not None else None
+    values = {str(v.text()) for _k, v in (selector.items() if selector else ())}
+    return bool(values & backing)
+
+
+def _manifest(
+    source: SourceText, scope: Scope, document: YNode, backing: frozenset[str]
+) -> Iterator[Fact]:
     api, kind = document.get("apiVersion"), document.get("kind")
     if api is None or kind is None or not kind.text():
         return
@@ -72,7 +103,8 @@ def _manifest(source: SourceText, scope: Scope, document: YNode) -> Iterator[Fac
     for container in _containers(document):
         yield from _container_facts(source, scope, label, container)
     if kind.text() == "Service":
-        yield from _service_ports(source, scope, label, document)
+        is_backing = _selects_backing(document, backing)
+        yield from _service_ports(source, scope, label, document, is_backing)
 
 
 def _containers(node: YNode) -> Iterator[YNode]:
@@ -158,7 +190,7 @@ def _container_env(
 
 
 def _service_ports(
-    source: SourceText, scope: Scope, label: str, document: YNode
+    source: SourceText, scope: Scope, label: str, document: YNode, is_backing: bool
 ) -> Iterator[Fact]:
     spec = document.get("spec")
     ports = spec.get("ports") if spec is not None else None
@@ -177,7 +209,7 @@ def _service_ports(
                 weight=WEIGHT_MANIFEST,
                 note=f"{field} of {label}",
                 attrs={
-                    "role": role,
+                    "role": "service" if is_backing else role,
                     "k8s": label,
                     "target_port": target.text() if target is not None else None,
                 },

@@ -60,6 +60,48 @@ def test_container_ports_and_backing_images(make_repo: MakeRepo) -> None:
     assert keys(facts, FactKind.SERVICE) == {"redis"}
 
 
+DATABASE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: demo-db
+  labels:
+    app: demo-db
+spec:
+  template:
+    spec:
+      containers:
+        - name: postgresql
+          image: postgres:17
+          ports:
+            - containerPort: 5432
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: demo-db
+spec:
+  selector:
+    app: demo-db
+  ports:
+    - port: 5432
+"""
+
+
+def test_service_in_front_of_a_database_workload_is_a_backing_port(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo({"k8s/db.yml": DATABASE, "k8s/api.yaml": DEPLOYMENT})
+    facts = list(extract(index))
+
+    roles = {
+        (f.key, f.attrs["k8s"]): f.attrs["role"] for f in of_kind(facts, FactKind.PORT)
+    }
+    assert roles[("5432", "Service/demo-db")] == "service"
+    assert roles[("5432", "Deployment/demo-db")] == "service"
+    assert roles[("80", "Service/api")] == "k8s_service"
+
+
 def test_container_env_is_declared_and_secret_refs_hidden(
     make_repo: MakeRepo,
 ) -> None:
