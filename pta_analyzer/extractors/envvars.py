@@ -192,6 +192,8 @@ def _scanner_for(path: str) -> Scanner | None:
         return envvars_placeholders.scan_jvm
     if envvars_placeholders.is_spring_config(path):
         return envvars_placeholders.scan_spring_config
+    if envvars_placeholders.is_entrypoint_script(path):
+        return envvars_placeholders.scan_entrypoint
     if envvars_placeholders.is_shell_template(path):
         return envvars_placeholders.scan_shell
     if lowered.endswith(YAML_SUFFIXES) and _is_app_config(path):

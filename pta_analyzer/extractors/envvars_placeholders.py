@@ -52,6 +52,12 @@ _PRISMA_ENV = re.compile(r"\benv\(\s*\"(?P<name>[A-Za-z_]\w*)\"\s*\)")
 _SHELL = re.compile(
     r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?])(?P<word>[^}\n]*)\}"
 )
+_SHELL_BARE = re.compile(r"(?<!\\)\$\{?(?P<name>[A-Z][A-Z0-9_]*)\b(?![:?-])")
+_SHELL_ASSIGNED = re.compile(
+    r"(?m)(?:^\s*(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?"
+    r"(?P<name>[A-Z][A-Z0-9_]*)=|\bfor\s+(?P<loop>[A-Z][A-Z0-9_]*)\s+in\b"
+    r"|\bread\s+(?:-\w+\s+)*(?P<read>[A-Z][A-Z0-9_]*))"
+)
 _CONFIG = re.compile(
     r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:(?P<op>:?[-?])(?P<word>[^}\n]*))?\}"
 )
@@ -164,6 +170,35 @@ def scan_shell(text: str) -> Iterator[EnvRead]:
         if assigned:
             continue
         yield _shell_read(match, lines, "shell.parameter")
+
+
+def is_entrypoint_script(path: str) -> bool:
+    """A container entrypoint or start script (``entrypoint.sh``, ``start.sh``)."""
+    name = path.rsplit("/", 1)[-1]
+    return (
+        name.endswith((".sh", ".bash")) and ENTRYPOINT_SCRIPT.search(name) is not None
+    )
+
+
+def scan_entrypoint(text: str) -> Iterator[EnvRead]:
+    """An entrypoint script's reads: ``${X:-d}`` forms, then bare ``$X``/``${X}``.
+
+    Only upper-case names count (lower-case ones are the script's own), and a
+    name the script assigns anywhere, or loops or reads into, is its own.
+    """
+    found = list(scan_shell(text))
+    yield from found
+    if "$" not in text:
+        return
+    code = blank_comments(text, "hash")
+    own = {m["name"] or m["loop"] or m["read"] for m in _SHELL_ASSIGNED.finditer(code)}
+    seen = own | {read.name for read in found}
+    lines = LineMap(code)
+    for match in _SHELL_BARE.finditer(code):
+        name = match["name"]
+        if name not in seen:
+            seen.add(name)
+            yield _placeholder(match, lines, "shell.variable", None, required=None)
 
 
 def scan_config(text: str) -> Iterator[EnvRead]:

@@ -353,3 +353,20 @@ def test_prisma_schema_env(make_repo: MakeRepo) -> None:
 
     assert set(facts) == {"DATABASE_URL"}
     assert facts["DATABASE_URL"].attrs["required"] is True
+
+
+def test_entrypoint_script_bare_reads_are_variables(make_repo: MakeRepo) -> None:
+    script = (
+        "#!/bin/sh\n"
+        'if [ "$DATABASE" = "postgres" ]; then\n'
+        "    while ! nc -z $SQL_HOST ${SQL_PORT}; do sleep 0.1; done\n"
+        "fi\n"
+        "RETRIES=5\n"
+        'for NAME in a b; do echo "$NAME $RETRIES $1 $HOME"; done\n'
+        'exec "$@" --workers ${WORKERS:-2}\n'
+    )
+    facts = run(make_repo, {"app/entrypoint.sh": script})
+
+    assert set(facts) == {"DATABASE", "SQL_HOST", "SQL_PORT", "WORKERS"}
+    assert facts["WORKERS"].attrs["default"] == "2"
+    assert facts["DATABASE"].evidence[0].location == "app/entrypoint.sh:2"
