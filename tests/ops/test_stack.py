@@ -74,9 +74,16 @@ def test_worker_exports_stage_durations_up_to_the_hard_limit(
 ) -> None:
     status, text = get(stack.worker_metrics_url)
     assert status == 200
+    samples = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("pta_")
+    }
+    # At least the smoke run (the doc's commands may have run more).
     for stage in ("clone", "analyze", "validate"):
-        assert f'pta_stage_duration_seconds_count{{stage="{stage}"}} 1.0' in text
-    assert 'pta_runs_finished_total{error_code="",outcome="succeeded"} 1.0' in text
+        assert samples[f'pta_stage_duration_seconds_count{{stage="{stage}"}}'] >= 1
+    succeeded = 'pta_runs_finished_total{error_code="",outcome="succeeded"}'
+    assert samples[succeeded] >= 1
     hard_limit = 300 + 2 * 600 + 90  # the defaults: CLONE + 2 x ANALYZER + 90 s
     assert f'le="{float(hard_limit)}",stage="analyze"' in text
 
