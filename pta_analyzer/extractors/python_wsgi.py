@@ -152,9 +152,13 @@ def _django_tests(index: RepoIndex, directory: str) -> Iterator[Fact]:
         for p in index.glob(f"{prefix}*.py")
         if re.fullmatch(r"tests?\.py|test_\w+\.py|\w+_tests?\.py", p.rsplit("/", 1)[-1])
     )
-    for path in tests[:1]:
-        found = index.existence_evidence(path)
-        evidence.extend([found] if found else [])
+    # startapp writes a tests.py holding only "# Create your tests here.":
+    # the runner is there, but a suite with no test is not a test command.
+    tests = [p for p in tests if _defines_a_test(index, p)]
+    if not tests:
+        return
+    found = index.existence_evidence(tests[0])
+    evidence.extend([found] if found else [])
     yield Fact(
         FactKind.TEST,
         "python manage.py test",
@@ -164,5 +168,10 @@ def _django_tests(index: RepoIndex, directory: str) -> Iterator[Fact]:
         scope=Scope.APP,
         weight=WEIGHT_CONVENTION,
         cwd=directory,
-        note="Django's test runner" + (f"; {tests[0]} holds tests" if tests else ""),
+        note=f"Django's test runner; {tests[0]} holds tests",
     )
+
+
+def _defines_a_test(index: RepoIndex, path: str) -> bool:
+    source = index.read(path)
+    return source is not None and "def test" in source.text

@@ -169,7 +169,8 @@ def test_django_project_commands(make_repo: MakeRepo) -> None:
             "manage.py": manage,
             "proj/__init__.py": "",
             "proj/settings.py": "WSGI_APPLICATION = 'proj.wsgi.application'\n",
-            "shop/tests.py": "from django.test import TestCase\n",
+            "shop/tests.py": "from django.test import TestCase\n\n"
+            "class T(TestCase):\n    def test_x(self):\n        pass\n",
         },
     )
 
@@ -184,6 +185,21 @@ def test_django_project_commands(make_repo: MakeRepo) -> None:
     test = one(facts, FactKind.TEST, "python manage.py test")
     assert test.evidence[-1].path == "shop/tests.py"
     assert {f.key for f in of_kind(facts, FactKind.PORT)} == {"8000"}
+
+
+def test_django_startapp_stub_tests_give_no_test_command(make_repo: MakeRepo) -> None:
+    facts = run(
+        make_repo,
+        {
+            "requirements.txt": "Django==5.0\n",
+            "manage.py": "from django.core.management import "
+            "execute_from_command_line\n",
+            "upload/tests.py": "from django.test import TestCase\n\n"
+            "# Create your tests here.\n",
+        },
+    )
+
+    assert of_kind(facts, FactKind.TEST) == []
 
 
 def test_django_without_gunicorn_has_no_prod_command(make_repo: MakeRepo) -> None:
