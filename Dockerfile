@@ -34,7 +34,7 @@ ENV PTA_ENV=production \
 
 EXPOSE 5000 5555 9540
 # The health check of the API; compose and Kubernetes give the worker and
-# Flower their own (same script, another role). Python only, no curl.
+# Flower their own (same script, another role): Python only, no extra tools.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/app/ops/healthcheck.py", "api"]
 CMD ["pta-api"]
