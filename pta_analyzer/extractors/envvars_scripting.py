@@ -174,10 +174,17 @@ def scan_elixir(text: str) -> Iterator[EnvRead]:
 
 
 def _erb_code(text: str) -> str:
-    """The text with everything outside ``<% %>`` tags blanked (lines kept)."""
+    """The text with everything outside ``<% %>`` tags blanked (lines kept).
+
+    A tag on a line commented out with ``#`` (YAML) is blanked too: Rails
+    never evaluates it.
+    """
     parts: list[str] = []
     pos = 0
     for match in _ERB.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        if text[line_start : match.start()].lstrip().startswith("#"):
+            continue
         parts.append(_NOT_NEWLINE.sub(" ", text[pos : match.start("body")]))
         parts.append(match["body"])
         pos = match.end("body")

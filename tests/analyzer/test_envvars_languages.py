@@ -72,15 +72,15 @@ def test_go_viper_settings_apply_across_packages(make_repo: MakeRepo) -> None:
         "\tviper.AutomaticEnv()\n"
         "}\n"
     )
-    serve = 'package cmd\nfunc init() { viper.SetDefault("db_dsn", "postgres://x") }\n'
-    store = 'package database\nfunc Open() { dsn := viper.GetString("db_dsn") }\n'
+    serve = 'package cmd\nfunc init() { viper.SetDefault("db_host", "localhost") }\n'
+    store = 'package database\nfunc Open() { host := viper.GetString("db_host") }\n'
 
     facts = run(make_repo, {"cmd/root.go": root, "cmd/serve.go": serve,
                             "database/db.go": store})  # fmt: skip
 
-    assert set(facts) == {"DB_DSN"}
-    assert facts["DB_DSN"].evidence[0].location == "database/db.go:2"
-    assert facts["DB_DSN"].attrs["default"] == "postgres://x"
+    assert set(facts) == {"DB_HOST"}
+    assert facts["DB_HOST"].evidence[0].location == "database/db.go:2"
+    assert facts["DB_HOST"].attrs["default"] == "localhost"
 
 
 def test_go_viper_get_without_automatic_env_is_not_a_variable(
@@ -370,3 +370,16 @@ def test_entrypoint_script_bare_reads_are_variables(make_repo: MakeRepo) -> None
     assert set(facts) == {"DATABASE", "SQL_HOST", "SQL_PORT", "WORKERS"}
     assert facts["WORKERS"].attrs["default"] == "2"
     assert facts["DATABASE"].evidence[0].location == "app/entrypoint.sh:2"
+
+
+def test_erb_read_in_a_commented_yaml_line_is_not_a_variable(
+    make_repo: MakeRepo,
+) -> None:
+    yaml = (
+        "production:\n"
+        "  # url: <%= ENV['DATABASE_URL'] %>\n"
+        "  password: <%= ENV['APP_DATABASE_PASSWORD'] %>\n"
+    )
+    facts = run(make_repo, {"config/database.yml": yaml})
+
+    assert set(facts) == {"APP_DATABASE_PASSWORD"}
