@@ -60,4 +60,6 @@ def optional_text(body: dict[str, Any], name: str, max_length: int) -> str | Non
         raise InvalidRequest(
             f"{name} must be at most {max_length} characters", field=name
         )
+    if not value.isprintable():
+        raise InvalidRequest(f"{name} contains control characters", field=name)
     return value.strip()

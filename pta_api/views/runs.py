@@ -102,6 +102,8 @@ def list_() -> Response:
         if value is not None:
             if len(value) > 255:
                 raise InvalidRequest(f"{name} is too long", field=name)
+            if not value.isprintable():
+                raise InvalidRequest(f"{name} contains control characters", field=name)
             query = query.where(column == value)
     status = args.get("status")
     if status is not None:

@@ -274,6 +274,8 @@ def test_list_pages_by_cursor_newest_first(
         ("cursor=!!!", "cursor"),
         ("cursor=bm90IGEgY3Vyc29y", "cursor"),
         ("sort=asc", "sort"),
+        ("repo=a%00b", "repo"),
+        ("owner=%F2%90%90%9F%00x", "owner"),
     ],
 )
 def test_list_validation_names_the_parameter(
