@@ -16,11 +16,19 @@ from enum import StrEnum
 
 DISPLAY_MAX_CHARS = 160
 
+# Words that mark a variable's name as holding a credential wherever they stand
+# in it (GITHUB_TOKEN, DB_PASSWORD, STRIPE_API_KEY). Each kind of file adds
+# its own words to these: see ``is_secret_name``.
+SECRET_NAME_WORDS = (
+    r"SECRET|TOKEN|PASSWORD|PASSWD|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL"
+)
+SECRET_NAME = re.compile(rf"(?i)(?:{SECRET_NAME_WORDS})")
+
 # Assignments and key/value pairs whose name says they hold a secret; their
 # value is replaced before a line is shown anywhere.
 _SECRET_NAME = (
-    r"[A-Za-z0-9_.-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PASS|PWD|API_?KEY|"
-    r"PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH|DSN|SALT)[A-Za-z0-9_.-]*"
+    rf"[A-Za-z0-9_.-]*(?:{SECRET_NAME_WORDS}|PASS|PWD|AUTH|DSN|SALT)"
+    r"[A-Za-z0-9_.-]*"
 )
 _SECRET_ASSIGNMENT = re.compile(
     rf"(?i)(\b{_SECRET_NAME}\b['\"]?\s*[:=]\s*['\"]?)([^'\"\s,;}}]+)"
@@ -74,6 +82,17 @@ class Evidence:
         if self.file_sha256 is not None:
             data["file_sha256"] = self.file_sha256
         return data
+
+
+def is_secret_name(name: str, more: re.Pattern[str] | None = None) -> bool:
+    """True when ``name`` holds a word of ``SECRET_NAME`` or matches ``more``.
+
+    ``more`` carries the words one kind of file adds (``DSN`` in a compose
+    file's environment, ``_KEY`` at the end of a name in a ``.env`` file).
+    """
+    if SECRET_NAME.search(name) is not None:
+        return True
+    return more is not None and more.search(name) is not None
 
 
 def split_lines(text: str) -> list[str]:

@@ -10,12 +10,14 @@ import re
 import shlex
 from collections.abc import Iterator
 
+from pta_analyzer.evidence import is_secret_name
 from pta_analyzer.facts import FactKind
 
-# Names whose value is a credential: the value is never reported.
-SECRET_NAME = re.compile(
-    r"(?i)(SECRET|TOKEN|PASSWORD|PASSWD|_PASS$|^PASS|PWD|API_?KEY|PRIVATE_?KEY|"
-    r"ACCESS_?KEY|CREDENTIAL|AUTH|DSN|SALT|SIGNING_?KEY|ENCRYPTION_?KEY)"
+# Words that, besides ``evidence.SECRET_NAME``, mark a variable set for a
+# process (a container, a deployment) as a credential whose value is never
+# reported.
+MORE_SECRET_NAME = re.compile(
+    r"(?i)(_PASS$|^PASS|PWD|AUTH|DSN|SALT|SIGNING_?KEY|ENCRYPTION_?KEY)"
 )
 
 _MIGRATION = re.compile(
@@ -128,7 +130,7 @@ def step_kind(command: str) -> FactKind | None:
 
 def secret_name(name: str) -> bool:
     """True when a variable's name says it holds a credential."""
-    return SECRET_NAME.search(name) is not None
+    return is_secret_name(name, MORE_SECRET_NAME)
 
 
 def shown_value(name: str, value: str | None) -> str | None:

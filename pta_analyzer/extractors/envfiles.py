@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 
-from pta_analyzer.evidence import Evidence
+from pta_analyzer.evidence import Evidence, is_secret_name
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
@@ -35,9 +35,10 @@ REAL_NAMES = frozenset({".env"})  # committed files that are the live settings
 TEST_NAMES = frozenset({".env.test", ".env.testing", ".env.ci"})
 MAX_VALUE_CHARS = 200  # longer defaults are kept out of the facts
 
-SECRET_NAME = re.compile(
-    r"(?i)(?:SECRET|TOKEN|PASSWORD|PASSWD|(?:^|_)PASS(?:$|_)|(?:^|_)PWD$|"
-    r"API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|(?:^|_)KEY$|CREDENTIAL|(?:^|_)AUTH(?:$|_)|"
+# Words that, besides ``evidence.SECRET_NAME``, mark a name in an env file as a
+# credential: an env file holds little else, so any ``_KEY`` or ``WEBHOOK``.
+MORE_SECRET_NAME = re.compile(
+    r"(?i)(?:(?:^|_)PASS(?:$|_)|(?:^|_)PWD$|(?:^|_)KEY$|(?:^|_)AUTH(?:$|_)|"
     r"DSN|SALT|SIGNING|ENCRYPTION|WEBHOOK)"
 )
 # Names whose value is the port the application itself listens on.
@@ -159,7 +160,7 @@ def _unquote(value: str) -> str:
 
 
 def _is_secret(name: str, value: str) -> bool:
-    return bool(SECRET_NAME.search(name)) or bool(_URL_PASSWORD.search(value))
+    return is_secret_name(name, MORE_SECRET_NAME) or bool(_URL_PASSWORD.search(value))
 
 
 def _port_of(name: str, value: str) -> int | None:

@@ -20,7 +20,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from pta_analyzer.evidence import Evidence
+from pta_analyzer.evidence import Evidence, is_secret_name
 from pta_analyzer.extractors import (
     envvars_go,
     envvars_js,
@@ -64,9 +64,11 @@ ERB_SUFFIXES = (".erb",)
 YAML_SUFFIXES = (".yml", ".yaml")
 CONFIG_SUFFIXES = (".toml", ".ini", ".conf", ".cfg", ".hcl", ".tf", *YAML_SUFFIXES)
 
-SECRET_NAME = re.compile(
-    r"(?i)(?:SECRET|TOKEN|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY"
-    r"|ACCESS_?KEY|CREDENTIAL|_PASS$|_PWD$|SIGNING_?KEY|ENCRYPTION_?KEY)"
+# Words that, besides ``evidence.SECRET_NAME``, mark a variable the code reads
+# as a credential. Narrower than a process's settings (no DSN, AUTH or SALT):
+# a DSN read in code is a connection URL whose default is worth showing.
+MORE_SECRET_NAME = re.compile(
+    r"(?i)(?:PASSPHRASE|_PASS$|_PWD$|SIGNING_?KEY|ENCRYPTION_?KEY)"
 )
 # Names about a secret's handling rather than holding one: RESET_PASSWORD_TTL,
 # TOKEN_EXPIRE_MINUTES, SECRET_KEY_FILE.
@@ -164,7 +166,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 def looks_secret(name: str) -> bool:
     """True when a variable's name says it holds a credential."""
-    return SECRET_NAME.search(name) is not None and NOT_SECRET_NAME.search(name) is None
+    return is_secret_name(name, MORE_SECRET_NAME) and not NOT_SECRET_NAME.search(name)
 
 
 def _scanner_for(path: str) -> Scanner | None:
