@@ -150,6 +150,8 @@ def install_log_handler(settings: Settings) -> MetricsLogHandler:
             pipeline.removeHandler(handler)
     handler = MetricsLogHandler(settings)
     pipeline.addHandler(handler)
+    # The samples come from INFO lines: a worker started with a higher log
+    # level still records them (and prints the pipeline's INFO lines).
     if pipeline.getEffectiveLevel() > logging.INFO:
         pipeline.setLevel(logging.INFO)
     return handler
