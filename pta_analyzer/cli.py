@@ -8,6 +8,7 @@ code per error (see ``pta_analyzer.errors.EXIT_CODES`` and the README).
 """
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -83,6 +84,12 @@ def _add_analyze(
     parser.add_argument(
         "--run-id", help="id written into the outputs (default: random)"
     )
+    parser.add_argument(
+        "--name", help="the target's name in the outputs (default: its directory's)"
+    )
+    parser.add_argument(
+        "--url", help="the repository URL to record for a checkout made elsewhere"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=_run_analyze)
@@ -105,10 +112,15 @@ def _run_analyze(args: argparse.Namespace) -> int:
     _check_output_dir(args.out)
     show = _progress_printer(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     with checkout(args.target, args.ref) as source:
+        target = dataclasses.replace(
+            source.target,
+            name=args.name or source.target.name,
+            url=args.url or source.target.url,
+        )
         result = analyze_repository(
             source.root,
             args.out,
-            target=source.target,
+            target=target,
             run_id=args.run_id,
             progress=show,
         )

@@ -56,8 +56,11 @@ def run_analyzer(
     out_dir: Path,
     run_id: str,
     environ: Mapping[str, str],
+    url: str | None = None,
 ) -> dict[str, Any]:
     """Analyze ``repo_dir`` into ``out_dir``; return the printed summary.
+
+    ``url`` (never with credentials) names the repository in the outputs.
 
     Raises ``ANALYZER_TIMEOUT``, ``ANALYZER_CRASHED`` (killed, out of memory,
     failed) or ``ANALYZER_SCHEMA_INVALID`` (invalid dossier or summary).
@@ -66,6 +69,9 @@ def run_analyzer(
         sys.executable, "-m", settings.analyzer_module, "analyze", str(repo_dir),
         "-o", str(out_dir), "--json", "--quiet", "--run-id", run_id,
     ]  # fmt: skip
+    if url:
+        name = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+        argv += ["--url", url, "--name", name or "repository"]
     finished = _run(settings, children, argv, repo_dir.parent, environ, "analysis")
     if finished.returncode in INVALID_EXIT_CODES:
         raise RunError(_stderr_line(finished), ErrorCode.ANALYZER_SCHEMA_INVALID)

@@ -302,8 +302,9 @@ def _run_steps(
 
     started = time.monotonic()
     summary = run_analyzer(
-        settings, children, repo_dir, out_dir, str(claim.run_id), os.environ
-    )
+        settings, children, repo_dir, out_dir, str(claim.run_id), os.environ,
+        url=claim.url,
+    )  # fmt: skip
     logger.info("stage done", extra={"stage": "analyze", "duration_s": _since(started)})
 
     started = time.monotonic()

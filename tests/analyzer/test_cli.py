@@ -197,3 +197,19 @@ def test_module_entry_point_runs_without_a_terminal(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr == ""
     assert json.loads(completed.stdout)["kind"] == "service"
+
+
+def test_name_and_url_label_a_checkout_made_elsewhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = write_tree(tmp_path / "repo", APP)
+    url = "https://github.com/acme/shop.git"
+
+    status, out, _ = run(capsys, "analyze", str(repo), "-o", str(tmp_path / "o"),
+                         "--json", "--name", "shop", "--url", url)  # fmt: skip
+
+    operate = json.loads((tmp_path / "o" / "operate.json").read_text())
+    assert status == 0
+    assert operate["target"]["name"] == "shop"
+    assert operate["target"]["url"] == url
+    assert json.loads(out)["target"]["name"] == "shop"

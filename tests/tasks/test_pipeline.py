@@ -2,6 +2,7 @@
 server on loopback. Each error code is produced by a real condition."""
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -50,6 +51,11 @@ def test_a_run_goes_from_submit_to_stored_outputs(
         content, _media, sha = read_output(service.factory, run_id, output["name"])
         assert hashlib.sha256(content).hexdigest() == sha == output["sha256"]
         assert len(content) == output["size_bytes"]
+    operate, _media, _sha = read_output(service.factory, run_id, "operate.json")
+    target = json.loads(operate)["target"]
+    assert target["name"] == "app"
+    assert target["url"] == git_server.url("acme/app.git")
+    assert target["commit"] == run["commit_sha"]
     assert _leftover_workdirs(service) == []
 
 
