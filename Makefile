@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 OUT ?= out
 TARGET ?= examples/demo-service
 
-.PHONY: install run serve test lint format bench bench-analyzer bench-service smoke clean
+.PHONY: install run serve test lint format bench bench-analyzer bench-service bench-api smoke clean
 
 install: $(VENV)/.installed
 
@@ -33,13 +33,16 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: bench-analyzer bench-service
+bench: bench-analyzer bench-service bench-api
 
 bench-analyzer: install
 	$(BIN)/python bench/bench_analyzer.py
 
 bench-service: install
 	$(BIN)/python bench/bench_service.py
+
+bench-api: install
+	$(BIN)/python bench/bench_api.py
 
 # Analyze examples/demo-service and validate every output (a check mark per
 # output). With PTA_API_URL (and PTA_API_KEY) set, through a running service.
