@@ -32,7 +32,7 @@ _BLOCK = re.compile(r"\s*(?:\{|do\b)")
 
 _PHP_GETENV = re.compile(rf"(?<![\w>$:])getenv\(\s*{NAME_ARG}\s*\)")
 _PHP_SUPERGLOBAL = re.compile(
-    r"""\$_(?P<which>ENV|SERVER)\[\s*['"](?P<name>[A-Z_][A-Z0-9_]*)['"]\s*\]"""
+    r"""\$_(?P<which>ENV|SERVER)\[\s*['"](?P<name>[A-Za-z_][A-Za-z0-9_]*)['"]\s*\]"""
 )
 _PHP_LARAVEL = re.compile(rf"(?<![\w>$:])env\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _PHP_AFTER = re.compile(r"\s*(?P<op>\?:|\?\?)")
@@ -104,8 +104,10 @@ def scan_php(text: str) -> Iterator[EnvRead]:
             yield _php_read(code, name, match, match.end(), lines, "php.getenv")
     for match in _PHP_SUPERGLOBAL.finditer(code):
         name = match["name"]
-        if match["which"] == "SERVER" and name.startswith(_PHP_REQUEST_PREFIXES):
-            continue
+        if match["which"] == "SERVER" and (
+            name.startswith(_PHP_REQUEST_PREFIXES) or not name.isupper()
+        ):
+            continue  # $_SERVER also holds the request; only $_ENV is all env
         yield _php_read(code, name, match, match.end(), lines, "php.superglobal")
     for match in _PHP_LARAVEL.finditer(code):
         name = resolve_name(match, consts)

@@ -383,3 +383,15 @@ def test_erb_read_in_a_commented_yaml_line_is_not_a_variable(
     facts = run(make_repo, {"config/database.yml": yaml})
 
     assert set(facts) == {"APP_DATABASE_PASSWORD"}
+
+
+def test_php_env_superglobal_reads_lower_case_names(make_repo: MakeRepo) -> None:
+    code = (
+        "<?php\n"
+        "$docker = $_ENV['docker'] ?? false;\n"
+        "$method = $_SERVER['request_method'];\n"
+        "$host = $_SERVER['HTTP_HOST'];\n"
+    )
+    facts = run(make_repo, {"app/settings.php": code})
+
+    assert set(facts) == {"docker"}
