@@ -8,8 +8,9 @@ in every ecosystem.
 
 from pathlib import PurePosixPath
 
-# Dependency package names (lowercased; pip names with "-" and "_" unified to
-# "-") to the service they talk to.
+# Dependency package names (lowercased; "_" unified to "-") to the service they
+# talk to. Only names that mean one thing in every ecosystem belong here; short
+# words that name something else elsewhere stay in their extractor's table.
 DEPENDENCY_SERVICES: dict[str, str] = {
     # Python
     "psycopg2": "postgres", "psycopg2-binary": "postgres", "psycopg": "postgres",
@@ -29,7 +30,8 @@ DEPENDENCY_SERVICES: dict[str, str] = {
     "cassandra-driver": "cassandra", "neo4j": "neo4j", "pymemcache": "memcached",
     "python-memcached": "memcached", "pylibmc": "memcached", "nats-py": "nats",
     "paho-mqtt": "mqtt", "firebase-admin": "firebase", "supabase": "supabase",
-    "elastic-apm": "elastic-apm", "mailgun": "mailgun",
+    "elastic-apm": "elastic-apm", "mailgun": "mailgun", "aiosqlite": "sqlite",
+    "flower": "flower",
     # Node
     "pg": "postgres", "pg-promise": "postgres", "postgres": "postgres",
     "mysql": "mysql", "mysql2": "mysql", "ioredis": "redis", "bull": "redis",
@@ -58,6 +60,39 @@ DEPENDENCY_SERVICES: dict[str, str] = {
     "org.mongodb:mongodb-driver-sync": "mongodb", "redis.clients:jedis": "redis",
     "tokio-postgres": "postgres", "sqlx": "database", "diesel": "database",
     "rusqlite": "sqlite", "mongodb-rust": "mongodb",
+    # Maven group:artifact coordinates
+    "org.springframework.boot:spring-boot-starter-data-redis": "redis",
+    "org.springframework.boot:spring-boot-starter-data-mongodb": "mongodb",
+    "org.springframework.boot:spring-boot-starter-amqp": "rabbitmq",
+    "org.springframework.kafka:spring-kafka": "kafka",
+    "org.springframework.boot:spring-boot-starter-data-elasticsearch":
+    "elasticsearch",
+    "org.springframework.boot:spring-boot-starter-mail": "smtp",
+    "org.mariadb.jdbc:mariadb-java-client": "mysql",
+    "com.microsoft.sqlserver:mssql-jdbc": "mssql",
+    "com.oracle.database.jdbc:ojdbc8": "oracle",
+    "com.oracle.database.jdbc:ojdbc11": "oracle",
+    "io.lettuce:lettuce-core": "redis",
+    # Composer packages and PHP extensions
+    "predis/predis": "redis", "ext-redis": "redis", "ext-pgsql": "postgres",
+    "ext-pdo-pgsql": "postgres", "ext-pdo-mysql": "mysql", "ext-mysqli": "mysql",
+    "ext-mongodb": "mongodb", "mongodb/mongodb": "mongodb",
+    "php-amqplib/php-amqplib": "rabbitmq", "aws/aws-sdk-php": "aws",
+    "league/flysystem-aws-s3-v3": "s3", "stripe/stripe-php": "stripe",
+    "elasticsearch/elasticsearch": "elasticsearch", "sentry/sentry-laravel": "sentry",
+    "sentry/sentry": "sentry", "ext-pdo-sqlite": "sqlite", "ext-memcached": "memcached",
+    # NuGet package ids
+    "npgsql": "postgres", "npgsql.entityframeworkcore.postgresql": "postgres",
+    "mysql.data": "mysql", "mysqlconnector": "mysql",
+    "pomelo.entityframeworkcore.mysql": "mysql",
+    "microsoft.entityframeworkcore.sqlserver": "mssql",
+    "microsoft.data.sqlclient": "mssql", "system.data.sqlclient": "mssql",
+    "microsoft.entityframeworkcore.sqlite": "sqlite", "microsoft.data.sqlite": "sqlite",
+    "stackexchange.redis": "redis", "microsoft.extensions.caching.stackexchangeredis":
+    "redis", "mongodb.driver": "mongodb", "rabbitmq.client": "rabbitmq",
+    "masstransit.rabbitmq": "rabbitmq", "confluent.kafka": "kafka", "awssdk.s3": "s3",
+    "stripe.net": "stripe", "sentry.aspnetcore": "sentry",
+    "elastic.clients.elasticsearch": "elasticsearch",
 }  # fmt: skip
 
 # Container image repositories (the last path part, without tag) to services.

@@ -34,20 +34,9 @@ logger = logging.getLogger(__name__)
 PROJECT_SUFFIXES = (".csproj", ".fsproj", ".vbproj")
 SOLUTION_SUFFIXES = (".sln", ".slnx")
 TEST_SDK_PACKAGES = frozenset({"microsoft.net.test.sdk"})
-# NuGet package ids (lowercased) to the services they talk to.
-PACKAGE_SERVICES: dict[str, str] = {
-    "npgsql": "postgres", "npgsql.entityframeworkcore.postgresql": "postgres",
-    "mysql.data": "mysql", "mysqlconnector": "mysql",
-    "pomelo.entityframeworkcore.mysql": "mysql",
-    "microsoft.entityframeworkcore.sqlserver": "mssql",
-    "microsoft.data.sqlclient": "mssql", "system.data.sqlclient": "mssql",
-    "microsoft.entityframeworkcore.sqlite": "sqlite", "microsoft.data.sqlite": "sqlite",
-    "stackexchange.redis": "redis", "microsoft.extensions.caching.stackexchangeredis":
-    "redis", "mongodb.driver": "mongodb", "rabbitmq.client": "rabbitmq",
-    "masstransit.rabbitmq": "rabbitmq", "confluent.kafka": "kafka", "awssdk.s3": "s3",
-    "stripe.net": "stripe", "sentry.aspnetcore": "sentry", "sentry": "sentry",
-    "nest": "elasticsearch", "elastic.clients.elasticsearch": "elasticsearch",
-}  # fmt: skip
+# NuGet ids (lowercased) too plain for the shared table: elsewhere "sentry" is
+# the Sentry server itself and "nest" a web framework.
+PACKAGE_SERVICES: dict[str, str] = {"sentry": "sentry", "nest": "elasticsearch"}
 EF_TOOL_PACKAGES = frozenset(
     {"microsoft.entityframeworkcore.design", "microsoft.entityframeworkcore.tools"}
 )

@@ -31,6 +31,8 @@ from pta_analyzer.scope import Scope
 logger = logging.getLogger(__name__)
 
 PHOENIX_PORT = 4000
+# Mix dependencies are matched against these names only: most are plain words
+# ("amqp", "sentry", "tds") that mean another library elsewhere.
 DEP_SERVICES: dict[str, str] = {
     "postgrex": "postgres", "myxql": "mysql", "ecto_sqlite3": "sqlite",
     "tds": "mssql", "redix": "redis", "amqp": "rabbitmq", "broadway_kafka": "kafka",

@@ -35,22 +35,6 @@ logger = logging.getLogger(__name__)
 
 SPRING_BOOT_PORT = 8080
 GRADLE_FILES = ("build.gradle", "build.gradle.kts")
-# group:artifact coordinates the shared service table does not hold.
-EXTRA_SERVICES: dict[str, str] = {
-    "org.springframework.boot:spring-boot-starter-data-redis": "redis",
-    "org.springframework.boot:spring-boot-starter-data-mongodb": "mongodb",
-    "org.springframework.boot:spring-boot-starter-amqp": "rabbitmq",
-    "org.springframework.kafka:spring-kafka": "kafka",
-    "org.springframework.boot:spring-boot-starter-data-elasticsearch": (
-        "elasticsearch"
-    ),
-    "org.springframework.boot:spring-boot-starter-mail": "smtp",
-    "org.mariadb.jdbc:mariadb-java-client": "mysql",
-    "com.microsoft.sqlserver:mssql-jdbc": "mssql",
-    "com.oracle.database.jdbc:ojdbc8": "oracle",
-    "com.oracle.database.jdbc:ojdbc11": "oracle",
-    "io.lettuce:lettuce-core": "redis",
-}
 JDBC_SERVICES: dict[str, str] = {
     "sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql",
     "mariadb": "mysql", "h2": "h2", "sqlserver": "mssql", "oracle": "oracle",
@@ -395,7 +379,7 @@ def _dependency_facts(project: Project, rule: str, scope: Scope) -> Iterator[Fac
                 scope,
                 note=f"database migrations are managed by {library}{when}",
             )
-        service = service_of_dependency(coordinate) or EXTRA_SERVICES.get(coordinate)
+        service = service_of_dependency(coordinate)
         if service and f"service:{service}" not in seen:
             seen.add(f"service:{service}")
             yield fact(

@@ -39,16 +39,6 @@ FRAMEWORKS: dict[str, str] = {
     "yiisoft/yii2": "yii",
     "codeigniter4/framework": "codeigniter",
 }
-# Composer packages and PHP extensions the shared service table does not hold.
-EXTRA_SERVICES: dict[str, str] = {
-    "predis/predis": "redis", "ext-redis": "redis", "ext-pgsql": "postgres",
-    "ext-pdo_pgsql": "postgres", "ext-pdo_mysql": "mysql", "ext-mysqli": "mysql",
-    "ext-mongodb": "mongodb", "mongodb/mongodb": "mongodb",
-    "php-amqplib/php-amqplib": "rabbitmq", "aws/aws-sdk-php": "aws",
-    "league/flysystem-aws-s3-v3": "s3", "stripe/stripe-php": "stripe",
-    "elasticsearch/elasticsearch": "elasticsearch", "sentry/sentry-laravel": "sentry",
-    "sentry/sentry": "sentry", "ext-pdo_sqlite": "sqlite", "ext-memcached": "memcached",
-}  # fmt: skip
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -259,7 +249,7 @@ def _service_facts(
 ) -> Iterator[Fact]:
     seen: set[str] = set()
     for name in require:
-        service = EXTRA_SERVICES.get(name.lower()) or service_of_dependency(name)
+        service = service_of_dependency(name)
         if service is None or service in seen:
             continue
         seen.add(service)

@@ -82,14 +82,13 @@ ENTRY_FILES = frozenset(
 )  # fmt: skip
 DETECTED_FRAMEWORKS = frozenset({"flask", "django", "fastapi", "starlette"})
 WORKER_FRAMEWORKS = frozenset({"celery", "dramatiq", "rq", "huey"})
-# Extras and packages the shared service table does not name.
+# Extras (``celery[redis]``) that name the service a package talks to.
 EXTRA_SERVICES: dict[str, str] = {
     "postgresql": "postgres", "postgres": "postgres", "asyncpg": "postgres",
     "psycopg2": "postgres", "psycopg": "postgres", "mysql": "mysql",
     "pymysql": "mysql", "aiomysql": "mysql", "redis": "redis", "sqlite": "sqlite",
     "aiosqlite": "sqlite", "mongodb": "mongodb", "sqs": "aws", "rabbitmq": "rabbitmq",
 }  # fmt: skip
-PACKAGE_SERVICES: dict[str, str] = {"aiosqlite": "sqlite", "flower": "flower"}
 
 
 class Context:
@@ -180,7 +179,7 @@ def _dependency_facts(context: Context) -> Iterator[Fact]:
 
 
 def _services_of(dep: Dep) -> list[str]:
-    found = service_of_dependency(dep.name) or PACKAGE_SERVICES.get(dep.name)
+    found = service_of_dependency(dep.name)
     services = [found] if found else []
     for extra in dep.extras:
         service = EXTRA_SERVICES.get(extra)
