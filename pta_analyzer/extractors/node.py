@@ -16,6 +16,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from pta_analyzer.evidence import Evidence
+from pta_analyzer.extractors.node_config import config_ports
 from pta_analyzer.extractors.node_frameworks import (
     SERVER_FRAMEWORKS,
     default_port,
@@ -196,7 +197,10 @@ def _package_facts(index: RepoIndex, package: Package, manager: str) -> Iterator
     has_start = any(f.attrs.get("script") == "start" for f in script_facts)
 
     yield from script_facts
-    yield from _framework_facts(package, frameworks, _every_run_sets_a_port(package))
+    configured = list(config_ports(index, package.directory, package.scope))
+    yield from configured
+    ports_stated = bool(configured) or _every_run_sets_a_port(package)
+    yield from _framework_facts(package, frameworks, ports_stated)
     yield from _service_facts(package)
     if not has_start:
         yield from _entry_facts(index, package, frameworks, script_facts)

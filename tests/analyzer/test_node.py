@@ -546,3 +546,21 @@ def test_a_librarys_dev_dependency_server_is_its_test_server(
     assert of_kind(facts, FactKind.PROD) == []
     assert of_kind(facts, FactKind.DEV) == []
     assert keys(facts, FactKind.PROJECT_KIND) == {"library"}
+
+
+def test_vite_config_port_replaces_the_default(make_repo: MakeRepo) -> None:
+    index = make_repo({
+        "web/package.json": '{"name": "web", "scripts": {"dev": "vite"},\n'
+                            ' "devDependencies": {"vite": "^5.0.0"}}\n',
+        "web/vite.config.ts": "export default defineConfig({\n"
+                              "  plugins: [],\n  server: {\n    port: 3001,\n  },\n})\n",
+    })  # fmt: skip
+
+    facts = list(extract(index))
+
+    ports = of_kind(facts, FactKind.PORT)
+    assert [(p.key, p.attrs["role"], p.cwd) for p in ports] == [
+        ("3001", "config", "web")
+    ]
+    assert ports[0].evidence[0].location == "web/vite.config.ts:4"
+    assert_evidence_verifies(index, facts)
