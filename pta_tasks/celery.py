@@ -41,22 +41,19 @@ def _configure_logging(loglevel: Any = None, **_: Any) -> None:
 def _prepare_worker(sender: Any = None, **_: Any) -> None:
     if getattr(sender, "app", None) is not app:
         return
-    from pta_tasks.metrics import install_log_handler, prepare_multiproc_dir
+    from pta_tasks.metrics import prepare_worker_metrics
 
     _check_schema()
-    prepare_multiproc_dir(os.environ)
-    install_log_handler(app.pta_settings)
+    prepare_worker_metrics(app.pta_settings, os.environ)
 
 
 @worker_ready.connect  # type: ignore[untyped-decorator]
 def _start_exporter(sender: Any = None, **_: Any) -> None:
     if getattr(sender, "app", None) is not app:
         return
-    from pta_tasks.metrics import metrics_port, start_exporter
+    from pta_tasks.metrics import serve_worker_metrics
 
-    port = metrics_port(os.environ)
-    if port:
-        start_exporter(app.pta_settings, port)
+    serve_worker_metrics(app.pta_settings, os.environ)
 
 
 @beat_init.connect  # type: ignore[untyped-decorator]

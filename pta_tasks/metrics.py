@@ -3,10 +3,12 @@
 A worker's pool processes run the tasks, so they write their samples to the
 files of ``PROMETHEUS_MULTIPROC_DIR``; the worker's main process serves them
 all, plus the disk under ``CI_TMP_DIR`` read at scrape time, on
-``WORKER_METRICS_PORT`` (``start_exporter``). The samples come from the
-pipeline's lifecycle log lines (``stage done``, ``run succeeded``, ``run
-failed``, ``run will be retried``), so the task code stays free of metric
-calls; ``MetricsLogHandler`` turns each line into its sample.
+``WORKER_METRICS_PORT`` (``start_exporter``). Without that variable a worker
+records and serves nothing (the manifests and compose set 9540).
+
+The samples come from the pipeline's lifecycle log lines (``stage done``,
+``run succeeded``, ``run failed``, ``run will be retried``), so the task code
+stays free of metric calls; ``MetricsLogHandler`` turns each into its sample.
 
 Names follow the Prometheus guide: ``pta_`` prefix, ``_total`` counters,
 ``_seconds`` histograms whose top bucket reaches the task's hard time limit,
@@ -29,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 PORT_ENV = "WORKER_METRICS_PORT"
-DEFAULT_PORT = 9540
 # Bucket bounds below the hard limit (seconds); the limit itself is added.
 BASE_BUCKETS_S = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800)
 STAGES = ("clone", "analyze", "validate")
@@ -43,13 +44,13 @@ def buckets_for(hard_limit_s: float) -> tuple[float, ...]:
 
 
 def metrics_port(environ: Mapping[str, str]) -> int:
-    """The exporter's port from ``WORKER_METRICS_PORT`` (0: no exporter).
+    """The exporter's port from ``WORKER_METRICS_PORT`` (0 or unset: none).
 
     Raises ``ValueError`` naming the variable when it is not a port number.
     """
     value = environ.get(PORT_ENV, "").strip()
     if not value:
-        return DEFAULT_PORT
+        return 0
     if not value.isdigit() or int(value) > 65535:
         raise ValueError(f"Invalid {PORT_ENV}")
     return int(value)
@@ -140,6 +141,32 @@ class MetricsLogHandler(logging.Handler):
             self._metrics = WorkerMetrics(self._settings)
             self._pid = os.getpid()
         return self._metrics
+
+
+def prepare_worker_metrics(settings: Settings, environ: Mapping[str, str]) -> bool:
+    """At worker start, before the pool forks: the samples directory and the
+    log handler, when ``WORKER_METRICS_PORT`` asks for metrics."""
+    if not metrics_port(environ):
+        return False
+    prepare_multiproc_dir(environ)
+    install_log_handler(settings)
+    return True
+
+
+def serve_worker_metrics(settings: Settings, environ: Mapping[str, str]) -> None:
+    """When the worker is ready: the exporter on ``WORKER_METRICS_PORT``.
+
+    A port already taken is a warning, not a reason to stop analyzing.
+    """
+    port = metrics_port(environ)
+    if not port:
+        return
+    try:
+        start_exporter(settings, port)
+    except OSError as error:
+        logger.warning(
+            "worker metrics not served", extra={"port": port, "error": str(error)}
+        )
 
 
 def install_log_handler(settings: Settings) -> MetricsLogHandler:

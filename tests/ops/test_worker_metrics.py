@@ -83,7 +83,7 @@ def test_buckets_end_at_the_hard_limit() -> None:
 
 
 def test_metrics_port_is_read_from_its_variable() -> None:
-    assert metrics_port({}) == 9540
+    assert metrics_port({}) == 0
     assert metrics_port({"WORKER_METRICS_PORT": "0"}) == 0
     assert metrics_port({"WORKER_METRICS_PORT": "9100"}) == 9100
 
@@ -93,3 +93,36 @@ def test_metrics_port_refuses_a_non_port() -> None:
 
     with pytest.raises(ValueError, match="Invalid WORKER_METRICS_PORT"):
         metrics_port({"WORKER_METRICS_PORT": "70000"})
+
+
+TAKEN_PORT_SCRIPT = """
+import logging, os, socket
+from pta_tasks.metrics import prepare_worker_metrics, serve_worker_metrics
+from pta_tasks.settings import load_settings
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
+busy = socket.socket()
+busy.bind(("0.0.0.0", 0))
+busy.listen()
+env = {"WORKER_METRICS_PORT": str(busy.getsockname()[1])}
+settings = load_settings({"DATABASE_URL": "sqlite:///unused"})
+assert not prepare_worker_metrics(settings, {})
+assert prepare_worker_metrics(settings, env)
+serve_worker_metrics(settings, env)
+print("still running")
+"""
+
+
+def test_a_taken_port_is_a_warning_not_a_stop(tmp_path: Path) -> None:
+    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "samples"), "PATH": "/usr/bin"}
+    done = subprocess.run(
+        [sys.executable, "-c", TAKEN_PORT_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "still running" in done.stdout
+    assert "WARNING worker metrics not served" in done.stderr
