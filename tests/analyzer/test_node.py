@@ -552,8 +552,8 @@ def test_vite_config_port_replaces_the_default(make_repo: MakeRepo) -> None:
     index = make_repo({
         "web/package.json": '{"name": "web", "scripts": {"dev": "vite"},\n'
                             ' "devDependencies": {"vite": "^5.0.0"}}\n',
-        "web/vite.config.ts": "export default defineConfig({\n"
-                              "  plugins: [],\n  server: {\n    port: 3001,\n  },\n})\n",
+        "web/vite.config.ts": "export default defineConfig({\n  plugins: [],\n"
+                              "  server: {\n    port: 3001,\n  },\n})\n",
     })  # fmt: skip
 
     facts = list(extract(index))
