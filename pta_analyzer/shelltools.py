@@ -8,59 +8,29 @@ subcommands and options; anything not recognised is None.
 
 import re
 import shlex
-from collections.abc import Callable, Sequence
-from enum import StrEnum
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
+from pta_analyzer import shelltools_langs, shelltools_node
 from pta_analyzer.services import service_of_image
+from pta_analyzer.shelltools_base import (
+    TEST_RUNNERS,
+    Handler,
+    Role,
+    always,
+    judge_test_runner,
+    positional_args,
+    role_of_name,
+    skip_options,
+    sub_table,
+)
 
-
-class Role(StrEnum):
-    """What a command does for a project."""
-
-    INSTALL = "install"
-    BUILD = "build"
-    DEV = "dev"  # starts it for development
-    PROD = "prod"  # starts it for production
-    RUN = "run"  # starts it; the text does not say dev or prod
-    TEST = "test"
-    MIGRATE = "migrate"
-
+__all__ = ["ASSIGNMENT", "Role", "classify", "words_of"]
 
 _TEMPLATE_WORD = re.compile(r"example|sample|template|\.dist\b|\.default")
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
-
-
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "cross-env", "command"})
-_Handler = Callable[[Sequence[str]], Role | None]
-
-_NAME_ROLES: tuple[tuple[Role, tuple[str, ...], frozenset[str]], ...] = (
-    (Role.MIGRATE, ("migrat", "db:setup", "initdb", "init-db"), frozenset()),
-    (Role.TEST, ("test", "spec", "validate"), frozenset({"e2e", "check"})),
-    (Role.INSTALL, ("install", "setup", "bootstrap"), frozenset({"deps"})),
-    (Role.BUILD, ("build", "compile"), frozenset({"bundle", "dist", "package"})),
-    (Role.DEV, ("watch", "debug"), frozenset({"dev", "develop", "serve"})),
-    (Role.PROD, ("production",), frozenset({"prod"})),
-    (Role.RUN, ("start",), frozenset({"run", "server", "up"})),
-)
-_RUN_ROLES = frozenset({Role.RUN, Role.DEV, Role.PROD})
-_BACKING_WORDS = frozenset(
-    {"db", "database", "postgres", "mysql", "redis", "mongo", "mongodb", "deps"}
-)
-_DATA_WORDS = frozenset({"testdata", "seed", "fixtures"})
 _PYTHONS = frozenset({"python", "python3", "python2", "py", "pypy3"})
-_TEST_RUNNERS = frozenset(
-    {
-        "pytest", "py.test", "tox", "nox", "nose2", "nosetests", "behave",
-        "jest", "mocha", "vitest", "ava", "karma", "tap", "jasmine", "rspec",
-        "gotestsum", "phpunit", "pest", "cucumber", "cypress", "playwright",
-        "ginkgo",
-    }
-)  # fmt: skip
-_RUNNER_CHORES = frozenset(
-    {"install", "install-deps", "verify", "open", "show-report", "merge-reports",
-     "codegen", "cache", "uninstall"}
-)  # fmt: skip
 _PYTHON_TEST_MODULES = frozenset(
     {"pytest", "unittest", "nose2", "tox", "nox", "behave", "coverage"}
 )
@@ -82,10 +52,6 @@ _PYTHON_TOOL_PACKAGES = frozenset(
 )  # fmt: skip
 # "runtests", "test_all", "e2e-tests"; not "latest" or "contest".
 _TEST_STEM = re.compile(r"(?:^|[-_.]|run)test(?:s|ing)?(?:$|[-_.])")
-_NPM_INSTALL = frozenset({"install", "i", "ci", "add"})
-_RUNNER_OWN = frozenset(
-    {"run", "exec", "x", "dlx", "install", "i", "ci", "add", "test", "t", "start"}
-)
 
 
 def classify(command: str) -> Role | None:
@@ -127,19 +93,11 @@ def _classify_words(words: list[str]) -> Role | None:
     handler = _HANDLERS.get(name)
     if handler is not None:
         return handler(args)
-    if name in _TEST_RUNNERS:
-        return _test_runner(args)
+    if name in TEST_RUNNERS:
+        return judge_test_runner(args)
     if name.endswith((".sh", ".py", ".bash")) or program.startswith(("./", "bin/")):
         return _classify_script(program, args)
     return None
-
-
-def _test_runner(args: Sequence[str]) -> Role | None:
-    """A test runner's own chores (``playwright install``) run no tests."""
-    positional = _positional(args)
-    if positional and positional[0] in _RUNNER_CHORES:
-        return None
-    return Role.TEST
 
 
 def _classify_script(program: str, args: Sequence[str]) -> Role | None:
@@ -148,35 +106,12 @@ def _classify_script(program: str, args: Sequence[str]) -> Role | None:
     A bare ``name.py`` is a file name, not a command: Python scripts count
     when they are run by path (``./serve.py``).
     """
-    role = _role_of_name(PurePosixPath(program).stem)
+    role = role_of_name(PurePosixPath(program).stem)
     if program.endswith(".py") and "/" not in program:
         return None
     if role is not None or not program.endswith(".py"):
         return role
     return Role.RUN
-
-
-def _role_of_name(name: str) -> Role | None:
-    """The role a script, target or task name states (``test:unit``).
-
-    Long needles match anywhere in the name, short ones only as a word.
-    """
-    lowered = name.lower()
-    words = set(re.split(r"[^a-z0-9]+", lowered))
-    if "test" in lowered and "watch" in lowered:
-        return None  # an interactive loop, not a run of the tests
-    if words & _DATA_WORDS:
-        return None  # `testdata`, `seed`: loads data, runs no tests
-    for role, needles, short in _NAME_ROLES:
-        if any(needle in lowered for needle in needles) or words & short:
-            if role in _RUN_ROLES and words & _BACKING_WORDS:
-                return None  # `db-start`: starts the database, not the app
-            return role
-    return None
-
-
-def _positional(args: Sequence[str]) -> list[str]:
-    return [arg for arg in args if not arg.startswith("-")]
 
 
 def _python(args: Sequence[str]) -> Role | None:
@@ -245,7 +180,7 @@ def _classify_setup_py(args: Sequence[str]) -> Role | None:
 def _pip(args: Sequence[str]) -> Role | None:
     if not args or args[0] != "install":
         return None
-    packages = {arg.lower() for arg in _positional(args[1:])}
+    packages = {arg.lower() for arg in positional_args(args[1:])}
     if not packages:
         return None  # `pip install --upgrade`: names nothing to install
     if packages <= _PYTHON_TOOL_PACKAGES:
@@ -255,7 +190,7 @@ def _pip(args: Sequence[str]) -> Role | None:
     return Role.INSTALL
 
 
-def _with_run(install: set[str], build: set[str]) -> _Handler:
+def _with_run(install: set[str], build: set[str]) -> Handler:
     """A Python project tool: ``install``, ``build``, ``run CMD``."""
 
     def handle(args: Sequence[str]) -> Role | None:
@@ -278,7 +213,7 @@ def _with_run(install: set[str], build: set[str]) -> _Handler:
 
 
 def _flask(args: Sequence[str]) -> Role | None:
-    positional = _skip_options(args, {"--app", "-A", "-e", "--env-file"})
+    positional = skip_options(args, {"--app", "-A", "-e", "--env-file"})
     if not positional:
         return None
     sub = positional[0]
@@ -293,30 +228,14 @@ def _flask(args: Sequence[str]) -> Role | None:
     return None
 
 
-def _skip_options(args: Sequence[str], with_value: set[str]) -> list[str]:
-    """Positional words, skipping options and the values of ``with_value``."""
-    result: list[str] = []
-    skip = False
-    for arg in args:
-        if skip:
-            skip = False
-            continue
-        if arg in with_value:
-            skip = True
-            continue
-        if not arg.startswith("-"):
-            result.append(arg)
-    return result
-
-
 def _uvicorn(args: Sequence[str]) -> Role | None:
-    if not _positional(args):
+    if not positional_args(args):
         return None
     return Role.DEV if "--reload" in args else Role.RUN
 
 
 def _celery(args: Sequence[str]) -> Role | None:
-    positional = _skip_options(args, {"-A", "--app", "-b", "--broker", "-Q", "-l"})
+    positional = skip_options(args, {"-A", "--app", "-b", "--broker", "-Q", "-l"})
     if positional and positional[0] in {"worker", "beat", "flower"}:
         return Role.RUN
     return None
@@ -326,147 +245,23 @@ def _alembic(args: Sequence[str]) -> Role | None:
     return Role.MIGRATE if "upgrade" in args else None
 
 
-def _npm_like(manager: str) -> _Handler:
-    def handle(args: Sequence[str]) -> Role | None:
-        if not args:
-            return Role.INSTALL if manager == "yarn" else None
-        sub = args[0]
-        if sub.startswith("-"):
-            return Role.INSTALL if manager == "yarn" else None
-        if sub in _NPM_INSTALL:
-            if "-g" in args or "--global" in args or sub == "add":
-                return None
-            return Role.INSTALL
-        if sub in {"test", "t"}:
-            return Role.TEST
-        if sub == "start":
-            return _start_task(args[1:])
-        if sub in {"run", "run-script"} and len(args) > 1:
-            return _script_name_role(args[1])
-        if sub in {"exec", "x", "dlx"} and len(args) > 1:
-            return _npx(args[1:])
-        if manager in {"yarn", "pnpm", "bun"} and sub not in _RUNNER_OWN:
-            if manager == "bun" and sub.endswith((".ts", ".js")):
-                return Role.RUN
-            return _script_name_role(sub)
-        return None
-
-    return handle
-
-
-def _start_task(args: Sequence[str]) -> Role | None:
-    """``npm start`` runs the app; ``yarn start build`` names a task runner's
-    task (nps, start-server scripts), judged by its name."""
-    if not args or args[0].startswith("-"):
-        return Role.RUN  # `npm start -- --port 3000`: options for the script
-    task = args[0].split()[0] if args[0].split() else ""
-    if not re.fullmatch(r"[\w.:-]+", task):
-        return Role.RUN
-    role = _script_name_role(task)
-    return Role.RUN if role is Role.DEV and "serve" in task else role
-
-
-def _script_name_role(name: str) -> Role | None:
-    lowered = name.lower()
-    if lowered in {"lint", "format", "fmt", "prettier", "typecheck"}:
-        return None
-    if lowered.startswith(("lint", "format", "clean", "release", "publish")):
-        return None
-    if lowered == "start":
-        return Role.RUN
-    return _role_of_name(lowered)
-
-
-def _npx(args: Sequence[str]) -> Role | None:
-    args = [arg for arg in args if arg not in {"-y", "--yes"}]
-    if not args:
-        return None
-    tool = args[0]
-    rest = args[1:]
-    if tool in _TEST_RUNNERS:
-        return _test_runner(rest)
-    if tool in {"prisma", "knex", "sequelize", "sequelize-cli", "typeorm"}:
-        text = " ".join(rest)
-        return Role.MIGRATE if "migrat" in text or "db push" in text else None
-    handler = _NODE_TOOLS.get(tool)
-    return handler(rest) if handler is not None else None
-
-
-def _node(args: Sequence[str]) -> Role | None:
-    positional = _positional(args)
-    if not positional:
-        return None
-    return Role.TEST if "test" in positional[0] else Role.RUN
-
-
-def _next(args: Sequence[str]) -> Role | None:
-    sub = args[0] if args else "dev"
-    return {"dev": Role.DEV, "build": Role.BUILD, "start": Role.PROD}.get(sub)
-
-
-def _vite(args: Sequence[str]) -> Role | None:
-    sub = args[0] if args and not args[0].startswith("-") else "dev"
-    table = {"dev": Role.DEV, "serve": Role.DEV, "build": Role.BUILD}
-    return table.get(sub, Role.DEV if sub == "preview" else None)
-
-
-def _pm2(args: Sequence[str]) -> Role | None:
-    return Role.PROD if args and args[0] in {"start", "start-runtime"} else None
-
-
-def _go(args: Sequence[str]) -> Role | None:
-    if not args:
-        return None
-    sub = args[0]
-    if sub == "mod":
-        return Role.INSTALL if args[1:2] == ["download"] else None
-    table = {
-        "get": Role.INSTALL,
-        "install": Role.INSTALL,
-        "build": Role.BUILD,
-        "generate": Role.BUILD,
-        "run": Role.RUN,
-        "test": Role.TEST,
-    }
-    return table.get(sub)
-
-
-def _cargo(args: Sequence[str]) -> Role | None:
-    positional = [arg for arg in args if not arg.startswith(("-", "+"))]
-    if not positional:
-        return None
-    sub = positional[0]
-    if sub == "watch":
-        return Role.DEV
-    table = {
-        "build": Role.BUILD,
-        "install": Role.INSTALL,
-        "fetch": Role.INSTALL,
-        "run": Role.RUN,
-        "test": Role.TEST,
-        "nextest": Role.TEST,
-        "bench": None,
-    }
-    return table.get(sub)
-
-
 def _make(args: Sequence[str]) -> Role | None:
-    targets = _skip_options(args, {"-C", "-f", "--directory", "--file", "-j"})
+    targets = skip_options(args, {"-C", "-f", "--directory", "--file", "-j"})
     targets = [target for target in targets if "=" not in target]
     if not targets:
         return Role.BUILD
-    roles = [_role_of_name(target) for target in targets]
+    roles = [role_of_name(target) for target in targets]
     return next((role for role in reversed(roles) if role is not None), None)
 
 
 def _just(args: Sequence[str]) -> Role | None:
-    targets = _skip_options(args, {"-f", "--justfile", "-d"})
-    roles = [_role_of_name(target) for target in targets]
+    targets = skip_options(args, {"-f", "--justfile", "-d"})
+    roles = [role_of_name(target) for target in targets]
     return next((role for role in reversed(roles) if role is not None), None)
 
 
 def _docker(args: Sequence[str]) -> Role | None:
-    positional = _skip_options(args, {"-H", "--context", "--config"})
+    positional = skip_options(args, {"-H", "--context", "--config"})
     if not positional:
         return None
     if positional[0] == "compose":
@@ -506,7 +301,7 @@ def _compose(args: Sequence[str]) -> Role | None:
     if sub == "build":
         return Role.BUILD
     if sub in {"up", "start", "watch"}:
-        names = _positional(args[index + 1 :])
+        names = positional_args(args[index + 1 :])
         if names and all(_is_backing(name) for name in names):
             return None  # `docker compose up -d db`: only the database
         return Role.RUN
@@ -547,130 +342,6 @@ def _bundle(args: Sequence[str]) -> Role | None:
     return None
 
 
-def _classify_rails(args: Sequence[str]) -> Role | None:
-    sub = args[0] if args else ""
-    if sub in {"server", "s"}:
-        return Role.DEV
-    if sub in {"test", "spec"} or sub.startswith("test:"):
-        return Role.TEST
-    if sub == "assets:precompile":
-        return Role.BUILD
-    if sub.startswith("db:"):
-        return Role.MIGRATE if _is_db_task(sub) else None
-    return None
-
-
-def _is_db_task(task: str) -> bool:
-    return task in {"db:migrate", "db:setup", "db:create", "db:schema:load"} or (
-        task.startswith("db:migrate")
-    )
-
-
-def _classify_rake(args: Sequence[str]) -> Role | None:
-    task = args[0] if args else ""
-    if task.startswith("db:"):
-        return Role.MIGRATE if _is_db_task(task) else None
-    if task in {"test", "spec"} or task.startswith(("test:", "spec:")):
-        return Role.TEST
-    if task == "assets:precompile":
-        return Role.BUILD
-    return None
-
-
-def _maven(args: Sequence[str]) -> Role | None:
-    goals = [arg for arg in args if not arg.startswith("-")]
-    if any(goal.endswith(":run") for goal in goals):
-        return Role.RUN
-    if any(goal in {"flyway:migrate", "liquibase:update"} for goal in goals):
-        return Role.MIGRATE
-    if any(goal in {"test", "verify"} for goal in goals):
-        return None if "-DskipTests" in args and "test" not in goals else Role.TEST
-    if any(
-        goal in {"package", "install", "compile", "spring-boot:repackage"}
-        for goal in goals
-    ):
-        return Role.BUILD
-    if any(goal.startswith("dependency:") for goal in goals):
-        return Role.INSTALL
-    return None
-
-
-def _gradle(args: Sequence[str]) -> Role | None:
-    tasks = [arg.rsplit(":", 1)[-1] for arg in args if not arg.startswith("-")]
-    if any(task in {"bootRun", "run"} for task in tasks):
-        return Role.RUN
-    if any(task in {"flywayMigrate", "update"} for task in tasks):
-        return Role.MIGRATE
-    if any(task in {"test", "check", "integrationTest"} for task in tasks):
-        return Role.TEST
-    build = {"build", "assemble", "jar", "bootJar", "shadowJar", "installDist"}
-    if any(task in build or task.startswith("bootBuildImage") for task in tasks):
-        return Role.BUILD
-    return None
-
-
-def _java(args: Sequence[str]) -> Role | None:
-    return Role.PROD if "-jar" in args else None
-
-
-def _composer(args: Sequence[str]) -> Role | None:
-    return Role.INSTALL if args and args[0] == "install" else None
-
-
-def _php(args: Sequence[str]) -> Role | None:
-    if not args:
-        return None
-    if args[0] == "-S":
-        return Role.DEV
-    if PurePosixPath(args[0]).name == "artisan" and len(args) > 1:
-        sub = args[1]
-        if sub == "serve":
-            return Role.DEV
-        if sub.startswith("migrate") and sub not in {
-            "migrate:rollback",
-            "migrate:reset",
-        }:
-            return Role.MIGRATE
-        return Role.TEST if sub == "test" else None
-    if "phpunit" in args[0] or "pest" in args[0]:
-        return Role.TEST
-    return None
-
-
-def _dotnet(args: Sequence[str]) -> Role | None:
-    sub = args[0] if args else ""
-    if sub == "ef":
-        return Role.MIGRATE if "update" in args else None
-    table = {
-        "restore": Role.INSTALL,
-        "build": Role.BUILD,
-        "publish": Role.BUILD,
-        "run": Role.RUN,
-        "watch": Role.DEV,
-        "test": Role.TEST,
-    }
-    return table.get(sub)
-
-
-def _mix(args: Sequence[str]) -> Role | None:
-    sub = args[0] if args else ""
-    table = {
-        "deps.get": Role.INSTALL,
-        "compile": Role.BUILD,
-        "phx.server": Role.DEV,
-        "run": Role.RUN,
-        "test": Role.TEST,
-        "ecto.migrate": Role.MIGRATE,
-        "ecto.setup": Role.MIGRATE,
-        "release": Role.BUILD,
-    }
-    return table.get(sub)
-
-
-def _iex(args: Sequence[str]) -> Role | None:
-    return Role.DEV if "phx.server" in args else None
-
-
 def _shell(args: Sequence[str]) -> Role | None:
     script = next((arg for arg in args if not arg.startswith("-")), "")
     if script.startswith(("$", "/", "~")):
@@ -680,7 +351,7 @@ def _shell(args: Sequence[str]) -> Role | None:
 
 def _cp(args: Sequence[str]) -> Role | None:
     """Copying a settings template into place (``cp .env.example .env``)."""
-    positional = _positional(args)
+    positional = positional_args(args)
     if len(positional) != 2:
         return None
     source, target = (PurePosixPath(p).name.lower() for p in positional)
@@ -689,47 +360,11 @@ def _cp(args: Sequence[str]) -> Role | None:
     return None
 
 
-def _migrate_tool(args: Sequence[str]) -> Role | None:
-    return Role.MIGRATE if "up" in args or "apply" in args or "run" in args else None
-
-
-def _always(role: Role) -> _Handler:
-    def handle(_args: Sequence[str]) -> Role | None:
-        return role
-
-    return handle
-
-
-def _sub_table(table: dict[str, Role]) -> _Handler:
-    def handle(args: Sequence[str]) -> Role | None:
-        positional = _positional(args)
-        return table.get(positional[0]) if positional else None
-
-    return handle
-
-
-def _rails_handler(args: Sequence[str]) -> Role | None:
-    return _classify_rails(args)
-
-
 def _manage_handler(args: Sequence[str]) -> Role | None:
     return _classify_manage_py(args)
 
 
-_NODE_TOOLS = {
-    "node": _node,
-    "ts-node": _node,
-    "tsx": _node,
-    "nodemon": _always(Role.DEV),
-    "next": _next,
-    "vite": _vite,
-    "tsc": _always(Role.BUILD),
-    "webpack": _always(Role.BUILD),
-    "nuxt": _next,
-    "pm2": _pm2,
-}
-
-_HANDLERS = {
+_HANDLERS: dict[str, Handler] = {
     **{name: _python for name in _PYTHONS},
     "pip": _pip,
     "pip3": _pip,
@@ -741,28 +376,14 @@ _HANDLERS = {
     "flask": _flask,
     "uvicorn": _uvicorn,
     "hypercorn": _uvicorn,
-    "gunicorn": _always(Role.PROD),
-    "waitress-serve": _always(Role.PROD),
-    "daphne": _always(Role.PROD),
+    "gunicorn": always(Role.PROD),
+    "waitress-serve": always(Role.PROD),
+    "daphne": always(Role.PROD),
     "celery": _celery,
     "alembic": _alembic,
-    "coverage": _sub_table({"run": Role.TEST}),
-    "npm": _npm_like("npm"),
-    "yarn": _npm_like("yarn"),
-    "pnpm": _npm_like("pnpm"),
-    "bun": _npm_like("bun"),
-    "npx": _npx,
-    "pnpx": _npx,
-    "bunx": _npx,
-    **_NODE_TOOLS,
-    "deno": _sub_table({"run": Role.RUN, "test": Role.TEST, "compile": Role.BUILD}),
-    "go": _go,
-    "air": _always(Role.DEV),
-    "migrate": _migrate_tool,
-    "goose": _migrate_tool,
-    "cargo": _cargo,
-    "diesel": _migrate_tool,
-    "sqlx": _migrate_tool,
+    "coverage": sub_table({"run": Role.TEST}),
+    **shelltools_node.TOOLS,
+    **shelltools_langs.TOOLS,
     "make": _make,
     "gmake": _make,
     "just": _just,
@@ -772,21 +393,6 @@ _HANDLERS = {
     "docker-compose": _compose,
     "podman": _docker,
     "bundle": _bundle,
-    "rails": _rails_handler,
-    "rake": _classify_rake,
-    "rackup": _always(Role.RUN),
-    "puma": _always(Role.RUN),
-    "sidekiq": _always(Role.RUN),
-    "mvn": _maven,
-    "mvnw": _maven,
-    "gradle": _gradle,
-    "gradlew": _gradle,
-    "java": _java,
-    "composer": _composer,
-    "php": _php,
-    "dotnet": _dotnet,
-    "mix": _mix,
-    "iex": _iex,
     "sh": _shell,
     "bash": _shell,
     "cp": _cp,
