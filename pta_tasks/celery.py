@@ -10,6 +10,7 @@ for workers the metrics exporter.
 
 import logging
 import os
+import sys
 from typing import Any
 
 from celery.signals import beat_init, setup_logging, worker_init, worker_ready
@@ -18,6 +19,11 @@ from pta_tasks.app import create_celery
 from pta_tasks.settings import load_settings
 
 logger = logging.getLogger(__name__)
+
+# Exit statuses of a refused start (as ``pta worker``): the schema is behind,
+# or CI_WORKER_ENABLED is false.
+EXIT_SCHEMA = 1
+EXIT_DISABLED = 3
 
 app = create_celery(load_settings())
 # Beat opens its schedule file (under PTA_STATE_DIR) before any signal of
@@ -42,7 +48,10 @@ def _prepare_worker(sender: Any = None, **_: Any) -> None:
     if getattr(sender, "app", None) is not app:
         return
     from pta_tasks.metrics import prepare_worker_metrics
+    from pta_tasks.worker import DISABLED_MESSAGE
 
+    if not app.pta_settings.worker_enabled:
+        _refuse(DISABLED_MESSAGE, EXIT_DISABLED)
     _check_schema()
     prepare_worker_metrics(app.pta_settings, os.environ)
 
@@ -65,7 +74,19 @@ def _prepare_beat(sender: Any = None, **_: Any) -> None:
 
 def _check_schema() -> None:
     from pta_tasks.db import check_schema_current
+    from pta_tasks.errors import SchemaOutdated
 
     runtime = app.pta_runtime
-    check_schema_current(runtime.engine)
-    runtime.engine.dispose()  # forked children open their own connections
+    try:
+        check_schema_current(runtime.engine)
+    except SchemaOutdated as error:
+        _refuse(f"pta: {error}", EXIT_SCHEMA)
+    finally:
+        runtime.engine.dispose()  # forked children open their own connections
+
+
+def _refuse(message: str, status: int) -> None:
+    # Celery logs and swallows an Exception raised by a signal handler (before
+    # logging is set up, silently) and starts anyway; SystemExit stops it.
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(status)
