@@ -23,6 +23,7 @@ __all__ = [
     "is_command_text",
     "leaves_checkout_at",
     "process_of",
+    "split_chain",
     "split_commands",
 ]
 
@@ -63,7 +64,7 @@ def split_commands(
     current: str | None = cwd
     outer: str | None = None  # the directory to return to after a subshell
     for first, last, logical in _logical_lines(lines):
-        for chained in _split_chain(logical):
+        for chained in split_chain(logical):
             part, opens, closes = _subshell(chained)
             if opens:
                 outer = current
@@ -92,7 +93,7 @@ def leaves_checkout_at(
     made: set[str] = set()
     cloned = False
     for first, _last, logical in _logical_lines(lines):
-        for chained in _split_chain(logical):
+        for chained in split_chain(logical):
             words = words_of(_subshell(chained)[0])
             if not words:
                 continue
@@ -192,8 +193,12 @@ def _strip_prompt(text: str, prompted: bool) -> str | None:
     return text
 
 
-def _split_chain(text: str) -> list[str]:
-    """Split on ``&&``, ``||`` and ``;`` outside quotes."""
+def split_chain(text: str, separators: str = ";", comments: bool = True) -> list[str]:
+    """Split on ``&&``, ``||``, a lone ``&`` and ``separators`` outside quotes.
+
+    With ``comments``, a ``#`` that starts a word ends the text. The parts
+    are stripped; empty ones are dropped.
+    """
     parts: list[str] = []
     current: list[str] = []
     quote = ""
@@ -211,10 +216,10 @@ def _split_chain(text: str) -> list[str]:
             parts.append("".join(current))
             current = []
             index += 1
-        elif char == ";" or _is_background(text, index):
+        elif char in separators or _is_background(text, index):
             parts.append("".join(current))
             current = []
-        elif char == "#" and (index == 0 or text[index - 1].isspace()):
+        elif comments and char == "#" and (index == 0 or text[index - 1].isspace()):
             break
         else:
             current.append(char)

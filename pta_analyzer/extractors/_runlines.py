@@ -10,6 +10,7 @@ import re
 import shlex
 from collections.abc import Iterator
 
+from pta_analyzer import shellcmd
 from pta_analyzer.evidence import is_secret_name
 from pta_analyzer.facts import FactKind
 
@@ -42,31 +43,8 @@ _PIP_SELF = frozenset({"pip", "setuptools", "wheel", "pip-tools", "uv", "poetry"
 
 def split_chain(script: str) -> list[str]:
     """Split shell text on ``&&``, ``||``, ``;`` and newlines outside quotes."""
-    parts: list[str] = []
-    current: list[str] = []
-    quote = ""
-    index = 0
-    while index < len(script):
-        char = script[index]
-        if quote:
-            current.append(char)
-            if char == quote:
-                quote = ""
-        elif char in "'\"":
-            quote = char
-            current.append(char)
-        elif script.startswith(("&&", "||"), index):
-            parts.append("".join(current))
-            current = []
-            index += 1
-        elif char in ";\n" or _is_background(script, index):
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-        index += 1
-    parts.append("".join(current))
-    return [normalize(part) for part in parts if normalize(part)]
+    parts = shellcmd.split_chain(script, separators=";\n", comments=False)
+    return [normalize(part) for part in parts]
 
 
 def normalize(command: str) -> str:
@@ -239,12 +217,3 @@ def _unquote(text: str) -> str | None:
     except ValueError:
         return None
     return words[0] if len(words) == 1 else None
-
-
-def _is_background(text: str, index: int) -> bool:
-    """A lone ``&`` that sends a command to the background (not ``2>&1``)."""
-    if text[index] != "&":
-        return False
-    before = text[index - 1] if index else ""
-    after = text[index + 1] if index + 1 < len(text) else ""
-    return before not in "<>&" and after not in ">&"
