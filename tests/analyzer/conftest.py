@@ -45,6 +45,26 @@ def keys(facts: Iterable[Fact], kind: FactKind) -> set[str]:
     return {fact.key for fact in of_kind(facts, kind)}
 
 
+def extract_verified(
+    make_repo: MakeRepo,
+    extract: Callable[[RepoIndex], Iterable[Fact]],
+    files: RepoFiles,
+) -> list[Fact]:
+    """The facts ``extract`` finds in a repository of ``files``, evidence checked."""
+    index = make_repo(files)
+    facts = list(extract(index))
+    assert_evidence_verifies(index, facts)
+    return facts
+
+
+def one(facts: Iterable[Fact], kind: FactKind, key: str) -> Fact:
+    """The single fact of ``kind`` keyed ``key``; fails when there are 0 or 2+."""
+    listed = list(facts)
+    found = [f for f in listed if f.kind is kind and f.key == key]
+    assert len(found) == 1, [(f.kind, f.key, f.cwd) for f in listed]
+    return found[0]
+
+
 def assert_evidence_verifies(index: RepoIndex, facts: Iterable[Fact]) -> None:
     """Every cited line range exists and its hash matches the file."""
     for fact in facts:

@@ -3,13 +3,11 @@
 from pta_analyzer.extractors.auth import extract
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
-from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies
+from tests.analyzer.conftest import MakeRepo, extract_verified
 
 
 def run(make_repo: MakeRepo, files: dict[str, str | bytes]) -> list[Fact]:
-    index = make_repo(files)
-    facts = list(extract(index))
-    assert_evidence_verifies(index, facts)
+    facts = extract_verified(make_repo, extract, files)
     assert all(fact.kind is FactKind.AUTH for fact in facts)
     assert all(fact.status is Status.EVIDENCED for fact in facts)
     return facts

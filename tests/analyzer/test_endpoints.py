@@ -3,13 +3,11 @@
 from pta_analyzer.extractors.endpoints import extract
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
-from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies
+from tests.analyzer.conftest import MakeRepo, extract_verified
 
 
 def run(make_repo: MakeRepo, files: dict[str, str | bytes]) -> dict[str, Fact]:
-    index = make_repo(files)
-    facts = list(extract(index))
-    assert_evidence_verifies(index, facts)
+    facts = extract_verified(make_repo, extract, files)
     assert all(fact.kind is FactKind.ENDPOINT for fact in facts)
     return {fact.key: fact for fact in facts}
 

@@ -3,7 +3,7 @@
 from pta_analyzer.extractors.envvars import extract
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
-from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies, keys
+from tests.analyzer.conftest import MakeRepo, extract_verified, keys
 
 
 def by_name(facts: list[Fact]) -> dict[str, Fact]:
@@ -16,9 +16,7 @@ def by_name(facts: list[Fact]) -> dict[str, Fact]:
 
 
 def run(make_repo: MakeRepo, files: dict[str, str | bytes]) -> dict[str, Fact]:
-    index = make_repo(files)
-    facts = list(extract(index))
-    assert_evidence_verifies(index, facts)
+    facts = extract_verified(make_repo, extract, files)
     assert all(f.kind is FactKind.ENV_VAR for f in facts)
     return by_name(facts)
 

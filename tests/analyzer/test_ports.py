@@ -3,7 +3,7 @@
 from pta_analyzer.extractors.ports import extract
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
-from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies
+from tests.analyzer.conftest import MakeRepo, extract_verified
 
 
 def ports(index_facts: list[Fact]) -> dict[str, Fact]:
@@ -14,9 +14,7 @@ def ports(index_facts: list[Fact]) -> dict[str, Fact]:
 
 
 def run(make_repo: MakeRepo, files: dict[str, str | bytes]) -> dict[str, Fact]:
-    index = make_repo(files)
-    facts = list(extract(index))
-    assert_evidence_verifies(index, facts)
+    facts = extract_verified(make_repo, extract, files)
     return ports(facts)
 
 

@@ -3,20 +3,11 @@
 from pta_analyzer.extractors.python import extract
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
-from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies, of_kind
+from tests.analyzer.conftest import MakeRepo, extract_verified, of_kind, one
 
 
 def run(make_repo: MakeRepo, files: dict[str, str | bytes]) -> list[Fact]:
-    index = make_repo(files)
-    facts = list(extract(index))
-    assert_evidence_verifies(index, facts)
-    return facts
-
-
-def one(facts: list[Fact], kind: FactKind, key: str) -> Fact:
-    found = [f for f in facts if f.kind is kind and f.key == key]
-    assert len(found) == 1, [(f.kind, f.key, f.cwd) for f in facts]
-    return found[0]
+    return extract_verified(make_repo, extract, files)
 
 
 def ports(facts: list[Fact]) -> set[tuple[str, str, str]]:

@@ -10,7 +10,7 @@ import json
 from pta_analyzer.extractors.secrets import extract, is_placeholder, shannon_entropy
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
-from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies
+from tests.analyzer.conftest import MakeRepo, extract_verified
 
 RANDOM = "q8Zr2LmX4vTn9KpW7sYb3HcJ6dFg1AeU"  # 32 distinct characters: 5 bits each
 AWS_ID = "AKIA" + "Z7QWERT2YUIOPLKJ"
@@ -35,9 +35,7 @@ PLANTED = (
 
 
 def secrets_of(make_repo: MakeRepo, files: dict[str, str | bytes]) -> list[Fact]:
-    index = make_repo(files)
-    facts = list(extract(index))
-    assert_evidence_verifies(index, facts)
+    facts = extract_verified(make_repo, extract, files)
     assert all(f.kind is FactKind.SECRET for f in facts)
     return facts
 
