@@ -115,6 +115,20 @@ def test_flower_needs_its_login_for_the_ui_and_metrics(stack: Stack) -> None:
     assert "flower_events_total" in text
 
 
+def test_flower_sees_task_events_with_buckets_up_to_the_hard_limit(
+    stack: Stack, smoke: subprocess.CompletedProcess[str]
+) -> None:
+    _, text = get(stack.flower_url + "/metrics", auth=FLOWER_LOGIN)
+    runtime = [
+        line
+        for line in text.splitlines()
+        if line.startswith("flower_task_runtime_seconds_bucket")
+        and 'task="pta.run_analysis"' in line
+    ]
+    assert any('le="1590.0"' in line for line in runtime), runtime
+    assert "flower_worker_online{" in text
+
+
 def test_flower_refuses_to_start_without_a_login(stack: Stack) -> None:
     from .stack import compose_command
 
