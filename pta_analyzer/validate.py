@@ -12,13 +12,14 @@ from collections.abc import Iterator
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING, Any
 
 from pta_analyzer.evidence import hash_snippet, split_lines
 from pta_analyzer.index import decode_bytes
+
+if TYPE_CHECKING:
+    import jsonschema_rs
+    from jsonschema import Draft202012Validator
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,16 @@ MAX_PROBLEMS = 50
 
 
 def schema_problems(name: str, document: Any) -> list[str]:
-    """Schema violations of one output document, as ``file: path: message``."""
+    """Schema violations of one output document, as ``file: path: message``.
+
+    A compiled validator answers first when it is installed; only a document
+    it rejects is checked again by jsonschema, whose verdict and messages are
+    the ones reported.
+    """
+    fast = _fast_validator(JSON_OUTPUTS[name])
+    if fast is not None and fast.is_valid(document):
+        return []
+
     validator = _validator(JSON_OUTPUTS[name])
     problems = []
     for error in sorted(validator.iter_errors(document), key=lambda e: list(e.path)):
@@ -146,7 +156,33 @@ class _EvidenceChecker:
 
 
 @cache
-def _validator(schema_name: str) -> Draft202012Validator:
+def _fast_validator(schema_name: str) -> "jsonschema_rs.Validator | None":
+    """The schema compiled by jsonschema-rs, or None when it is not installed.
+
+    It checks formats, so it is no more lenient than jsonschema's checker.
+    """
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+
+    names = (*JSON_OUTPUTS.values(), "common.schema.json")
+    schemas = [
+        (_load_schema(name).get("$id", name), _load_schema(name)) for name in names
+    ]
+    registry = jsonschema_rs.Registry(schemas)
+    return jsonschema_rs.Draft202012Validator(
+        _load_schema(schema_name), registry=registry, validate_formats=True
+    )
+
+
+@cache
+def _validator(schema_name: str) -> "Draft202012Validator":
+    # Imported here: jsonschema takes longer to import than most runs spend
+    # validating, and it is only needed for a document that fails.
+    from jsonschema import Draft202012Validator, FormatChecker
+    from referencing import Registry, Resource
+
     registry: Registry[Any] = Registry()
     for name in (*JSON_OUTPUTS.values(), "common.schema.json"):
         resource = Resource.from_contents(_load_schema(name))

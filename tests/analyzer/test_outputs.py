@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pta_analyzer import validate
 from pta_analyzer.api import analyze_repository
 from pta_analyzer.validate import ALL_OUTPUTS, iter_evidence, validate_dossier
 
@@ -72,6 +73,24 @@ def test_validate_catches_a_schema_violation(demo_repo: Path, tmp_path: Path) ->
     problems = validate_dossier(out, None)
 
     assert any(p.startswith("operate.json: boot") and "'ports'" in p for p in problems)
+
+
+@pytest.mark.parametrize("valid", [True, False])
+def test_schema_problems_are_the_same_without_the_compiled_validator(
+    demo_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, valid: bool
+) -> None:
+    out = tmp_path / "out"
+    analyze_repository(demo_repo, out)
+    operate = json.loads((out / "operate.json").read_text())
+    if not valid:
+        operate["boot"]["ports"] = "8000"
+    with_fast = validate.schema_problems("operate.json", operate)
+
+    monkeypatch.setattr(validate, "_fast_validator", lambda _name: None)
+    without_fast = validate.schema_problems("operate.json", operate)
+
+    assert with_fast == without_fast
+    assert bool(with_fast) is not valid
 
 
 def test_same_repository_gives_identical_outputs(
