@@ -8,7 +8,7 @@ name starts with an underscore so the extractor registry skips it.
 import fnmatch
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import PurePosixPath
 from weakref import WeakKeyDictionary
 
@@ -138,6 +138,35 @@ def fact(
         note=note,
         attrs=dict(attrs or {}),
     )
+
+
+def service_facts(
+    names: Iterable[str],
+    service_of: Callable[[str], str | None],
+    cite: Callable[[str], Evidence],
+    rule: str,
+    scope: Scope,
+    note: str,
+) -> Iterator[Fact]:
+    """One SERVICE fact per service the dependencies ``names`` talk to.
+
+    The first dependency of each service is cited (``cite(name)``); ``note``
+    is formatted with ``{name}``.
+    """
+    seen: set[str] = set()
+    for name in names:
+        service = service_of(name)
+        if service is None or service in seen:
+            continue
+        seen.add(service)
+        yield fact(
+            FactKind.SERVICE,
+            service,
+            rule,
+            [cite(name)],
+            scope,
+            note=note.format(name=name),
+        )
 
 
 def default_port(

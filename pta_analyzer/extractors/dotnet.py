@@ -23,6 +23,7 @@ from pta_analyzer.extractors._ecosystems import (
     is_under,
     line_evidence,
     project_kind,
+    service_facts,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -241,21 +242,18 @@ def _project_facts(
 
 
 def _service_facts(project: DotnetProject, scope: Scope) -> Iterator[Fact]:
-    seen: set[str] = set()
-    for package in project.packages:
+    def service_of(package: str) -> str | None:
         lowered = package.lower()
-        service = PACKAGE_SERVICES.get(lowered) or service_of_dependency(lowered)
-        if service is None or service in seen:
-            continue
-        seen.add(service)
-        yield fact(
-            FactKind.SERVICE,
-            service,
-            "dotnet.project",
-            [_package_line(project, package)],
-            scope,
-            note=f"the project references {package}",
-        )
+        return PACKAGE_SERVICES.get(lowered) or service_of_dependency(lowered)
+
+    return service_facts(
+        project.packages,
+        service_of,
+        lambda package: _package_line(project, package),
+        "dotnet.project",
+        scope,
+        "the project references {name}",
+    )
 
 
 def _kind_of(project: DotnetProject) -> str:

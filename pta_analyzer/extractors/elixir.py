@@ -23,6 +23,7 @@ from pta_analyzer.extractors._ecosystems import (
     line_evidence,
     manifests,
     project_kind,
+    service_facts,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -150,20 +151,14 @@ def _phoenix_facts(project: MixProject, cwd: str, scope: Scope) -> Iterator[Fact
 
 
 def _service_facts(project: MixProject, scope: Scope) -> Iterator[Fact]:
-    seen: set[str] = set()
-    for name, number in project.deps.items():
-        service = DEP_SERVICES.get(name)
-        if service is None or service in seen:
-            continue
-        seen.add(service)
-        yield fact(
-            FactKind.SERVICE,
-            service,
-            "elixir.mix",
-            [project.source.evidence(number)],
-            scope,
-            note=f"mix.exs depends on {name}",
-        )
+    return service_facts(
+        project.deps,
+        DEP_SERVICES.get,
+        lambda name: project.source.evidence(project.deps[name]),
+        "elixir.mix",
+        scope,
+        "mix.exs depends on {name}",
+    )
 
 
 def _root_facts(

@@ -20,6 +20,7 @@ from pta_analyzer.extractors._ecosystems import (
     fact,
     join,
     manifests,
+    service_facts,
 )
 from pta_analyzer.facts import WEIGHT_GUESS, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -263,22 +264,21 @@ def _framework_facts(module: GoModule, scope: Scope) -> Iterator[Fact]:
 
 
 def _service_facts(module: GoModule, scope: Scope) -> Iterator[Fact]:
-    seen: set[str] = set()
+    lines: dict[str, int] = {}
     for path, number, indirect in module.requires:
-        service = service_of_dependency(path) or service_of_dependency(
-            _MAJOR_SUFFIX.sub("", path)
-        )
-        if service is None or indirect or service in seen:
-            continue
-        seen.add(service)
-        yield fact(
-            FactKind.SERVICE,
-            service,
-            "golang.require",
-            [module.source.evidence(number)],
-            scope,
-            note=f"the module requires {path}",
-        )
+        if not indirect:
+            lines.setdefault(path, number)
+    return service_facts(
+        lines,
+        lambda path: (
+            service_of_dependency(path)
+            or service_of_dependency(_MAJOR_SUFFIX.sub("", path))
+        ),
+        lambda path: module.source.evidence(lines[path]),
+        "golang.require",
+        scope,
+        "the module requires {name}",
+    )
 
 
 def _project_kind(

@@ -21,6 +21,7 @@ from pta_analyzer.extractors._ecosystems import (
     join,
     line_evidence,
     manifests,
+    service_facts,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -247,20 +248,14 @@ def _script_facts(
 def _service_facts(
     source: SourceText, require: dict[str, Any], scope: Scope
 ) -> Iterator[Fact]:
-    seen: set[str] = set()
-    for name in require:
-        service = service_of_dependency(name)
-        if service is None or service in seen:
-            continue
-        seen.add(service)
-        yield fact(
-            FactKind.SERVICE,
-            service,
-            "php.composer",
-            [_key_line(source, name)],
-            scope,
-            note=f"composer.json requires {name}",
-        )
+    return service_facts(
+        require,
+        service_of_dependency,
+        lambda name: _key_line(source, name),
+        "php.composer",
+        scope,
+        "composer.json requires {name}",
+    )
 
 
 def _table(data: dict[str, Any], key: str) -> dict[str, Any]:

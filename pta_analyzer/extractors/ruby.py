@@ -22,6 +22,7 @@ from pta_analyzer.extractors._ecosystems import (
     line_evidence,
     manifests,
     project_kind,
+    service_facts,
 )
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -398,22 +399,18 @@ def _rackup_facts(index: RepoIndex, config_ru: SourceText, cwd: str) -> Iterator
 
 
 def _gem_services(gemfile: Gemfile, scope: Scope) -> Iterator[Fact]:
-    seen: set[str] = set()
-    for gem in gemfile.gems.values():
-        if gem.groups and gem.groups <= {"test"}:
-            continue
-        service = EXTRA_SERVICES.get(gem.name) or service_of_dependency(gem.name)
-        if service is None or service in seen:
-            continue
-        seen.add(service)
-        yield fact(
-            FactKind.SERVICE,
-            service,
-            "ruby.gemfile",
-            [gemfile.source.evidence(gem.line)],
-            scope,
-            note=f"the Gemfile requires {gem.name}",
-        )
+    return service_facts(
+        (gem.name for gem in gemfile.gems.values() if not _only_for_tests(gem)),
+        lambda name: EXTRA_SERVICES.get(name) or service_of_dependency(name),
+        lambda name: gemfile.source.evidence(gemfile.gems[name].line),
+        "ruby.gemfile",
+        scope,
+        "the Gemfile requires {name}",
+    )
+
+
+def _only_for_tests(gem: Gem) -> bool:
+    return bool(gem.groups) and gem.groups <= {"test"}
 
 
 def _database_yml_services(index: RepoIndex, cwd: str) -> Iterator[Fact]:
