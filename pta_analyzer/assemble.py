@@ -8,6 +8,7 @@ silently: ``claims.json`` lists the claims kept out too.
 """
 
 import hashlib
+import heapq
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
@@ -197,7 +198,11 @@ def _claim_of(kind: FactKind, cwd: str, key: str, group: list[Fact]) -> Claim:
         group, key=lambda f: (STATUS_RANK[f.status], -f.weight, SCOPE_RANK[f.scope])
     )
     best = ordered[0]
-    evidence = sorted({item for fact in group for item in fact.evidence})
+    evidence = heapq.nsmallest(
+        MAX_EVIDENCE_PER_CLAIM,
+        {item for fact in group for item in fact.evidence},
+        key=_evidence_order,
+    )
     return Claim(
         id=claim_id(kind, cwd, key),
         kind=kind,
@@ -206,12 +211,20 @@ def _claim_of(kind: FactKind, cwd: str, key: str, group: list[Fact]) -> Claim:
         status=best.status,
         weight=max(f.weight for f in group),
         scope=min((f.scope for f in group), key=lambda s: SCOPE_RANK[s]),
-        evidence=evidence[:MAX_EVIDENCE_PER_CLAIM],
+        evidence=evidence,
         sources=sorted({f.source for f in group}),
         notes=_unique(f.note for f in ordered if f.note),
         attrs=_merge_attrs(kind, ordered),
         unknown_reason=best.unknown_reason,
     )
+
+
+def _evidence_order(item: Evidence) -> tuple[object, ...]:
+    """The order of ``Evidence`` itself, as one tuple: far quicker to compare."""
+    return (
+        item.path, item.line_start, item.line_end, item.snippet_hash, item.display,
+        item.kind, item.file_sha256,
+    )  # fmt: skip
 
 
 def _merge_attrs(kind: FactKind, ordered: list[Fact]) -> dict[str, object]:
