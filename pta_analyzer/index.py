@@ -77,13 +77,20 @@ class SourceText:
         end = line_start if line_end is None else line_end
         if line_start < 1 or end < line_start or end > len(self.lines):
             raise ValueError(f"{self.path}: no lines {line_start}-{end}")
-        shown = self.lines[line_start - 1 : end]
+        if end == line_start:  # most evidence: the same result, found sooner
+            line = self.lines[line_start - 1]
+            raw = self.bom + line if line_start == 1 else line
+            snippet_hash = _sha256_text(raw)
+            display = make_display((line,))
+        else:
+            snippet_hash = hash_snippet(self._raw_lines(line_start, end))
+            display = make_display(self.lines[line_start - 1 : end])
         return Evidence(
             path=self.path,
             line_start=line_start,
             line_end=end,
-            snippet_hash=hash_snippet(self._raw_lines(line_start, end)),
-            display=make_display(shown),
+            snippet_hash=snippet_hash,
+            display=display,
         )
 
     def file_evidence(self) -> Evidence:
@@ -327,6 +334,11 @@ def _whole_file_evidence(
         kind=EvidenceKind.FILE,
         file_sha256=file_sha256,
     )
+
+
+def _sha256_text(text: str) -> str:
+    """``hash_snippet`` of one line."""
+    return hashlib.sha256(text.encode("utf-8", errors="surrogatepass")).hexdigest()
 
 
 def _read_regular_file(path: str) -> bytes:

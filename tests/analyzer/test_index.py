@@ -3,7 +3,7 @@
 import hashlib
 from pathlib import Path
 
-from pta_analyzer.evidence import EvidenceKind, hash_snippet, redact
+from pta_analyzer.evidence import EvidenceKind, hash_snippet, make_display, redact
 from pta_analyzer.index import RepoIndex
 from pta_analyzer.walk import SkipReason
 from tests.analyzer.conftest import MakeRepo
@@ -43,6 +43,21 @@ def test_utf8_bom_is_kept_in_the_hash_but_not_in_the_lines(make_repo: MakeRepo) 
 
     assert source is not None and source.lines[0] == "FROM python:3.11"
     assert source.evidence(1).snippet_hash == reference_hash(data, 1, 1)
+
+
+def test_one_line_evidence_hashes_and_shows_like_any_range(
+    make_repo: MakeRepo,
+) -> None:
+    data = "\ufeffimport os\n  PASSWORD = 'hunter2-hunter2'  \n".encode()
+    source = make_repo({"settings.py": data}).read("settings.py")
+    assert source is not None
+
+    first, second = source.evidence(1), source.evidence(2, 2)
+
+    assert first.snippet_hash == hash_snippet(["\ufeffimport os"])
+    assert first.display == make_display(["import os"]) == "import os"
+    assert second.snippet_hash == hash_snippet([source.lines[1]])
+    assert second.display == make_display([source.lines[1]]) == "PASSWORD = '***'"
 
 
 def test_latin1_text_is_decoded_with_replacements(make_repo: MakeRepo) -> None:
