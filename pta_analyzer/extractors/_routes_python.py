@@ -265,87 +265,32 @@ def _scan_python_calls(
     source: SourceText, found: Routes, number: int, line: str, framework: str
 ) -> None:
     path = source.path
+
+    def add(method: str, url: str, by: str, handler: str) -> None:
+        route = Route(method, url, [source.evidence(number)], by, handler)
+        add_route(found, path, route)
+
     if ".add_url_rule(" in line and (rule := _PY_ADD_URL_RULE.search(line)):
         call = call_text(source.lines, number)
         view = re.search(r"view_func\s*=\s*([\w.]+)", call)
         for method in methods_of(call) or [ROUTE_DEFAULT_METHOD]:
-            add_route(
-                found,
-                path,
-                Route(
-                    method,
-                    rule.group(1),
-                    [source.evidence(number)],
-                    framework,
-                    view.group(1) if view else "",
-                ),
-            )
+            add(method, rule.group(1), framework, view.group(1) if view else "")
     if ".add_resource(" in line and (resource := _PY_ADD_RESOURCE.search(line)):
         for url in re.findall(r"['\"]([^'\"]*)['\"]", resource.group(2)):
-            add_route(
-                found,
-                path,
-                Route(
-                    "ANY",
-                    url,
-                    [source.evidence(number)],
-                    "flask-restful",
-                    resource.group(1),
-                ),
-            )
+            add("ANY", url, "flask-restful", resource.group(1))
     if ".add_" in line and (added := _PY_AIOHTTP_ADD.search(line)):
         method = "ANY" if added.group(1) == "view" else added.group(1).upper()
-        add_route(
-            found,
-            path,
-            Route(
-                method,
-                added.group(2),
-                [source.evidence(number)],
-                "aiohttp",
-                added.group(3),
-            ),
-        )
+        add(method, added.group(2), "aiohttp", added.group(3))
     if ".add_route(" in line and (route := _PY_AIOHTTP_ROUTE.search(line)):
         method = "ANY" if route.group(1) == "*" else route.group(1).upper()
-        add_route(
-            found,
-            path,
-            Route(
-                method,
-                route.group(2),
-                [source.evidence(number)],
-                "aiohttp",
-                route.group(3),
-            ),
-        )
+        add(method, route.group(2), "aiohttp", route.group(3))
     if "web." in line and (table := _PY_AIOHTTP_TABLE.search(line)):
         method = "ANY" if table.group(1) == "view" else table.group(1).upper()
-        add_route(
-            found,
-            path,
-            Route(
-                method,
-                table.group(2),
-                [source.evidence(number)],
-                "aiohttp",
-                table.group(3),
-            ),
-        )
+        add(method, table.group(2), "aiohttp", table.group(3))
     if "Route(" in line and (star := _PY_STARLETTE_ROUTE.search(line)):
         call = call_text(source.lines, number)
         for method in methods_of(call) or [ROUTE_DEFAULT_METHOD]:
-            add_route(
-                found,
-                path,
-                Route(
-                    method,
-                    star.group(1),
-                    [source.evidence(number)],
-                    "starlette",
-                    star.group(2),
-                ),
-            )
+            add(method, star.group(1), "starlette", star.group(2))
     if ("include_router" in line or "register_blueprint" in line) and (
         include := _PY_INCLUDE.search(line)
     ):
