@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pta_analyzer.evidence import (
     Evidence,
@@ -143,7 +143,7 @@ class RepoIndex:
         self._read: set[str] = set()
         self._names: dict[str, list[str]] = {}
         for path in self._files:
-            self._names.setdefault(PurePosixPath(path).name, []).append(path)
+            self._names.setdefault(path.rpartition("/")[2], []).append(path)
 
     @property
     def files(self) -> list[FileEntry]:
