@@ -31,7 +31,7 @@ from pta_analyzer.render.coverage import build_coverage
 from pta_analyzer.render.dossier import build_dossier
 from pta_analyzer.render.howto import build_howto
 from pta_analyzer.render.operate import build_operate
-from pta_analyzer.validate import evidence_problems, schema_problems
+from pta_analyzer.validate import document_problems
 from pta_analyzer.walk import WalkLimits
 
 logger = logging.getLogger(__name__)
@@ -143,10 +143,7 @@ def _failure_gaps(runs: list[dict[str, Any]]) -> list[Gap]:
 
 
 def _check(documents: dict[str, Any], root: Path) -> None:
-    problems: list[str] = []
-    for name, document in documents.items():
-        problems.extend(schema_problems(name, document))
-        problems.extend(evidence_problems(name, document, root))
+    problems = document_problems(documents, root)
     if problems:
         raise SchemaInvalid("; ".join(problems[:5]))
 

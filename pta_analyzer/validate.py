@@ -8,7 +8,7 @@ re-check a dossier later, possibly on another machine, against a checkout.
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -32,6 +32,9 @@ JSON_OUTPUTS: dict[str, str] = {
 MARKDOWN_OUTPUT = "DOSSIER.md"
 ALL_OUTPUTS = (*JSON_OUTPUTS, MARKDOWN_OUTPUT)
 MAX_PROBLEMS = 50
+_CHECKED_FIELDS = (
+    "path", "kind", "line_start", "line_end", "snippet_hash", "file_sha256"
+)  # fmt: skip
 
 
 def schema_problems(name: str, document: Any) -> list[str]:
@@ -57,7 +60,25 @@ def schema_problems(name: str, document: Any) -> list[str]:
 
 def evidence_problems(name: str, document: Any, repo: Path) -> list[str]:
     """Evidence in ``document`` whose lines or file hash differ from ``repo``."""
+    return _evidence_problems(name, document, _EvidenceChecker(repo.resolve()))
+
+
+def document_problems(documents: Mapping[str, Any], repo: Path) -> list[str]:
+    """Schema and evidence problems of each document, in order.
+
+    A file cited by several documents is read and hashed once.
+    """
     checker = _EvidenceChecker(repo.resolve())
+    problems: list[str] = []
+    for name, document in documents.items():
+        problems.extend(schema_problems(name, document))
+        problems.extend(_evidence_problems(name, document, checker))
+    return problems
+
+
+def _evidence_problems(
+    name: str, document: Any, checker: "_EvidenceChecker"
+) -> list[str]:
     problems = []
     for evidence in iter_evidence(document):
         problem = checker.check(evidence)
@@ -74,6 +95,7 @@ def validate_dossier(out_dir: Path, repo: Path | None) -> list[str]:
     With ``repo``, every evidence hash is re-checked against that checkout.
     """
     problems: list[str] = []
+    checker = _EvidenceChecker(repo.resolve()) if repo is not None else None
     for name in ALL_OUTPUTS:
         if not (out_dir / name).is_file():
             problems.append(f"{name}: missing")
@@ -87,8 +109,8 @@ def validate_dossier(out_dir: Path, repo: Path | None) -> list[str]:
             problems.append(f"{name}: not readable JSON: {error}")
             continue
         problems.extend(schema_problems(name, document))
-        if repo is not None:
-            problems.extend(evidence_problems(name, document, repo))
+        if checker is not None:
+            problems.extend(_evidence_problems(name, document, checker))
     return problems[:MAX_PROBLEMS]
 
 
@@ -105,13 +127,27 @@ def iter_evidence(node: Any) -> Iterator[dict[str, Any]]:
 
 
 class _EvidenceChecker:
-    """Re-reads cited files once each and compares hashes."""
+    """Re-reads cited files once each and compares hashes.
+
+    Evidence cited again (by another claim or document) gets the verdict
+    computed the first time.
+    """
 
     def __init__(self, repo: Path) -> None:
         self._repo = repo
         self._files: dict[str, tuple[bytes, list[str]] | None] = {}
+        self._file_hashes: dict[str, str] = {}
+        self._verdicts: dict[str, str] = {}
 
     def check(self, evidence: dict[str, Any]) -> str:
+        key = repr(  # repr: a malformed dossier may hold unhashable values
+            [evidence.get(name) for name in _CHECKED_FIELDS]
+        )
+        if key not in self._verdicts:
+            self._verdicts[key] = self._check(evidence)
+        return self._verdicts[key]
+
+    def _check(self, evidence: dict[str, Any]) -> str:
         path = str(evidence.get("path", ""))
         loaded = self._load(path)
         if loaded is None:
@@ -128,12 +164,14 @@ class _EvidenceChecker:
         if hash_snippet(lines[start - 1 : end]) != evidence["snippet_hash"]:
             return f"{path}:{start}-{end}: snippet_hash does not match the file"
         expected_file_hash = evidence.get("file_sha256")
-        if (
-            expected_file_hash
-            and hashlib.sha256(data).hexdigest() != expected_file_hash
-        ):
+        if expected_file_hash and self._file_hash(path, data) != expected_file_hash:
             return f"{path}: file_sha256 does not match the file"
         return ""
+
+    def _file_hash(self, path: str, data: bytes) -> str:
+        if path not in self._file_hashes:
+            self._file_hashes[path] = hashlib.sha256(data).hexdigest()
+        return self._file_hashes[path]
 
     def _load(self, path: str) -> tuple[bytes, list[str]] | None:
         if path not in self._files:

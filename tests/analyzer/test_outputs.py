@@ -63,6 +63,24 @@ def test_validate_catches_a_changed_cited_line(demo_repo: Path, tmp_path: Path) 
     assert any("Procfile:1" in p and "snippet_hash" in p for p in problems)
 
 
+def test_a_changed_line_is_reported_in_every_document_citing_it(
+    demo_repo: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    analyze_repository(demo_repo, out)
+    documents = {
+        name: json.loads((out / name).read_text())
+        for name in ("operate.json", "claims.json")
+    }
+    procfile = demo_repo / "Procfile"
+    procfile.write_text(procfile.read_text().replace("gunicorn", "uwsgi"))
+
+    problems = validate.document_problems(documents, demo_repo)
+
+    for name in documents:
+        assert any(p.startswith(f"{name}: Procfile:1") for p in problems)
+
+
 def test_validate_catches_a_schema_violation(demo_repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     analyze_repository(demo_repo, out)
