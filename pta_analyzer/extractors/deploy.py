@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.extractors._kubernetes import kubernetes_facts
 from pta_analyzer.facts import (
@@ -142,22 +143,13 @@ def _render_env(source: SourceText, scope: Scope, entry: YNode) -> Iterator[Fact
     value = entry.get("value")
     generated = entry.get("generateValue") is not None
     attrs: dict[str, object] = {
-        "declared_only": True,
         "default": _runlines.shown_value(key, value.text() if value else None),
     }
     if generated or _runlines.secret_name(key):
         attrs["secret"] = True
         attrs["default"] = None
-    yield Fact(
-        kind=FactKind.ENV_VAR,
-        key=key,
-        source="deploy.render_env",
-        evidence=(source.evidence(entry.line, entry.end_line),),
-        scope=scope,
-        weight=WEIGHT_DECLARED,
-        note="declared in render.yaml",
-        attrs=attrs,
-    )
+    cited = source.evidence(entry.line, entry.end_line)
+    yield _env_fact(key, "render_env", cited, scope, "declared in render.yaml", attrs)
 
 
 def _netlify(source: SourceText, scope: Scope) -> Iterator[Fact]:
@@ -230,20 +222,12 @@ def _toml_env(
         number = source.find_line(rf"^\s*['\"]?{re.escape(name)}['\"]?\s*=")
         if number is None:
             continue
-        yield Fact(
-            kind=FactKind.ENV_VAR,
-            key=name,
-            source="deploy.fly_env",
-            evidence=(source.evidence(number),),
-            scope=scope,
-            weight=WEIGHT_DECLARED,
-            note=f"set in {source.path}",
-            attrs={
-                "declared_only": True,
-                "default": _runlines.shown_value(name, str(value)),
-                **({"secret": True} if _runlines.secret_name(name) else {}),
-            },
-        )
+        attrs: dict[str, object] = {
+            "default": _runlines.shown_value(name, str(value)),
+            **({"secret": True} if _runlines.secret_name(name) else {}),
+        }
+        cited = source.evidence(number)
+        yield _env_fact(name, "fly_env", cited, scope, f"set in {source.path}", attrs)
 
 
 def _heroku_app_json(index: RepoIndex) -> Iterator[Fact]:
@@ -274,23 +258,15 @@ def _app_json_env(
         generated = isinstance(spec, dict) and spec.get("generator") == "secret"
         required = spec.get("required") if isinstance(spec, dict) else None
         attrs: dict[str, object] = {
-            "declared_only": True,
             "default": _runlines.shown_value(name, str(value)) if value else None,
             "required": required if isinstance(required, bool) else None,
         }
         if generated or _runlines.secret_name(name):
             attrs["secret"] = True
             attrs["default"] = None
-        yield Fact(
-            kind=FactKind.ENV_VAR,
-            key=name,
-            source="deploy.app_json_env",
-            evidence=(source.evidence(number),),
-            scope=scope,
-            weight=WEIGHT_DECLARED,
-            note=f"declared in {source.path}",
-            attrs=attrs,
-        )
+        cited = source.evidence(number)
+        note = f"declared in {source.path}"
+        yield _env_fact(name, "app_json_env", cited, scope, note, attrs)
 
 
 def _terraform(index: RepoIndex) -> Iterator[Fact]:
@@ -377,6 +353,27 @@ def _air(index: RepoIndex) -> Iterator[Fact]:
                 note="the build air runs before each restart",
                 attrs={"via": "air"},
             )
+
+
+def _env_fact(
+    name: str,
+    rule: str,
+    cited: Evidence,
+    scope: Scope,
+    note: str,
+    attrs: dict[str, object],
+) -> Fact:
+    """A variable a platform file declares for the application."""
+    return Fact(
+        kind=FactKind.ENV_VAR,
+        key=name,
+        source=f"deploy.{rule}",
+        evidence=(cited,),
+        scope=scope,
+        weight=WEIGHT_DECLARED,
+        note=note,
+        attrs={"declared_only": True, **attrs},
+    )
 
 
 def _toml(source: SourceText) -> dict[str, object] | None:
