@@ -1,9 +1,16 @@
 """The README extractor: documented commands, ports and the description."""
 
 from pta_analyzer.extractors.readme import extract
-from pta_analyzer.facts import WEIGHT_DOCUMENTED, FactKind
+from pta_analyzer.facts import WEIGHT_DOCUMENTED, Fact, FactKind
+from pta_analyzer.index import RepoIndex
 from pta_analyzer.scope import Scope
 from tests.analyzer.conftest import MakeRepo, assert_evidence_verifies, of_kind
+
+
+def without_description(index: RepoIndex) -> list[Fact]:
+    """The extractor's facts other than the description: commands and ports."""
+    return [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+
 
 README = """\
 # Bookshelf
@@ -124,9 +131,9 @@ def test_inline_code_only_under_relevant_headings(make_repo: MakeRepo) -> None:
         }
     )
 
-    facts = list(extract(index))
+    facts = without_description(index)
 
-    assert [(f.kind, f.key) for f in facts if f.kind is not FactKind.DESCRIPTION] == [
+    assert [(f.kind, f.key) for f in facts] == [
         (FactKind.INSTALL, "bundle install"),
         (FactKind.DEV, "rails s"),
     ]
@@ -310,9 +317,9 @@ def test_inline_code_naming_a_file_is_not_a_command(make_repo: MakeRepo) -> None
         }
     )
 
-    facts = list(extract(index))
+    facts = without_description(index)
 
-    assert [(f.kind, f.key) for f in facts if f.kind is not FactKind.DESCRIPTION] == [
+    assert [(f.kind, f.key) for f in facts] == [
         (FactKind.INSTALL, "./install.sh"),
         (FactKind.DEV, "python app.py"),
     ]
@@ -345,7 +352,7 @@ def test_a_path_in_prose_is_a_command_only_when_the_text_says_to_run_it(
         }
     )
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [(f.kind, f.key) for f in facts] == [(FactKind.DEV, "scripts/prestart.sh")]
     assert_evidence_verifies(index, facts)
@@ -356,7 +363,7 @@ def test_an_rst_literal_naming_a_file_is_not_a_command(make_repo: MakeRepo) -> N
         {"README.rst": "Testing\n=======\n\nTests live in ``tests/test_app.py``.\n"}
     )
 
-    assert [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION] == []
+    assert without_description(index) == []
 
 
 def test_commands_after_cd_into_a_generated_project_are_not_the_repositorys(
@@ -368,7 +375,7 @@ def test_commands_after_cd_into_a_generated_project_are_not_the_repositorys(
     )
     index = make_repo({"README.md": readme})
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [f.key for f in facts] == ["pip install mylib"]
     assert_evidence_verifies(index, facts)
@@ -384,7 +391,7 @@ def test_later_blocks_of_a_section_that_left_the_checkout_are_skipped(
     )
     index = make_repo({"README.md": readme})
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [f.key for f in facts] == ["npm test"]
 
@@ -396,7 +403,7 @@ def test_cd_into_the_clone_stays_in_the_checkout(make_repo: MakeRepo) -> None:
     )
     index = make_repo({"README.md": readme})
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [(f.key, f.cwd) for f in facts] == [("npm install", "")]
 
@@ -411,7 +418,7 @@ def test_a_frameworks_readme_starts_its_users_apps_not_the_repository(
     pyproject = '[build-system]\nrequires = ["flit"]\n\n[project]\nname = "Flask"\n'
     index = make_repo({"README.md": readme, "pyproject.toml": pyproject})
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [(f.kind, f.key) for f in facts] == [(FactKind.INSTALL, "pip install -e .")]
 
@@ -423,7 +430,7 @@ def test_an_application_readme_keeps_its_run_commands_and_ports(
     package = '{"name": "shop-api", "dependencies": {"express": "^4"}}'
     index = make_repo({"README.md": readme, "package.json": package})
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [(f.kind, f.key) for f in facts] == [
         (FactKind.DEV, "npm start"),
@@ -442,7 +449,7 @@ def test_a_published_librarys_readme_runs_its_users_programs(
     package = '{"name": "ky", "main": "./distribution/index.js"}'
     index = make_repo({"README.md": readme, "package.json": package})
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [(f.kind, f.key) for f in facts] == [(FactKind.INSTALL, "npm install ky")]
 
@@ -454,6 +461,6 @@ def test_a_one_word_span_needs_prose_that_says_to_run_it(make_repo: MakeRepo) ->
     )
     index = make_repo({"README.md": readme})
 
-    facts = [f for f in extract(index) if f.kind is not FactKind.DESCRIPTION]
+    facts = without_description(index)
 
     assert [(f.kind, f.key) for f in facts] == [(FactKind.TEST, "tox")]
