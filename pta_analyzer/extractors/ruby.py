@@ -417,17 +417,14 @@ def _database_yml_services(index: RepoIndex, cwd: str) -> Iterator[Fact]:
     source = index.read(join(cwd, "config/database.yml"))
     if source is None:
         return
-    seen: set[str] = set()
+    lines: dict[str, int] = {}
     for number, match in source.find_lines(_ADAPTER):
-        service = ADAPTER_SERVICES.get(match[1])
-        if service is None or service in seen:
-            continue
-        seen.add(service)
-        yield fact(
-            FactKind.SERVICE,
-            service,
-            "ruby.database_yml",
-            [source.evidence(number)],
-            index.scope(source.path),
-            note=f"Active Record adapter {match[1]}",
-        )
+        lines.setdefault(match[1], number)
+    yield from service_facts(
+        lines,
+        ADAPTER_SERVICES.get,
+        lambda adapter: source.evidence(lines[adapter]),
+        "ruby.database_yml",
+        index.scope(source.path),
+        "Active Record adapter {name}",
+    )
