@@ -11,14 +11,19 @@ with their base file.
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import _runlines
+from pta_analyzer.extractors._compose_values import (
+    ComposeFile,
+    env_file_facts,
+    environment_facts,
+    port_facts,
+    text_of,
+)
 from pta_analyzer.facts import WEIGHT_CONTAINER, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
-from pta_analyzer.scope import Scope
 from pta_analyzer.services import service_of_image
 from pta_analyzer.yamlmap import YNode, load_yaml
 
@@ -54,23 +59,6 @@ _NAME_PATTERNS = (
     ("Cargo.toml", re.compile(r'^name\s*=\s*"([^"]+)"', re.M)),
 )
 _DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\b)")
-_PORT_SPEC = re.compile(
-    r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[^\]]*\]):)?"
-    r"(?:(?P<host>[^:]+):)?(?P<container>[^:/]+)(?:/(?P<protocol>\w+))?$"
-)
-_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
-
-
-@dataclass(frozen=True)
-class _File:
-    source: SourceText
-    scope: Scope
-    directory: str  # relative to the root, "" for the root
-    flags: str  # "-f base -f this " or "" for a default file alone
-    kind: FactKind  # what ``up`` on this file is for
-    services: dict[str, YNode]
-    base_services: dict[str, YNode]
-    own_names: frozenset[str] = frozenset()  # names the project publishes
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -117,7 +105,7 @@ def _compose_facts(
     base_services = _base_services(index, base_path) if is_override else {}
     # Compose applies ``*.override.yml`` by itself: plain ``up`` runs it.
     applied_alone = ".override." in path.name
-    compose = _File(
+    compose = ComposeFile(
         source=source,
         scope=index.scope(source.path),
         directory="" if parent == "." else parent,
@@ -176,7 +164,7 @@ def _file_kind(name: str) -> FactKind:
     return FactKind.DEV
 
 
-def _is_own(compose: _File, name: str, service: YNode) -> bool:
+def _is_own(compose: ComposeFile, name: str, service: YNode) -> bool:
     """True when the service is built from the project (here or in the base)."""
     if service.get("build") is not None:
         return True
@@ -184,7 +172,7 @@ def _is_own(compose: _File, name: str, service: YNode) -> bool:
     return base is not None and base.get("build") is not None
 
 
-def _run_commands(compose: _File) -> Iterator[Fact]:
+def _run_commands(compose: ComposeFile) -> Iterator[Fact]:
     builds = any(_is_own(compose, n, s) for n, s in compose.services.items())
     evidence = (compose.source.file_evidence(),)
     up = f"docker compose {compose.flags}up"
@@ -218,7 +206,7 @@ def _service_evidence(source: SourceText, name: str, service: YNode) -> Evidence
 
 
 def _command(
-    compose: _File,
+    compose: ComposeFile,
     kind: FactKind,
     key: str,
     evidence: tuple[Evidence, ...],
@@ -240,7 +228,7 @@ def _command(
 
 
 def _service_facts(
-    index: RepoIndex, compose: _File, name: str, service: YNode
+    index: RepoIndex, compose: ComposeFile, name: str, service: YNode
 ) -> Iterator[Fact]:
     image = _image(compose, name, service)
     found = service_of_image(image.text() or "") if image is not None else None
@@ -265,13 +253,15 @@ def _service_facts(
     is_backing = found is not None and found not in APPLICATION_IMAGES
     is_backing = is_backing or _is_tool_image(shown) or _is_test_runner(name)
     is_backing = is_backing or _is_other_product(compose, name, service, shown)
-    yield from _ports(compose, name, service, "service" if is_backing else "publish")
+    yield from port_facts(
+        compose, name, service, "service" if is_backing else "publish"
+    )
     if is_backing:
         return
     if _runs_project_code(compose, name, service):
         yield from _service_command(compose, name, service)
-    yield from _environment(compose, name, service)
-    yield from _env_files(index, compose, name, service)
+    yield from environment_facts(compose, name, service)
+    yield from env_file_facts(index, compose, name, service)
 
 
 def _is_tool_image(image: YNode | None) -> bool:
@@ -283,7 +273,7 @@ def _is_tool_image(image: YNode | None) -> bool:
 
 
 def _is_other_product(
-    compose: _File, name: str, service: YNode, image: YNode | None
+    compose: ComposeFile, name: str, service: YNode, image: YNode | None
 ) -> bool:
     """An image-only service that is neither the project, its proxy, nor its
     own published image (``ghcr.io/vendor/dashboard`` beside the app)."""
@@ -302,7 +292,7 @@ def _is_test_runner(name: str) -> bool:
     return name.lower() in TEST_RUNNER_SERVICES
 
 
-def _runs_project_code(compose: _File, name: str, service: YNode) -> bool:
+def _runs_project_code(compose: ComposeFile, name: str, service: YNode) -> bool:
     """True when the service runs the project: built here, its own image, or
     a stock image with the checkout mounted (``.:/app``)."""
     if _is_own(compose, name, service):
@@ -322,7 +312,7 @@ def _runs_project_code(compose: _File, name: str, service: YNode) -> bool:
 
 def _volume_source(element: YNode) -> str:
     if isinstance(element.value, dict):
-        return _text(element.get("source")) or ""
+        return text_of(element.get("source")) or ""
     return (element.text() or "").split(":", 1)[0]
 
 
@@ -330,116 +320,14 @@ def _is_checkout(path: str) -> bool:
     return path.startswith((".", "$PWD", "${PWD}")) and "docker.sock" not in path
 
 
-def _image(compose: _File, name: str, service: YNode) -> YNode | None:
+def _image(compose: ComposeFile, name: str, service: YNode) -> YNode | None:
     """The image a service only pulls (None for one the project builds)."""
     if _is_own(compose, name, service):
         return None
     return service.get("image")
 
 
-def _ports(compose: _File, name: str, service: YNode, role: str) -> Iterator[Fact]:
-    for key, port_role in (("ports", role), ("expose", "expose")):
-        node = service.get(key)
-        if node is None:
-            continue
-        for element in node.elements():
-            for port, attrs in _port_entries(compose.source, element):
-                yield Fact(
-                    kind=FactKind.PORT,
-                    key=str(port),
-                    source=f"compose.{key}",
-                    evidence=(compose.source.evidence(element.line, element.end_line),),
-                    scope=compose.scope,
-                    weight=WEIGHT_CONTAINER,
-                    note=f"compose service {name}",
-                    attrs={
-                        "role": "service" if role == "service" else port_role,
-                        "compose_service": name,
-                        **attrs,
-                    },
-                )
-
-
-def _port_entries(
-    source: SourceText, element: YNode
-) -> list[tuple[int, dict[str, object]]]:
-    """``(port, attrs)`` for each host and container port of one entry."""
-    if isinstance(element.value, dict):
-        target = _port_number(_text(element.get("target")))
-        published = _text(element.get("published"))
-        host = _port_number(published.split("-")[0]) if published else None
-        return _pairs(host, target, {})
-    spec = _raw_scalar(source, element)
-    if spec is None:
-        return []
-    extra: dict[str, object] = {}
-    variables = [m.group(1) for m in _INTERPOLATION.finditer(spec)]
-    if variables:
-        extra["variable"] = variables[0]
-        spec = _INTERPOLATION.sub(lambda m: m.group(2) or "", spec).lstrip(":")
-    match = _PORT_SPEC.match(spec)
-    if match is None:
-        return []
-    host_text = match.group("host")
-    container_range = _port_range(match.group("container"))
-    host_range = _port_range(host_text) if host_text else []
-    if len(container_range) > 1:
-        extra["range"] = match.group("container")
-        return [(p, {**extra, "container_port": p}) for p in container_range[:16]]
-    target = container_range[0] if container_range else None
-    host = host_range[0] if host_range else None
-    return _pairs(host, target, extra)
-
-
-def _pairs(
-    host: int | None, target: int | None, extra: dict[str, object]
-) -> list[tuple[int, dict[str, object]]]:
-    if target is None:
-        return []
-    attrs = {**extra, "host_port": host, "container_port": target}
-    pairs: list[tuple[int, dict[str, object]]] = [
-        (target, {**attrs, "side": "container"})
-    ]
-    if host is not None and host != target:
-        pairs.append((host, {**attrs, "side": "host"}))
-    return pairs
-
-
-def _port_range(text: str) -> list[int]:
-    first, _, last = text.partition("-")
-    start, end = _port_number(first), _port_number(last) if last else None
-    if start is None:
-        return []
-    if end is None or end < start:
-        return [start]
-    return list(range(start, end + 1))
-
-
-def _port_number(text: str | None) -> int | None:
-    if text is None or not text.strip().isdigit():
-        return None
-    number = int(text)
-    return number if 0 < number <= 65535 else None
-
-
-def _raw_scalar(source: SourceText, element: YNode) -> str | None:
-    """A port entry as written: YAML 1.1 reads ``80:80`` as a base-60 number."""
-    if isinstance(element.value, dict | list) or element.value is None:
-        return None
-    if element.line != element.end_line:
-        return element.text()
-    line = source.lines[element.line - 1]
-    match = re.search(r"""^\s*-?\s*["']?([^"'#\s]+)["']?""", line)
-    if match is None or not isinstance(element.value, int):
-        return element.text()
-    return match.group(1)
-
-
-def _text(node: YNode | None) -> str | None:
-    return node.text() if node is not None else None
-
-
-def _service_command(compose: _File, name: str, service: YNode) -> Iterator[Fact]:
+def _service_command(compose: ComposeFile, name: str, service: YNode) -> Iterator[Fact]:
     node = service.get("command")
     if node is None:
         return
@@ -468,17 +356,19 @@ def _service_command(compose: _File, name: str, service: YNode) -> Iterator[Fact
         yield _command(compose, kind, part, evidence, note, where, **attrs)
 
 
-def _command_kind(compose: _File, command: str) -> FactKind:
+def _command_kind(compose: ComposeFile, command: str) -> FactKind:
     if compose.kind is not FactKind.DEV:
         return compose.kind
     return FactKind.DEV if _DEV_WORDS.search(command) else FactKind.PROD
 
 
-def _build_context(compose: _File, build: YNode | None) -> str:
+def _build_context(compose: ComposeFile, build: YNode | None) -> str:
     """The service's build context relative to the root: where its files are."""
     if build is None:
         return compose.directory
-    context = build.text() if build.text() is not None else _text(build.get("context"))
+    context = (
+        build.text() if build.text() is not None else text_of(build.get("context"))
+    )
     if not context or "://" in context or context.startswith(("/", "$")):
         return compose.directory
     joined = PurePosixPath(compose.directory or ".") / context
@@ -500,75 +390,6 @@ def _depends_on(service: YNode) -> list[str]:
     if isinstance(node.value, dict):
         return list(node.value)
     return [child.text() or "" for child in node.elements() if child.text()]
-
-
-def _environment(compose: _File, name: str, service: YNode) -> Iterator[Fact]:
-    node = service.get("environment")
-    if node is None:
-        return
-    entries: list[tuple[str, str | None, YNode]] = []
-    if isinstance(node.value, dict):
-        entries.extend((key, child.text(), child) for key, child in node.items())
-    else:
-        for child in node.elements():
-            name_part, equals, stated = (child.text() or "").partition("=")
-            entries.append((name_part.strip(), stated if equals else None, child))
-    for key, value, child in entries:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", key):
-            continue
-        evidence = (compose.source.evidence(child.line, child.end_line),)
-        yield _env_var(compose, name, key, value, evidence)
-
-
-def _env_files(
-    index: RepoIndex, compose: _File, name: str, service: YNode
-) -> Iterator[Fact]:
-    node = service.get("env_file")
-    if node is None:
-        return
-    listed = [node] if node.text() is not None else list(node.elements())
-    for entry in listed:
-        path_text = entry.text() or _text(entry.get("path"))
-        if not path_text:
-            continue
-        path = str(PurePosixPath(compose.directory or ".") / path_text)
-        path = path.removeprefix("./")
-        cited = compose.source.evidence(entry.line, entry.end_line)
-        env_source = index.read(path)
-        if env_source is None:
-            continue
-        for number, match in env_source.find_lines(
-            r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$"
-        ):
-            value = match.group(2).strip("'\"")
-            evidence = (cited, env_source.evidence(number))
-            yield _env_var(compose, name, match.group(1), value, evidence)
-
-
-def _env_var(
-    compose: _File,
-    service_name: str,
-    name: str,
-    value: str | None,
-    evidence: tuple[Evidence, ...],
-) -> Fact:
-    attrs: dict[str, object] = {
-        "declared_only": True,
-        "default": _runlines.shown_value(name, value),
-        "compose_service": service_name,
-    }
-    if _runlines.secret_name(name):
-        attrs["secret"] = True
-    return Fact(
-        kind=FactKind.ENV_VAR,
-        key=name,
-        source="compose.environment",
-        evidence=evidence,
-        scope=compose.scope,
-        weight=WEIGHT_CONTAINER,
-        note=f"set for compose service {service_name}",
-        attrs=attrs,
-    )
 
 
 def _own_names(index: RepoIndex) -> frozenset[str]:
