@@ -11,10 +11,20 @@ and the first real paragraph of the root README becomes the description.
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from pta_analyzer.extractors._library_package import library_names
+from pta_analyzer.extractors._readme_snippets import (
+    ATX,
+    FENCE,
+    LIST_ITEM,
+    RST_ADORNMENT,
+    SETEXT,
+    Snippet,
+    heading_at,
+    md_snippets,
+    rst_snippets,
+)
 from pta_analyzer.facts import WEIGHT_DOCUMENTED, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.installs import named_packages
@@ -63,41 +73,6 @@ LOCAL_PORT = re.compile(
 SERVICE_PORTS = frozenset(
     {5432, 3306, 6379, 27017, 5672, 15672, 9200, 11211, 2181, 9092, 1433, 1521}
 )
-
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)")
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
-_SETEXT = re.compile(r"^\s{0,3}(={2,}|-{2,})\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_LIST_START = re.compile(r"^\s*(?:(?:[-*+]|\d+[.)])\s+)?(?:\*\*|__)?$")
-_RUN_VERB = re.compile(
-    r"(?i)\b(?:run|running|execute|type|use|using|start|launch|invoke|call|"
-    r"with|via|do|enter|try|then|and|or)\b[^`]{0,40}$"
-)
-_INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
-# Prose that says to run the path after it ("run `./setup.sh`").
-_RUN_PATH = re.compile(
-    r"(?i)\b(?:run|running|execute|executing|invoke|launch|type)\s+"
-    r"(?:(?:the|this)\s+)?(?:(?:script|file|program|command)\s+)?$"
-)
-_RUN_WORD = re.compile(r"(?i)\b(?:use|enter|then|and|or|with)\s+$")
-_FILE_NAME = re.compile(
-    r"\.(?:py|sh|bash|js|mjs|ts|rb|go|rs|php|md|rst|txt|json|ya?ml|toml|cfg|ini|"
-    r"env|lock)$",
-    re.I,
-)
-_RST_ADORNMENT = re.compile(r"^([=\-~^*#\"'`:.+_])\1{2,}\s*$")
-_RST_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
-
-
-@dataclass(frozen=True)
-class _Snippet:
-    """Shell-looking text of a document and the headings it is under."""
-
-    lines: tuple[tuple[int, str], ...]
-    headings: tuple[str, ...]
-    language: str | None  # None: inline code in prose
-    rule: str
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -201,7 +176,7 @@ def _directories(index: RepoIndex) -> set[str]:
 def _commands(
     source: SourceText, scope: Scope, base: str, directories: set[str]
 ) -> Iterator[Fact]:
-    snippets = _rst_snippets if source.path.lower().endswith(".rst") else _md_snippets
+    snippets = rst_snippets if source.path.lower().endswith(".rst") else md_snippets
     seen: set[tuple[str, str]] = set()
     outside: tuple[str, ...] | None = None  # the section that left the checkout
     for snippet in snippets(source.lines):
@@ -222,7 +197,7 @@ def _commands(
                 yield fact
 
 
-def _is_relevant(snippet: _Snippet) -> bool:
+def _is_relevant(snippet: Snippet) -> bool:
     if snippet.language in SHELL_LANGUAGES:
         return True
     if snippet.language is not None and snippet.language not in PLAIN_LANGUAGES:
@@ -233,7 +208,7 @@ def _is_relevant(snippet: _Snippet) -> bool:
 def _command_fact(
     source: SourceText,
     scope: Scope,
-    snippet: _Snippet,
+    snippet: Snippet,
     command: ShellCommand,
     base: str,
     directories: set[str],
@@ -260,175 +235,6 @@ def _command_fact(
         note=f"documented under '{heading}'" if heading else "documented",
         attrs=attrs,
     )
-
-
-def _md_snippets(lines: Sequence[str]) -> Iterator[_Snippet]:
-    """Fenced and indented code blocks and inline code of Markdown text.
-
-    Block quotes are read as their content, so a fence inside one counts.
-    """
-    lines = [_QUOTE.sub("", line) for line in lines]
-    headings: list[tuple[int, str]] = []
-    index = 0
-    previous_blank = True
-    in_list = False
-    while index < len(lines):
-        line = lines[index]
-        fence = _FENCE.match(line)
-        if fence:
-            block, index = _fenced(lines, index, fence)
-            yield _Snippet(
-                block, _titles(headings), fence.group(3).lower(), "code_block"
-            )
-            previous_blank = False
-            continue
-        heading = _heading(lines, index)
-        if heading is not None:
-            level, text, used = heading
-            headings = [h for h in headings if h[0] < level] + [(level, text)]
-            # "### `npm start`" headings name the command they describe.
-            yield from _inline(index + 1, text, headings[:-1], anywhere=True)
-            index += used
-            previous_blank, in_list = True, False
-            continue
-        if previous_blank and not in_list and _is_indented(line):
-            block, index = _indented(lines, index)
-            yield _Snippet(block, _titles(headings), "", "indented_block")
-            continue
-        if line.strip():
-            in_list = bool(_LIST_ITEM.match(line)) or (in_list and line[:1].isspace())
-            yield from _inline(index + 1, line, headings)
-        previous_blank = not line.strip()
-        index += 1
-
-
-def _fenced(
-    lines: Sequence[str], start: int, fence: "re.Match[str]"
-) -> tuple[tuple[tuple[int, str], ...], int]:
-    indent = len(fence.group(1))
-    marker = fence.group(2)
-    block: list[tuple[int, str]] = []
-    index = start + 1
-    while index < len(lines):
-        line = lines[index]
-        if line.strip().startswith(marker[0] * len(marker)) and not line.strip(
-            marker[0] + " \t"
-        ):
-            return tuple(block), index + 1
-        block.append((index + 1, line[indent:] if line[:indent].isspace() else line))
-        index += 1
-    return tuple(block), index
-
-
-def _heading(lines: Sequence[str], index: int) -> tuple[int, str, int] | None:
-    """``(level, text, lines used)`` when a heading starts at ``index``."""
-    atx = _ATX.match(lines[index])
-    if atx:
-        return len(atx.group(1)), atx.group(2), 1
-    line = lines[index]
-    if index + 1 < len(lines) and line.strip() and not _LIST_ITEM.match(line):
-        underline = _SETEXT.match(lines[index + 1])
-        if underline and not line.startswith((" ", "\t", "|")):
-            return (1 if underline.group(1)[0] == "=" else 2), line.strip(), 2
-    return None
-
-
-def _is_indented(line: str, minimum: int = 4) -> bool:
-    return (line.startswith(" " * minimum) or line.startswith("\t")) and bool(
-        line.strip()
-    )
-
-
-def _indented(
-    lines: Sequence[str], start: int, minimum: int = 4
-) -> tuple[tuple[tuple[int, str], ...], int]:
-    block: list[tuple[int, str]] = []
-    index = start
-    while index < len(lines) and (
-        _is_indented(lines[index], minimum) or not lines[index].strip()
-    ):
-        if lines[index].strip():
-            block.append((index + 1, lines[index].strip()))
-        index += 1
-    return tuple(block), index
-
-
-def _inline(
-    number: int, line: str, headings: list[tuple[int, str]], anywhere: bool = False
-) -> Iterator[_Snippet]:
-    """Inline code that the line tells the reader to run.
-
-    In prose, a span counts when it starts a list item or a table cell, or
-    follows a verb such as "run" or "type"; "edit `setup.py`" names a file.
-    """
-    for match in _INLINE_CODE.finditer(line):
-        before = line[: match.start()]
-        starts = _LIST_START.match(before) or before.rstrip().endswith("|")
-        if not anywhere and not (starts or _RUN_VERB.search(before)):
-            continue
-        text = match.group(1).strip()
-        if _is_bare_path(text) and not _RUN_PATH.search(before):
-            continue  # "models in `app/models.py`" names a file
-        if not anywhere and " " not in text and not _says_run(before, starts):
-            continue  # "a server using `nodemon`" names a tool
-        yield _Snippet(((number, text),), _titles(headings), None, "inline_code")
-
-
-def _says_run(before: str, starts: object) -> bool:
-    """Whether prose right before a one-word span tells the reader to run it."""
-    return bool(starts) or bool(_RUN_WORD.search(before) or _RUN_PATH.search(before))
-
-
-def _is_bare_path(text: str) -> bool:
-    """A lone file or directory name (``app/db.py``, ``./tests/``, ``VCR.py``)."""
-    if any(char.isspace() for char in text):
-        return False
-    return "/" in text or bool(_FILE_NAME.search(text))
-
-
-def _titles(headings: list[tuple[int, str]]) -> tuple[str, ...]:
-    return tuple(text for _level, text in headings)
-
-
-def _rst_snippets(lines: Sequence[str]) -> Iterator[_Snippet]:
-    """``::`` literal blocks, code directives and inline literals of reST."""
-    headings: list[tuple[str, str]] = []
-    index = 0
-    expect_literal = False
-    language: str = ""
-    while index < len(lines):
-        line = lines[index]
-        following = lines[index + 1] if index + 1 < len(lines) else ""
-        if line.strip() and _RST_ADORNMENT.match(following) and not line[:1].isspace():
-            style = following.strip()[0]
-            levels = [h[0] for h in headings]
-            if style in levels:
-                headings = headings[: levels.index(style)]
-            headings.append((style, line.strip()))
-            index += 2
-            continue
-        directive = _RST_CODE.match(line)
-        if directive or line.rstrip().endswith("::"):
-            expect_literal = True
-            language = directive.group(1).lower() if directive else ""
-            index += 1
-            continue
-        if expect_literal and _is_indented(line, 1):
-            block, index = _indented(lines, index, 1)
-            titles = tuple(text for _style, text in headings)
-            yield _Snippet(block, titles, language, "literal_block")
-            expect_literal = False
-            continue
-        if line.strip():
-            expect_literal = False
-            for match in re.finditer(r"``([^`]+)``", line):
-                text = match.group(1).strip()
-                before = line[: match.start()]
-                if _is_bare_path(text) and not _RUN_PATH.search(before):
-                    continue
-                titles = tuple(text for _style, text in headings)
-                yield _Snippet(((index + 1, text),), titles, None, "inline_code")
-        index += 1
 
 
 # --- ports and description ----------------------------------------------------
@@ -494,7 +300,7 @@ def _description(source: SourceText) -> Fact | None:
 def _descriptive_title(lines: Sequence[str]) -> tuple[int, int, str] | None:
     """The first top-level heading when it is a phrase, not just a name."""
     for index in range(len(lines)):
-        heading = _heading(lines, index)
+        heading = heading_at(lines, index)
         if heading is None or heading[0] != 1:
             continue
         text = _plain_text(heading[1])
@@ -514,7 +320,7 @@ def _first_paragraph(lines: Sequence[str], rst: bool) -> tuple[int, int, str] | 
     in_fence = False
     while index < len(lines):
         line = lines[index]
-        if _FENCE.match(line):
+        if FENCE.match(line):
             in_fence = not in_fence
         if line.lstrip().startswith("<"):
             index = _after_html(lines, index)
@@ -525,7 +331,7 @@ def _first_paragraph(lines: Sequence[str], rst: bool) -> tuple[int, int, str] | 
         start = index
         parts: list[str] = []
         while index < len(lines) and lines[index].strip():
-            if _skipped_line(lines, index, rst) or _LIST_ITEM.match(lines[index]):
+            if _skipped_line(lines, index, rst) or LIST_ITEM.match(lines[index]):
                 break
             parts.append(_plain_text(lines[index]))
             index += 1
@@ -558,17 +364,17 @@ def _skipped_line(lines: Sequence[str], index: int, rst: bool) -> bool:
     line = lines[index].strip()
     following = lines[index + 1] if index + 1 < len(lines) else ""
     quoted = line.lstrip("> ").strip()
-    if not line or (_ATX.match(line) and not line.startswith(">")):
+    if not line or (ATX.match(line) and not line.startswith(">")):
         return True
     if lines[index][:2].isspace():
         return True  # list continuations and code, not prose
-    if _SETEXT.match(following) or _SETEXT.match(line) or _RST_ADORNMENT.match(line):
+    if SETEXT.match(following) or SETEXT.match(line) or RST_ADORNMENT.match(line):
         return True
-    if rst and (_RST_ADORNMENT.match(following) or line.startswith(("..", ":"))):
+    if rst and (RST_ADORNMENT.match(following) or line.startswith(("..", ":"))):
         return True
     if quoted.startswith(("<", "[![", "![", "|", "[!", "```", "~~~")):
         return True
-    return _LIST_ITEM.match(lines[index]) is not None or not _plain_text(line)
+    return LIST_ITEM.match(lines[index]) is not None or not _plain_text(line)
 
 
 def _plain_text(line: str) -> str:
