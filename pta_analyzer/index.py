@@ -15,7 +15,7 @@ import re
 import stat
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +44,9 @@ CACHE_MAX_CHARS = (
 )
 HASH_CHUNK_BYTES = 1_048_576
 
+# What ``str.splitlines`` splits at besides "\n" (and "\r\n").
+_OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
+_UNICODE_LINE_BREAKS = ("\x85", "\u2028", "\u2029")
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (b"\xff\xfe\x00\x00", "utf-32-le"),
     (b"\x00\x00\xfe\xff", "utf-32-be"),
@@ -62,12 +65,25 @@ class SourceText:
     """
 
     path: str
-    lines: tuple[str, ...]
     encoding: str
     file_sha256: str
     bom: str = ""
     chars: int = 0  # size of the decoded text, for the cache's budget
     text: str = ""  # the lines joined by newlines, so offsets map to lines
+    # None until asked for when ``text`` splits into them at its newlines
+    # (most files are only searched, never cited, by most extractors).
+    cached_lines: tuple[str, ...] | None = field(
+        default=None, repr=False, compare=False
+    )
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The decoded lines, split as ``str.splitlines`` splits them."""
+        lines = self.cached_lines
+        if lines is None:
+            lines = tuple(self.text.split("\n"))
+            object.__setattr__(self, "cached_lines", lines)
+        return lines
 
     def evidence(self, line_start: int, line_end: int | None = None) -> Evidence:
         """Evidence for lines ``line_start..line_end`` (1-based, inclusive).
@@ -257,16 +273,20 @@ class RepoIndex:
             self._read_skips[path] = SkippedEntry(path, SkipReason.BINARY, len(data))
             return None
         text, encoding, bom = decoded
-        lines = tuple(split_lines(text))
-        joined = "\n".join(lines)
+        lines: tuple[str, ...] | None = None
+        if text and _breaks_only_at_newlines(text):
+            joined = text[:-1] if text.endswith("\n") else text
+        else:
+            lines = tuple(split_lines(text))
+            joined = "\n".join(lines)
         return SourceText(
             path=path,
-            lines=lines,
             encoding=encoding,
             file_sha256=hashlib.sha256(data).hexdigest(),
             bom=bom,
             chars=2 * len(joined),  # the lines and their joined copy
             text=joined,
+            cached_lines=lines,
         )
 
     def _remember(self, source: SourceText) -> None:
@@ -296,6 +316,13 @@ class RepoIndex:
 def _glob_regex(patterns: tuple[str, ...]) -> "re.Pattern[str]":
     """One compiled regex for shell-style patterns, as ``fnmatchcase`` reads them."""
     return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in patterns))
+
+
+def _breaks_only_at_newlines(text: str) -> bool:
+    """True when ``str.splitlines`` would split ``text`` at ``"\\n"`` alone."""
+    if any(mark in text for mark in _OTHER_LINE_BREAKS):
+        return False
+    return text.isascii() or not any(mark in text for mark in _UNICODE_LINE_BREAKS)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str, str] | None:

@@ -3,6 +3,8 @@
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from pta_analyzer.evidence import EvidenceKind, hash_snippet, make_display, redact
 from pta_analyzer.index import RepoIndex
 from pta_analyzer.walk import SkipReason
@@ -58,6 +60,19 @@ def test_one_line_evidence_hashes_and_shows_like_any_range(
     assert first.display == make_display(["import os"]) == "import os"
     assert second.snippet_hash == hash_snippet([source.lines[1]])
     assert second.display == make_display([source.lines[1]]) == "PASSWORD = '***'"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "\n", "a", "a\n", "a\n\n", "\n\na", "a\r\nb", "a\rb\n", "a\x0bb",
+     "a\x1cb\n", "\u00e9\u2028x\n", "\u00e9\x85x", "\u00e9\nx\n"],
+)  # fmt: skip
+def test_lines_and_text_are_those_of_splitlines(make_repo: MakeRepo, text: str) -> None:
+    source = make_repo({"f.txt": text.encode()}).read("f.txt")
+
+    assert source is not None
+    assert source.lines == tuple(text.splitlines())
+    assert source.text == "\n".join(text.splitlines())
 
 
 def test_latin1_text_is_decoded_with_replacements(make_repo: MakeRepo) -> None:
