@@ -364,6 +364,7 @@ def test_entrypoint_script_bare_reads_are_variables(make_repo: MakeRepo) -> None
         "RETRIES=5\n"
         'for NAME in a b; do echo "$NAME $RETRIES $1 $HOME"; done\n'
         'exec "$@" --workers ${WORKERS:-2}\n'
+        'cd "$(dirname "${BASH_SOURCE[0]}")" && echo $LINENO\n'
     )
     facts = run(make_repo, {"app/entrypoint.sh": script})
 
