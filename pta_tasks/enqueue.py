@@ -4,6 +4,11 @@
 transaction (or returns the existing run for the same repository, commit and
 analyzer version within the dedupe window), and only after the commit sends
 the broker message, which carries nothing but the run id.
+
+On Postgres the submission is two statements in one transaction: an advisory
+lock on the submission's identity, then one statement that either finds the
+duplicate or inserts the run and its job. This is the API's hottest path:
+every statement and every round trip on it counts.
 """
 
 import functools
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Insert, Uuid, insert, literal, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pta_tasks.db import transaction
@@ -33,6 +38,56 @@ Dispatcher = Callable[[uuid.UUID, float], None]
 # Statuses of a run that a new submission may be folded into.
 DEDUPE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.SUCCEEDED)
 IN_FLIGHT_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+# The SQL of the Postgres path. The dedupe rules are those of
+# ``_find_duplicate``: the same commit, when a finished success is as good as
+# a run in flight; or the same branch (a branch moves), when only a run still
+# in flight for it is the same run. Statuses are literals, values are bound:
+# only these constants are formatted into the SQL (hence the S608 marks).
+_DEDUPE = ", ".join(f"'{status}'" for status in DEDUPE_STATUSES)
+_IN_FLIGHT = ", ".join(f"'{status}'" for status in IN_FLIGHT_STATUSES)
+DEDUPE_RULES = {
+    "commit": f"commit_sha = :commit_sha AND status IN ({_DEDUPE})",
+    "ref": f"ref = :ref AND status IN ({_IN_FLIGHT})",
+    "no_ref": f"ref IS NULL AND status IN ({_IN_FLIGHT})",
+}
+_RUN_COLUMNS = (
+    "id, repo_url, repo_owner, repo_name, ref, commit_sha, event_type,"
+    " analyzer_version, status, attempts, created_at"
+)
+_RUN_VALUES = (
+    ":id, :repo_url, :repo_owner, :repo_name, :ref, :commit_sha, :event_type,"
+    f" :analyzer_version, '{RunStatus.QUEUED}', 0, :now"
+)
+_NEW_JOB = (
+    "new_job AS (INSERT INTO ci_jobs"  # noqa: S608
+    " (id, run_id, status, attempts, created_at, sent_at)"
+    f" SELECT :job_id, id, '{JobStatus.QUEUED}', 0, :now, :now FROM new_run)"
+)
+LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(:key)")
+SQLITE_WRITE_LOCK = text("UPDATE ci_runs SET id = id WHERE 0")
+# The run and its job in one statement (a data-modifying CTE).
+INSERT_STATEMENT = text(
+    f"WITH new_run AS (INSERT INTO ci_runs ({_RUN_COLUMNS})"  # noqa: S608
+    f" VALUES ({_RUN_VALUES}) RETURNING id, status), {_NEW_JOB}"
+    " SELECT id, status, true AS created FROM new_run"
+)
+# Per dedupe rule: the duplicate, or (only when there is none) the run and
+# its job inserted; one row comes back either way.
+SUBMIT_STATEMENTS = {
+    rule: text(
+        "WITH found AS (SELECT id, status FROM ci_runs"  # noqa: S608
+        " WHERE repo_url = :repo_url AND analyzer_version = :analyzer_version"
+        f" AND created_at >= :since AND {condition}"
+        " ORDER BY created_at DESC LIMIT 1),"
+        f" new_run AS (INSERT INTO ci_runs ({_RUN_COLUMNS})"
+        f" SELECT {_RUN_VALUES} WHERE NOT EXISTS (SELECT FROM found)"
+        f" RETURNING id, status), {_NEW_JOB}"
+        " SELECT id, status, true AS created FROM new_run"
+        " UNION ALL SELECT id, status, false FROM found"
+    )
+    for rule, condition in DEDUPE_RULES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -75,43 +130,33 @@ def enqueue_run(
         raise InvalidRepoUrl("the commit must be a full 40 or 64 hex digit id")
     if commit_sha is None and is_commit_sha(ref):
         commit_sha = ref
-    commit_sha = commit_sha.lower() if commit_sha else None
-    version = analyzer_version()
+    values = {
+        "repo_url": repo.url,
+        "repo_owner": repo.owner,
+        "repo_name": repo.name,
+        "ref": ref,
+        "commit_sha": commit_sha.lower() if commit_sha else None,
+        "event_type": event_type,
+        "analyzer_version": analyzer_version(),
+    }
 
     with transaction(factory) as session:
-        if settings.dedupe_window_s > 0:
-            target = commit_sha or ref or ""
-            _lock_submission(session, repo.url, target, version)
-            existing = _find_duplicate(
-                session, settings, repo.url, ref, commit_sha, version
-            )
-            if existing is not None:
-                logger.info(
-                    "submission deduplicated",
-                    extra={"run_id": str(existing.id), "repo_url": repo.url},
-                )
-                return EnqueueResult(existing.id, RunStatus(existing.status), False)
-        run_id = uuid.uuid4()
-        values = {
-            "id": run_id,
-            "repo_url": repo.url,
-            "repo_owner": repo.owner,
-            "repo_name": repo.name,
-            "ref": ref,
-            "commit_sha": commit_sha,
-            "event_type": event_type,
-            "analyzer_version": version,
-        }
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(_insert_run_and_job(values))
+            result = _submit_postgres(session, settings, values)
         else:  # SQLite has no data-modifying CTE
-            run = Run(status=RunStatus.QUEUED, **values)
-            run.job = Job(status=JobStatus.QUEUED)
-            session.add(run)
+            result = _submit_orm(session, settings, values)
 
-    logger.info("run queued", extra={"run_id": str(run_id), "repo_url": repo.url})
-    send_run(factory, dispatch, run_id)
-    return EnqueueResult(run_id, RunStatus.QUEUED, True)
+    if not result.created:
+        logger.info(
+            "submission deduplicated",
+            extra={"run_id": str(result.run_id), "repo_url": repo.url},
+        )
+        return result
+    logger.info(
+        "run queued", extra={"run_id": str(result.run_id), "repo_url": repo.url}
+    )
+    _send_new_run(factory, dispatch, result.run_id)
+    return result
 
 
 def send_run(
@@ -137,61 +182,94 @@ def send_run(
     return True
 
 
-def _insert_run_and_job(values: dict[str, Any]) -> Insert:
-    # One statement for both rows (a data-modifying CTE): one round trip
-    # less on the path from submit to start.
+def _send_new_run(
+    factory: sessionmaker[Session], dispatch: Dispatcher, run_id: uuid.UUID
+) -> None:
+    # ``sent_at`` was written with the job, a moment before the send: one
+    # transaction less per submission. A failed send clears it, so the
+    # reconciler sends the run at its next pass; if even that write fails,
+    # the reconciler still sends it once ``CI_REQUEUE_AFTER_S`` has passed.
+    try:
+        dispatch(run_id, 0.0)
+    except Exception:
+        logger.warning(
+            "message not sent; the reconciler will resend it",
+            exc_info=True,
+            extra={"run_id": str(run_id)},
+        )
+        with transaction(factory) as session:
+            session.execute(
+                update(Job).where(Job.run_id == run_id).values(sent_at=None)
+            )
+
+
+def _submit_postgres(
+    session: Session, settings: Settings, values: dict[str, Any]
+) -> EnqueueResult:
     now = utcnow()
-    new_run = (
-        insert(Run)
-        .values(status=RunStatus.QUEUED, created_at=now, attempts=0, **values)
-        .returning(Run.id)
-        .cte("new_run")
-    )
-    columns = ["id", "run_id", "status", "attempts", "created_at"]
-    row = select(
-        literal(uuid.uuid4(), Uuid()),
-        new_run.c.id,
-        literal(str(JobStatus.QUEUED)),
-        literal(0),
-        literal(now, DateTime(timezone=True)),
-    )
-    return insert(Job).from_select(columns, row)
+    params = {**values, "id": uuid.uuid4(), "job_id": uuid.uuid4(), "now": now}
+    if settings.dedupe_window_s > 0:
+        _lock_submission(session, values)
+        params["since"] = now - timedelta(seconds=settings.dedupe_window_s)
+        statement = SUBMIT_STATEMENTS[_dedupe_rule(values)]
+    else:
+        statement = INSERT_STATEMENT
+    row = session.execute(statement, params).one()
+    return EnqueueResult(row.id, RunStatus(row.status), row.created)
 
 
-def _lock_submission(session: Session, url: str, target: str, version: str) -> None:
-    # Two identical submissions at once must not both insert: on Postgres an
-    # advisory lock per (url, target, version) serializes them; SQLite already
-    # serializes writers.
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"{url}\0{target}\0{version}".encode()).digest()
+def _submit_orm(
+    session: Session, settings: Settings, values: dict[str, Any]
+) -> EnqueueResult:
+    if settings.dedupe_window_s > 0:
+        # SQLite has no advisory lock: a write that changes nothing takes the
+        # database's write lock before the duplicate is looked for, so that
+        # identical submissions (threads, the CLI) queue behind each other.
+        session.execute(SQLITE_WRITE_LOCK)
+        existing = _find_duplicate(session, settings, values)
+        if existing is not None:
+            return EnqueueResult(existing.id, RunStatus(existing.status), False)
+    run = Run(id=uuid.uuid4(), status=RunStatus.QUEUED, **values)
+    run.job = Job(status=JobStatus.QUEUED, sent_at=utcnow())
+    session.add(run)
+    return EnqueueResult(run.id, RunStatus.QUEUED, True)
+
+
+def _lock_submission(session: Session, values: dict[str, Any]) -> None:
+    # Two identical submissions at once must not both insert: an advisory
+    # lock per (url, commit or ref, version) serializes them. It is taken in
+    # a statement of its own, so the next statement's snapshot sees whatever
+    # the previous holder committed.
+    target = values["commit_sha"] or values["ref"] or ""
+    identity = f"{values['repo_url']}\0{target}\0{values['analyzer_version']}"
+    digest = hashlib.sha256(identity.encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
-    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    session.execute(LOCK_STATEMENT, {"key": key})
+
+
+def _dedupe_rule(values: dict[str, Any]) -> str:
+    if values["commit_sha"] is not None:
+        return "commit"
+    return "no_ref" if values["ref"] is None else "ref"
 
 
 def _find_duplicate(
-    session: Session,
-    settings: Settings,
-    url: str,
-    ref: str | None,
-    commit_sha: str | None,
-    version: str,
+    session: Session, settings: Settings, values: dict[str, Any]
 ) -> Run | None:
     since: datetime = utcnow() - timedelta(seconds=settings.dedupe_window_s)
     query = select(Run).where(
-        Run.repo_url == url,
-        Run.analyzer_version == version,
+        Run.repo_url == values["repo_url"],
+        Run.analyzer_version == values["analyzer_version"],
         Run.created_at >= since,
     )
-    if commit_sha is not None:
-        # The same commit: a finished success is as good as a run in flight.
+    rule = _dedupe_rule(values)
+    if rule == "commit":
         query = query.where(
-            Run.commit_sha == commit_sha, Run.status.in_(DEDUPE_STATUSES)
+            Run.commit_sha == values["commit_sha"], Run.status.in_(DEDUPE_STATUSES)
         )
     else:
-        # A branch moves: only a run still in flight for it is the same run.
         query = query.where(
-            Run.ref.is_(None) if ref is None else Run.ref == ref,
+            Run.ref.is_(None) if rule == "no_ref" else Run.ref == values["ref"],
             Run.status.in_(IN_FLIGHT_STATUSES),
         )
     return session.scalars(query.order_by(Run.created_at.desc()).limit(1)).first()

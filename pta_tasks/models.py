@@ -82,6 +82,13 @@ class Run(Base):
     __table_args__ = (
         CheckConstraint(_check_in("status", RunStatus), name="status"),
         Index("ix_ci_runs_dedupe", "repo_url", "commit_sha", "analyzer_version"),
+        Index(
+            "ix_ci_runs_dedupe_ref",
+            "repo_url",
+            "ref",
+            "analyzer_version",
+            "created_at",
+        ),
         Index("ix_ci_runs_status_created", "status", "created_at"),
     )
 

@@ -20,6 +20,8 @@ MAX_REF_LENGTH = 255
 SEGMENT = re.compile(r"[A-Za-z0-9._~-]+")
 REF = re.compile(r"[A-Za-z0-9._/+-]+")
 COMMIT_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+# Whitespace (``str.isspace``, Unicode included) or an ASCII control character.
+SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
@@ -106,7 +108,7 @@ def _check_shape(url: str) -> str:
         raise InvalidRepoUrl("the URL looks like a command-line option")
     if "::" in text.split("/", 1)[0] or text.lower().startswith("ext:"):
         raise InvalidRepoUrl("git transport helpers (such as ext::) are refused")
-    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+    if SPACE_OR_CONTROL.search(text):
         raise InvalidRepoUrl("the URL contains whitespace or control characters")
     if "%" in text:
         raise InvalidRepoUrl("percent-encoded URLs are refused")

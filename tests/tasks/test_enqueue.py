@@ -1,11 +1,15 @@
 import threading
 import uuid
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from pta_tasks.db import make_engine, make_sessionmaker, upgrade_database
 from pta_tasks.enqueue import enqueue_run
 from pta_tasks.errors import HostNotAllowed, InvalidRepoUrl
 from pta_tasks.models import Job, JobStatus, Run, RunStatus
@@ -23,13 +27,31 @@ class Recorder:
         self.fail = fail
         self.sent: list[uuid.UUID] = []
         self.visible: list[bool] = []
+        self.jobs: list[tuple[str, bool]] = []  # (status, has sent_at) at send
 
     def __call__(self, run_id: uuid.UUID, delay_s: float) -> None:
         with self.factory() as session:
             self.visible.append(session.get(Run, run_id) is not None)
+            job = session.scalars(select(Job).where(Job.run_id == run_id)).first()
+            if job is not None:
+                self.jobs.append((job.status, job.sent_at is not None))
         if self.fail:
             raise ConnectionError("broker down")
         self.sent.append(run_id)
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def factory(
+    request: pytest.FixtureRequest, factory: sessionmaker[Session], tmp_path: Path
+) -> Iterator[sessionmaker[Session]]:
+    """Both paths of a submission: Postgres' statements and SQLite's ORM."""
+    if request.param == "postgresql":
+        yield factory
+        return
+    engine = make_engine(f"sqlite:///{tmp_path}/pta.db")
+    upgrade_database(engine)
+    yield make_sessionmaker(engine)
+    engine.dispose()
 
 
 def test_enqueue_creates_run_and_job_and_sends_only_the_id(
@@ -108,6 +130,66 @@ def test_a_branch_is_deduplicated_only_while_in_flight(
 
     assert again.run_id == first.run_id
     assert later.created
+
+
+def test_a_run_without_ref_is_deduplicated_only_while_in_flight(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    recorder = Recorder(factory)
+    first = enqueue_run(factory, settings, recorder, URL)
+    branch = enqueue_run(factory, settings, recorder, URL, ref="main")
+    again = enqueue_run(factory, settings, recorder, URL)
+    with factory.begin() as session:
+        session.execute(
+            update(Run).where(Run.id == first.run_id).values(status=RunStatus.FAILED)
+        )
+    later = enqueue_run(factory, settings, recorder, URL)
+
+    assert branch.created
+    assert (again.run_id, again.created) == (first.run_id, False)
+    assert later.created
+
+
+def test_a_running_run_of_the_same_commit_is_returned_with_its_status(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    recorder = Recorder(factory)
+    first = enqueue_run(factory, settings, recorder, URL, commit_sha=SHA)
+    with factory.begin() as session:
+        session.execute(
+            update(Run).where(Run.id == first.run_id).values(status=RunStatus.RUNNING)
+        )
+
+    second = enqueue_run(factory, settings, recorder, URL, ref=SHA.upper())
+
+    assert (second.run_id, second.status) == (first.run_id, RunStatus.RUNNING)
+    assert recorder.sent == [first.run_id]
+
+
+def test_without_dedupe_window_every_submission_is_a_run(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    recorder = Recorder(factory)
+    settings = replace(settings, dedupe_window_s=0)
+
+    first = enqueue_run(factory, settings, recorder, URL, commit_sha=SHA)
+    second = enqueue_run(factory, settings, recorder, URL, commit_sha=SHA)
+
+    assert first.created and second.created
+    assert recorder.sent == [first.run_id, second.run_id]
+    assert recorder.jobs == [("QUEUED", True), ("QUEUED", True)]
+
+
+def test_the_job_is_queued_with_its_send_time_before_the_message_goes(
+    factory: sessionmaker[Session], settings: Settings
+) -> None:
+    # The reconciler resends only jobs sent long ago (or never): a job
+    # committed without a send time could be sent twice.
+    recorder = Recorder(factory)
+
+    enqueue_run(factory, settings, recorder, URL, ref="main")
+
+    assert recorder.jobs == [("QUEUED", True)]
 
 
 def test_concurrent_identical_submissions_make_one_run(
