@@ -28,6 +28,7 @@ from pta_analyzer.extractors.envvars_common import (
 
 PRECHECK = (
     "process.env", "import.meta.env", "Deno.env", "cleanEnv", "env-var", "createEnv(",
+    "/env",
 )  # fmt: skip
 EXPRESSION_BODY_CHARS = 300  # how far an arrow function's expression body is read
 SCHEMA_CALLS = ("z.object(", "Joi.object(", "createEnv(")
@@ -52,6 +53,10 @@ _ENV_VAR_IMPORT = re.compile(
 _CHAIN_CALL = re.compile(r"\s*\.\s*(?P<method>\w+)\s*\(")
 _CLEAN_ENV = re.compile(r"cleanEnv\(\s*[\w.]+\s*,\s*\{")
 _ENVALID_KEY = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*:\s*\w+\s*\(")
+_ENV_MODULE_IMPORT = re.compile(
+    r"""import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*['"][^'"]*/env(?:\.[cm]?[jt]s)?['"]"""
+)
+_ENV_MODULE_READ = re.compile(r"(?<![\w.$])env\.(?P<name>[A-Z][A-Z0-9_]*)\b")
 _SCHEMA_CALL = re.compile(r"\b(?P<lib>z\.object|Joi\.object|createEnv)\(\s*\{")
 _SCHEMA_KEY = re.compile(r"\s*[\"']?(?P<name>[A-Z][A-Z0-9_]*)[\"']?\s*:")
 _T3_GROUP = re.compile(r"\s*(?:server|client|shared)\s*:\s*\{")
@@ -94,6 +99,23 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_wrappers(code, lines)
     if any(call in code for call in SCHEMA_CALLS):
         yield from _scan_schemas(code, lines)
+    if "/env" in code:
+        yield from _scan_env_module_reads(code, lines)
+
+
+def _scan_env_module_reads(code: str, lines: LineMap) -> Iterator[EnvRead]:
+    """``env.NAME`` after ``import { env } from "~/env"``: a validated env module.
+
+    t3-env and similar modules export the checked variables as ``env``; its
+    presets (``extends: [vercel()]``) add names no schema in the repository
+    lists, so the reads themselves are the evidence.
+    """
+    if _ENV_MODULE_IMPORT.search(code) is None:
+        return
+    for match in _ENV_MODULE_READ.finditer(code):
+        yield EnvRead(
+            match["name"], *lines.span(match.start(), match.end()), "js.env_module"
+        )
 
 
 def dotenv_safe_example(text: str) -> tuple[int, str] | None:

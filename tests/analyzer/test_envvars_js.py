@@ -294,3 +294,15 @@ def test_helper_returning_process_env_of_its_argument(make_repo: MakeRepo) -> No
     assert set(facts) == {"API_URL", "SIGNING_KEY"}
     assert facts["API_URL"].attrs["default"] == "http://localhost"
     assert facts["SIGNING_KEY"].source == "envvars.js.env_helper"
+
+
+def test_reads_of_a_validated_env_module_are_variables(make_repo: MakeRepo) -> None:
+    code = (
+        'import { env } from "~/env";\n'
+        "const base = env.VERCEL_ENV === 'production'\n"
+        "  ? `https://${env.VERCEL_PROJECT_PRODUCTION_URL}` : local;\n"
+        "const other = config.env.NOT_THIS;\n"
+    )
+    facts = run(make_repo, {"apps/web/src/auth/server.ts": code})
+
+    assert set(facts) == {"VERCEL_ENV", "VERCEL_PROJECT_PRODUCTION_URL"}
