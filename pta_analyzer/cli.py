@@ -33,12 +33,14 @@ from pta_analyzer.validate import validate_dossier
 logger = logging.getLogger(__name__)
 
 PLUGIN_GROUP = "pta.commands"
+BUILTIN_COMMANDS = frozenset({"analyze", "validate"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(with_plugins=_names_a_plugin(arguments))
+    args = parser.parse_args(arguments)
     _configure_logging(args.verbose)
     try:
         status: int = args.handler(args)
@@ -51,8 +53,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand, plugins included."""
+def build_parser(*, with_plugins: bool = True) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand, plugins included if asked."""
     parser = argparse.ArgumentParser(
         prog="pta",
         description="Program Totality Analyzer: how to run a repository, with proof.",
@@ -64,9 +66,16 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _add_analyze(subparsers)
     _add_validate(subparsers)
-    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
-        entry.load()(subparsers)
+    if with_plugins:
+        for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+            entry.load()(subparsers)
     return parser
+
+
+def _names_a_plugin(arguments: Sequence[str]) -> bool:
+    """False when the command is one of ours: plugins take time to find and load."""
+    command = next((a for a in arguments if not a.startswith("-")), None)
+    return command not in BUILTIN_COMMANDS
 
 
 def _add_analyze(

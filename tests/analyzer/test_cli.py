@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pta_analyzer import cli
 from pta_analyzer.cli import main
 from tests.analyzer.conftest import write_tree
 
@@ -183,6 +184,29 @@ def test_validate_accepts_an_untouched_dossier(
 
     assert status == 0
     assert "valid (schemas and evidence hashes)" in out
+
+
+def test_builtin_commands_run_without_loading_plugins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_plugins(**_kwargs: object) -> list[object]:
+        raise AssertionError("plugins loaded")
+
+    monkeypatch.setattr(cli, "entry_points", no_plugins)
+    repo = write_tree(tmp_path / "repo", APP)
+
+    analyzed, _, _ = run(capsys, "-v", "analyze", str(repo), "-o", str(tmp_path / "o"))
+    validated, _, _ = run(capsys, "validate", str(tmp_path / "o"))
+
+    assert (analyzed, validated) == (0, 0)
+
+
+def test_plugin_commands_are_still_offered(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["db", "--help"])
+
+    assert exited.value.code == 0
+    assert "usage: pta db" in capsys.readouterr().out
 
 
 def test_module_entry_point_runs_without_a_terminal(tmp_path: Path) -> None:
