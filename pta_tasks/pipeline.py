@@ -189,6 +189,10 @@ def claim_job(runtime: Runtime, run_id: uuid.UUID, worker: str) -> Claim | None:
             logger.info("message ahead of its backoff ignored")
             return None
 
+        queued_since = max(
+            (_aware(t) for t in (job.sent_at, job.not_before) if t is not None),
+            default=_aware(run.created_at),
+        )
         if job.status == JobStatus.IN_PROGRESS:
             job.last_error = format_error(ErrorCode.WORKER_LOST, "heartbeat stopped")
         job.status = JobStatus.IN_PROGRESS
@@ -200,7 +204,12 @@ def claim_job(runtime: Runtime, run_id: uuid.UUID, worker: str) -> Claim | None:
         run.started_at = run.started_at or now
         run.attempts = job.attempts
         claim = Claim(run_id, job.attempts, run.repo_url, run.ref, run.commit_sha)
-    logger.info("run started", extra={"attempt": claim.attempt, "worker": worker})
+    # The wait in the queue since the message was sent (or its backoff ended).
+    wait_s = round(max(0.0, (now - queued_since).total_seconds()), 3)
+    logger.info(
+        "run started",
+        extra={"attempt": claim.attempt, "worker": worker, "queue_wait_s": wait_s},
+    )
     return claim
 
 
