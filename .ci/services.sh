@@ -43,6 +43,17 @@ if ! redis-cli -h "$PG_HOST" -p "$REDIS_PORT" ping >/dev/null 2>&1; then
     wait_for "Redis" redis-cli -h "$PG_HOST" -p "$REDIS_PORT" ping
 fi
 
+# The ops tests validate docker-compose.yml with docker-compose and the
+# Prometheus files with promtool and a real Prometheus (Debian's packages).
+if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null \
+    || ! command -v docker-compose >/dev/null; then
+    if command -v apt-get >/dev/null; then
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            prometheus docker-compose >/dev/null
+    fi
+fi
+
 # The tests connect as postgres over TCP without a password and create
 # databases; fail here, clearly, if that is not possible.
 psql -h "$PG_HOST" -p "$PG_PORT" -U postgres -d postgres -qAtc "SELECT 1" >/dev/null
