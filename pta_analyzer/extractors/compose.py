@@ -63,7 +63,7 @@ _DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every compose file of the repository."""
-    paths = [p for p in index.paths() if COMPOSE_NAME.match(PurePosixPath(p).name)]
+    paths = [p for p in index.paths() if COMPOSE_NAME.match(p.rpartition("/")[2])]
     bases = {str(PurePosixPath(p).parent): p for p in sorted(paths, key=_base_rank)}
     own_names = _own_names(index) if paths else frozenset()
     for source in index.texts(paths):

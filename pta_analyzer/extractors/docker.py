@@ -84,7 +84,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     paths = [
         path
         for path in index.paths()
-        if _DOCKERFILE_NAME.match(PurePosixPath(path).name)
+        if _DOCKERFILE_NAME.match(path.rpartition("/")[2])
         and not _NOT_DOCKERFILE.search(path)
     ]
     for source in index.texts(paths):

@@ -23,7 +23,7 @@ _PROCFILE_NAME = re.compile(r"^Procfile(\.[\w.-]+)?$")
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Procfile of the repository."""
-    paths = [p for p in index.paths() if _PROCFILE_NAME.match(PurePosixPath(p).name)]
+    paths = [p for p in index.paths() if _PROCFILE_NAME.match(p.rpartition("/")[2])]
     for source in index.texts(paths):
         yield from _procfile_facts(index, source)
 
