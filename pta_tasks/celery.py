@@ -4,16 +4,15 @@ The container's entry points name the package, and Celery finds this module's
 ``app``. Importing it reads the environment once (``load_settings``), as a
 ``-A`` module must; nothing connects until a command runs. The signal
 handlers give these commands what ``pta worker`` and ``pta beat`` do: JSON
-logs with secrets redacted, a refusal to start on an outdated schema, and
-for workers the metrics exporter.
+logs with secrets redacted and a refusal to start on an outdated schema (the
+metrics exporter is started by ``pta_tasks.worker`` for both).
 """
 
 import logging
-import os
 import sys
 from typing import Any
 
-from celery.signals import beat_init, setup_logging, worker_init, worker_ready
+from celery.signals import beat_init, setup_logging, worker_init
 
 from pta_tasks.app import create_celery
 from pta_tasks.settings import load_settings
@@ -47,22 +46,11 @@ def _configure_logging(loglevel: Any = None, **_: Any) -> None:
 def _prepare_worker(sender: Any = None, **_: Any) -> None:
     if getattr(sender, "app", None) is not app:
         return
-    from pta_tasks.metrics import prepare_worker_metrics
     from pta_tasks.worker import DISABLED_MESSAGE
 
     if not app.pta_settings.worker_enabled:
         _refuse(DISABLED_MESSAGE, EXIT_DISABLED)
     _check_schema()
-    prepare_worker_metrics(app.pta_settings, os.environ)
-
-
-@worker_ready.connect  # type: ignore[untyped-decorator]
-def _start_exporter(sender: Any = None, **_: Any) -> None:
-    if getattr(sender, "app", None) is not app:
-        return
-    from pta_tasks.metrics import serve_worker_metrics
-
-    serve_worker_metrics(app.pta_settings, os.environ)
 
 
 @beat_init.connect  # type: ignore[untyped-decorator]

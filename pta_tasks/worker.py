@@ -121,6 +121,25 @@ def _refuse_when_disabled(sender: Any = None, **_: Any) -> None:
         raise ConfigError(DISABLED_MESSAGE)
 
 
+@worker_init.connect  # type: ignore[untyped-decorator]
+def _prepare_metrics(sender: Any = None, **_: Any) -> None:
+    # Before the pool forks; nothing unless WORKER_METRICS_PORT is set.
+    runtime = getattr(getattr(sender, "app", None), "pta_runtime", None)
+    if isinstance(runtime, Runtime):
+        from pta_tasks.metrics import prepare_worker_metrics
+
+        prepare_worker_metrics(runtime.settings, os.environ)
+
+
+@worker_ready.connect  # type: ignore[untyped-decorator]
+def _serve_metrics(sender: Any = None, **_: Any) -> None:
+    runtime = getattr(getattr(sender, "app", None), "pta_runtime", None)
+    if isinstance(runtime, Runtime):
+        from pta_tasks.metrics import serve_worker_metrics
+
+        serve_worker_metrics(runtime.settings, os.environ)
+
+
 @worker_ready.connect  # type: ignore[untyped-decorator]
 def _remove_stale_workdirs(sender: Any = None, **_: Any) -> None:
     app = getattr(sender, "app", None)

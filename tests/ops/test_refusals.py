@@ -63,3 +63,32 @@ def test_worker_refuses_when_disabled(
     done = start("worker", env)
     assert done.returncode == 3
     assert "CI_WORKER_ENABLED is false: this worker refuses to start" in done.stderr
+
+
+def test_pta_worker_serves_the_same_metrics(
+    pg_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    import sys
+    import urllib.request
+
+    from .stack import Proc, free_port
+
+    port = free_port()
+    env = os.environ | service_env(pg_url, redis_url, tmp_path)
+    env |= {
+        "WORKER_METRICS_PORT": str(port),
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "samples"),
+    }
+    argv = [sys.executable, "-m", "pta_tasks", "worker", "--loglevel", "INFO"]
+    worker = Proc("pta-worker", argv, env, tmp_path)
+    try:
+        from .tools import ROOT
+
+        check = [sys.executable, str(ROOT / "ops" / "healthcheck.py"), "worker"]
+        worker.wait_healthy(check, env)
+        url = f"http://127.0.0.1:{port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            text = answer.read().decode()
+        assert "pta_ci_tmp_used_bytes" in text
+    finally:
+        worker.stop()
