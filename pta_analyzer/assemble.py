@@ -88,6 +88,12 @@ class Claim:
     bonus: int = 0  # ranking adjustment decided with the other claims in view
 
     @property
+    def roles(self) -> list[str]:
+        """For ports: every role a fact gave it (bind, expose, publish...)."""
+        roles = self.attrs.get("roles")
+        return [str(role) for role in roles] if isinstance(roles, list) else []
+
+    @property
     def rank_weight(self) -> int:
         """Weight plus a bonus for each other kind of file that says the same."""
         families = {source.split(".", 1)[0] for source in self.sources}
@@ -264,7 +270,7 @@ def _exclusion(claim: Claim, library_prefixes: tuple[str, ...]) -> str:
         target_scope = _scope_of_arguments(claim.key, claim.cwd)
         if target_scope is not Scope.APP:
             return f"runs or installs {target_scope} files, not the application"
-    if claim.kind is FactKind.PORT and set(_roles(claim)) <= {"service"}:
+    if claim.kind is FactKind.PORT and set(claim.roles) <= {"service"}:
         return "a backing service's port, not the application's"
     if claim.kind is FactKind.SERVICE and claim.attrs.get("for") == "ci":
         return "started only by CI for the tests"
@@ -337,11 +343,6 @@ def _scope_of_arguments(command: str, cwd: str) -> Scope:
         if scope in (Scope.EXAMPLE, Scope.TEST, Scope.DOCS):
             return scope
     return Scope.APP
-
-
-def _roles(claim: Claim) -> list[str]:
-    roles = claim.attrs.get("roles")
-    return [str(role) for role in roles] if isinstance(roles, list) else []
 
 
 def _library_env_prefixes(claims: list[Claim]) -> tuple[str, ...]:

@@ -246,7 +246,7 @@ def _port_gaps(assembly: Assembly) -> list[Gap]:
                 SETTLE_HINTS["ports"],
             )
         ]
-    binds = [p for p in ports if "bind" in p.attrs.get("roles", [])]  # type: ignore[operator]
+    binds = [p for p in ports if "bind" in p.roles]
     if len({p.key for p in binds}) > 1:
         listed = ", ".join(sorted({p.key for p in binds}, key=int))
         return [

@@ -150,8 +150,7 @@ def _ports(claims: list[Claim]) -> list[dict[str, Any]]:
 
 
 def _port_rank(claim: Claim) -> tuple[int, int, int, int]:
-    roles = claim.attrs.get("roles") or []
-    ranks = [PORT_ROLE_RANK.index(r) for r in roles if r in PORT_ROLE_RANK]  # type: ignore[attr-defined]
+    ranks = [PORT_ROLE_RANK.index(r) for r in claim.roles if r in PORT_ROLE_RANK]
     status = 0 if claim.status is Status.EVIDENCED else 1
     return (
         status,
