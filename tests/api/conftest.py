@@ -18,19 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 import requests
-from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from pta_tasks.db import make_engine, make_sessionmaker, upgrade_database
-from pta_tasks.models import Base
+# The database and Redis fixtures are the run pipeline's tests' own.
+from tests.tasks.conftest import engine, factory, pg_url, redis_url
 
-PG_ADMIN_URL = os.environ.get(
-    "PTA_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-REDIS_URL = os.environ.get("PTA_TEST_REDIS_URL", "redis://127.0.0.1:6379")
-REDIS_DBS = 15
+__all__ = ["engine", "factory", "pg_url", "redis_url"]
+
 API_KEY = "client-key-" + "k" * 20
 OTHER_KEY = "second-client-key-" + "x" * 14
 ADMIN_KEY = "admin-key-" + "a" * 30
@@ -38,11 +33,6 @@ WEBHOOK_SECRET = "webhook-secret-" + "w" * 17
 PTA_API = Path(sys.executable).parent / "pta-api"
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
-
-
-def _admin_engine() -> Engine:
-    url = PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://", 1)
-    return create_engine(url, isolation_level="AUTOCOMMIT")
 
 
 def free_port() -> int:
@@ -118,61 +108,6 @@ class Client:
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.session.post(self.server.url(path), timeout=30, **kwargs)
-
-
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A Postgres database of this test session, migrated to head."""
-    name = f"pta_api_test_{os.getpid()}_{secrets.token_hex(3)}"
-    admin = _admin_engine()
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    engine = make_engine(url)
-    upgrade_database(engine)
-    engine.dispose()
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """A Redis db index of this test session, emptied before and after."""
-    claims = redis.Redis.from_url(f"{REDIS_URL}/0")
-    index = None
-    for candidate in range(1, REDIS_DBS + 1):
-        if claims.set(f"pta-test-db-{candidate}", os.getpid(), nx=True, ex=3600):
-            index = candidate
-            break
-    if index is None:
-        pytest.fail("no free Redis db index for this test session")
-    url = f"{REDIS_URL}/{index}"
-    db = redis.Redis.from_url(url)
-    db.flushdb()
-    yield url
-    db.flushdb()
-    claims.delete(f"pta-test-db-{index}")
-    claims.close()
-    db.close()
-
-
-@pytest.fixture(scope="session")
-def engine(pg_url: str) -> Iterator[Engine]:
-    """An engine on the session's database."""
-    engine = make_engine(pg_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def factory(engine: Engine) -> sessionmaker[Session]:
-    """A session factory on emptied tables (each test starts from nothing)."""
-    names = ", ".join(table.name for table in Base.metadata.sorted_tables)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {names} CASCADE"))
-    return make_sessionmaker(engine)
 
 
 def server_env(

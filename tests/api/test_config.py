@@ -138,21 +138,14 @@ def test_boot_report_is_the_first_line_printed(
 def test_start_refuses_a_database_behind_the_migrations(
     redis_url: str, tmp_path: Path
 ) -> None:
-    from sqlalchemy import text
-
-    from tests.api.conftest import PG_ADMIN_URL, _admin_engine
+    from tests.tasks.conftest import create_database, drop_database
 
     name = f"pta_api_empty_{os.getpid()}"
-    admin = _admin_engine()
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = create_database(name)
     try:
-        url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
         done = _start(server_env(url, redis_url, tmp_path))
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+        drop_database(name)
 
     assert done.returncode == 3
     assert json.loads(done.stdout.splitlines()[0])["env"] == "test"
