@@ -3,7 +3,9 @@ Postgres is the truth; the reconciler recovers what the broker lost."""
 
 import signal
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -142,26 +144,10 @@ def test_reconciler_leaves_a_message_in_flight_alone(
 def test_a_task_stuck_past_its_time_limit_is_cleaned_up_and_failed(
     service: Service, git_server: GitHttpServer, engine: Engine
 ) -> None:
-    # Limits: soft 2 + 2 x 8 + 0 = 18 s, hard 8 s later. A row lock held by
-    # the test makes storing the outputs hang (a stalled database).
-    worker = service.start_worker(
-        CLONE_TIMEOUT_MS="2000",
-        ANALYZER_TIMEOUT_MS="8000",
-        CI_TASK_MARGIN_S="0",
-        CI_CLEANUP_GAP_S="8",
-        CI_HEARTBEAT_TIMEOUT_S="120",
+    # Limits: soft 2 + 2 x 8 + 0 = 18 s, hard 8 s later; storing hangs.
+    run_id, run = _run_with_stalled_store(
+        service, git_server, engine, cleanup_gap_s=8, until="time limit", wait_s=60
     )
-    run_id = service.submit(git_server.url("acme/app.git"))
-    service.wait_status(run_id, "IN_PROGRESS")
-
-    with engine.connect() as connection:
-        connection.execute(
-            text("SELECT 1 FROM ci_jobs WHERE run_id = :id FOR UPDATE"),
-            {"id": run_id},
-        )
-        worker.wait_for("time limit", timeout_s=60)
-        connection.rollback()
-    run = service.wait(run_id, timeout_s=60)
 
     assert run["status"] == "FAILED"
     assert run["error_code"] == "TASK_TIMEOUT"
@@ -173,11 +159,33 @@ def test_a_task_killed_by_the_hard_limit_is_failed_by_the_worker(
 ) -> None:
     # The row lock outlives the soft limit and the gap after it, so the pool
     # process is killed; the worker's main process records the outcome.
+    run_id, run = _run_with_stalled_store(
+        service, git_server, engine, cleanup_gap_s=2, until="Hard time limit", wait_s=30
+    )
+
+    # Whichever of the pool process (still finishing) and the main process
+    # (its failure hook) gets the row first records the outcome.
+    assert run["status"] == "FAILED"
+    assert run["error_code"] == "TASK_TIMEOUT"
+    assert run["job"]["status"] == "DEAD"
+    assert not (service.settings.tmp_dir / f"run-{run_id}").exists()
+
+
+def _run_with_stalled_store(
+    service: Service,
+    git_server: GitHttpServer,
+    engine: Engine,
+    cleanup_gap_s: int,
+    until: str,
+    wait_s: float,
+) -> tuple[uuid.UUID, dict[str, Any]]:
+    """A run whose job row the test locks (a stalled database) until the
+    worker logs ``until``; returns the run id and the finished run."""
     worker = service.start_worker(
         CLONE_TIMEOUT_MS="2000",
         ANALYZER_TIMEOUT_MS="8000",
         CI_TASK_MARGIN_S="0",
-        CI_CLEANUP_GAP_S="2",
+        CI_CLEANUP_GAP_S=str(cleanup_gap_s),
         CI_HEARTBEAT_TIMEOUT_S="120",
     )
     run_id = service.submit(git_server.url("acme/app.git"))
@@ -188,13 +196,6 @@ def test_a_task_killed_by_the_hard_limit_is_failed_by_the_worker(
             text("SELECT 1 FROM ci_jobs WHERE run_id = :id FOR UPDATE"),
             {"id": run_id},
         )
-        worker.wait_for("Hard time limit", timeout_s=60)
+        worker.wait_for(until, timeout_s=60)
         connection.rollback()
-    run = service.wait(run_id, timeout_s=30)
-
-    # Whichever of the pool process (still finishing) and the main process
-    # (its failure hook) gets the row first records the outcome.
-    assert run["status"] == "FAILED"
-    assert run["error_code"] == "TASK_TIMEOUT"
-    assert run["job"]["status"] == "DEAD"
-    assert not (service.settings.tmp_dir / f"run-{run_id}").exists()
+    return run_id, service.wait(run_id, timeout_s=wait_s)
