@@ -27,6 +27,7 @@ from pta_analyzer.evidence import (
     split_lines,
 )
 from pta_analyzer.languages import language_of
+from pta_analyzer.needles import WordsFound, words_in
 from pta_analyzer.scope import Scope, classify_scope
 from pta_analyzer.walk import (
     FileEntry,
@@ -75,6 +76,8 @@ class SourceText:
     cached_lines: tuple[str, ...] | None = field(
         default=None, repr=False, compare=False
     )
+    # The registered words of ``needles`` the text holds, found on first ask.
+    cached_words: WordsFound | None = field(default=None, repr=False, compare=False)
 
     @property
     def lines(self) -> tuple[str, ...]:
@@ -84,6 +87,18 @@ class SourceText:
             lines = tuple(self.text.split("\n"))
             object.__setattr__(self, "cached_lines", lines)
         return lines
+
+    def holds(self, *words: str) -> bool:
+        """True when ``text`` holds one of ``words`` (as ``word in text``).
+
+        Words registered with ``needles.register`` are answered from one pass
+        over the text for all of them; others are searched for.
+        """
+        found = self.cached_words
+        if found is None:
+            found = words_in(self.text)
+            object.__setattr__(self, "cached_words", found)
+        return found.holds(self.text, words)
 
     def evidence(self, line_start: int, line_end: int | None = None) -> Evidence:
         """Evidence for lines ``line_start..line_end`` (1-based, inclusive).

@@ -38,6 +38,7 @@ from pta_analyzer.facts import (
     FactKind,
 )
 from pta_analyzer.index import SourceText
+from pta_analyzer.needles import register
 from pta_analyzer.scope import Scope
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ logger = logging.getLogger(__name__)
 UVICORN_PORT = 8000
 STREAMLIT_PORT = 8501
 _APP_MARKERS = ("Flask(", "Quart(", "FastAPI(", "Starlette(", "Celery(", "create_app(")
-_MARKERS = (
+_MARKERS = register(
     "Flask(",
     "Quart(",
     "FastAPI(",
@@ -84,7 +85,7 @@ def scan(context: "Context") -> Apps:
     for source in index.texts(paths):
         text = source.text
         wsgi = source.path.rsplit("/", 1)[-1] == "wsgi.py"
-        if not wsgi and not any(marker in text for marker in _MARKERS):
+        if not wsgi and not source.holds(*_MARKERS):
             continue
         _scan_file(context, apps, source, text)
 
