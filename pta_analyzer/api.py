@@ -20,8 +20,8 @@ from typing import Any
 from pta_analyzer import tool_version
 from pta_analyzer.assemble import assemble
 from pta_analyzer.errors import OutputUnwritable, SchemaInvalid
+from pta_analyzer.extract import ExtractorRun, run_extractors
 from pta_analyzer.extractors import all_extractors
-from pta_analyzer.facts import Fact
 from pta_analyzer.index import RepoIndex
 from pta_analyzer.inventory import language_shares
 from pta_analyzer.judge import Gap, find_gaps, judge_kind
@@ -55,12 +55,14 @@ def analyze_repository(
     run_id: str | None = None,
     limits: WalkLimits | None = None,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> AnalysisResult:
     """Analyze the directory ``root`` and write its dossier into ``out_dir``.
 
     Raises OutputUnwritable when ``out_dir`` cannot be written, SchemaInvalid
     when a rendered document breaks its own schema or cites lines wrongly (a
-    bug: nothing is written then).
+    bug: nothing is written then). ``jobs`` processes run the extractors (the
+    dossier is the same for any number).
     """
     started = time.monotonic()
     report = progress or (lambda _stage: None)
@@ -76,7 +78,8 @@ def analyze_repository(
     report("walk")
     index = RepoIndex(root, limits)
     report("extract")
-    facts, runs = _extract(index, report)
+    runs = run_extractors(index, all_extractors(), jobs=jobs, progress=report)
+    facts = [fact for run in runs for fact in run.facts]
     report("assemble")
     assembly = assemble(facts)
     kind = judge_kind(assembly)
@@ -90,7 +93,9 @@ def analyze_repository(
         "operate.json": operate,
         "target_howto.json": build_howto(header, assembly, kind, gaps),
         "claims.json": build_claims(header, assembly),
-        "coverage.json": build_coverage(header, index, limits, languages, runs),
+        "coverage.json": build_coverage(
+            header, index, limits, languages, [run.to_json() for run in runs]
+        ),
     }
     report("validate")
     _check(documents, root)
@@ -105,40 +110,19 @@ def analyze_repository(
     return AnalysisResult(out_dir=out_dir, summary=summary)
 
 
-def _extract(
-    index: RepoIndex, report: Progress
-) -> tuple[list[Fact], list[dict[str, Any]]]:
-    """Run every extractor; one that fails is recorded, the others go on."""
-    facts: list[Fact] = []
-    runs: list[dict[str, Any]] = []
-    for name, extract in all_extractors():
-        report(f"extract:{name}")
-        try:
-            found = list(extract(index))
-        except Exception as error:  # an extractor bug must not lose the dossier
-            logger.exception("extractor failed", extra={"extractor": name})
-            runs.append(
-                {"name": name, "facts": 0, "error": f"{type(error).__name__}: {error}"}
-            )
-            continue
-        facts.extend(found)
-        runs.append({"name": name, "facts": len(found), "error": None})
-    return facts, runs
-
-
-def _failure_gaps(runs: list[dict[str, Any]]) -> list[Gap]:
+def _failure_gaps(runs: list[ExtractorRun]) -> list[Gap]:
     return [
         Gap(
             category="analysis",
-            question=f"Are the {run['name']} facts complete?",
+            question=f"Are the {run.name} facts complete?",
             reason_code="EXTRACTOR_FAILED",
-            detail=f"the {run['name']} extractor failed ({run['error']})",
+            detail=f"the {run.name} extractor failed ({run.error})",
             severity="medium",
-            searched=[run["name"]],
+            searched=[run.name],
             would_settle="a fixed analyzer; please report this error",
         )
         for run in runs
-        if run["error"]
+        if run.error
     ]
 
 

@@ -27,6 +27,7 @@ from pta_analyzer.errors import (
     ErrorCode,
     OutputUnwritable,
 )
+from pta_analyzer.extract import default_jobs
 from pta_analyzer.source import checkout
 from pta_analyzer.validate import validate_dossier
 
@@ -99,9 +100,24 @@ def _add_analyze(
     parser.add_argument(
         "--url", help="the repository URL to record for a checkout made elsewhere"
     )
+    parser.add_argument(
+        "-j", "--jobs", type=_positive_int, default=None, metavar="N",
+        help="processes that run the extractors (default: the CPUs, up to 4)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     parser.set_defaults(handler=_run_analyze)
+
+
+def _positive_int(text: str) -> int:
+    """A ``--jobs`` value: a whole number from 1 up."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {value}")
+    return value
 
 
 def _add_validate(
@@ -132,6 +148,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
             target=target,
             run_id=args.run_id,
             progress=show,
+            jobs=args.jobs or default_jobs(),
         )
     if args.json:
         print(json.dumps(result.summary, indent=2))

@@ -102,6 +102,15 @@ class Fact:
         if not isinstance(self.attrs, MappingProxyType):
             object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled state (for forked extract workers): ``attrs`` as a dict."""
+        return {**self.__dict__, "attrs": dict(self.attrs)}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "attrs", MappingProxyType(dict(self.attrs)))
+
     @property
     def identity(self) -> tuple[str, str, str]:
         """Facts with the same identity are the same statement."""

@@ -171,7 +171,11 @@ class RepoIndex:
         self._read_skips: dict[str, SkippedEntry] = {}
         self._cache: OrderedDict[str, SourceText] = OrderedDict()
         self._cached_chars = 0
+        self._cache_budget = CACHE_MAX_CHARS
         self._read: set[str] = set()
+        self._reads_sent = (0, 0)  # how much of _read/_read_skips was sent
+        self._read_order: list[str] = []
+        self._skip_order: list[str] = []
         self._names: dict[str, list[str]] = {}
         for path in self._files:
             self._names.setdefault(path.rpartition("/")[2], []).append(path)
@@ -260,11 +264,29 @@ class RepoIndex:
                 with _RegularFile(self._path(path)) as handle:
                     head = handle.read(BINARY_SNIFF_BYTES)
             except OSError:
-                self._read_skips[path] = SkippedEntry(path, SkipReason.UNREADABLE)
+                self._note_skip(SkippedEntry(path, SkipReason.UNREADABLE))
                 continue
             if decode_bytes(head) is None:
                 size = self._files[path].size
-                self._read_skips[path] = SkippedEntry(path, SkipReason.BINARY, size)
+                self._note_skip(SkippedEntry(path, SkipReason.BINARY, size))
+
+    def share_cache(self, processes: int) -> None:
+        """Keep this process's cache to its share when ``processes`` read."""
+        self._cache_budget = max(1, CACHE_MAX_CHARS // max(1, processes))
+
+    def take_new_reads(self) -> tuple[list[str], list[SkippedEntry]]:
+        """Paths read, and files found unreadable, since the last call."""
+        read_from, skips_from = self._reads_sent
+        self._reads_sent = (len(self._read_order), len(self._skip_order))
+        skips = [self._read_skips[path] for path in self._skip_order[skips_from:]]
+        return self._read_order[read_from:], skips
+
+    def merge_reads(self, read: list[str], skips: list[SkippedEntry]) -> None:
+        """Record reads made by another process on a copy of this index."""
+        for path in read:
+            self._note_read(path)
+        for entry in skips:
+            self._note_skip(entry)
 
     def existence_evidence(self, path: str) -> Evidence | None:
         """Evidence that ``path`` exists, also for files too large to read."""
@@ -279,13 +301,13 @@ class RepoIndex:
         try:
             data = _read_regular_file(self._path(path))
         except OSError:
-            self._read_skips[path] = SkippedEntry(path, SkipReason.UNREADABLE)
+            self._note_skip(SkippedEntry(path, SkipReason.UNREADABLE))
             return None
 
-        self._read.add(path)
+        self._note_read(path)
         decoded = decode_bytes(data)
         if decoded is None:
-            self._read_skips[path] = SkippedEntry(path, SkipReason.BINARY, len(data))
+            self._note_skip(SkippedEntry(path, SkipReason.BINARY, len(data)))
             return None
         text, encoding, bom = decoded
         lines: tuple[str, ...] | None = None
@@ -304,10 +326,20 @@ class RepoIndex:
             cached_lines=lines,
         )
 
+    def _note_read(self, path: str) -> None:
+        if path not in self._read:
+            self._read.add(path)
+            self._read_order.append(path)
+
+    def _note_skip(self, entry: SkippedEntry) -> None:
+        if entry.path not in self._read_skips:
+            self._read_skips[entry.path] = entry
+            self._skip_order.append(entry.path)
+
     def _remember(self, source: SourceText) -> None:
         self._cache[source.path] = source
         self._cached_chars += source.chars
-        while self._cached_chars > CACHE_MAX_CHARS and len(self._cache) > 1:
+        while self._cached_chars > self._cache_budget and len(self._cache) > 1:
             _, dropped = self._cache.popitem(last=False)
             self._cached_chars -= dropped.chars
 
