@@ -68,6 +68,7 @@ def run_analyzer(
     argv = [
         sys.executable, "-m", settings.analyzer_module, "analyze", str(repo_dir),
         "-o", str(out_dir), "--json", "--quiet", "--run-id", run_id,
+        "--jobs", str(settings.analyzer_jobs),
     ]  # fmt: skip
     if url:
         name = url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")

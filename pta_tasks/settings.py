@@ -44,6 +44,7 @@ class Settings:
     max_file_count: int = 50_000
     analyzer_timeout_ms: int = 600_000
     analyzer_memory_mb: int = 2048
+    analyzer_jobs: int = 1  # processes per analysis: workers scale by count
     analyzer_module: str = "pta_analyzer"
     clone_timeout_ms: int = 300_000
     allowed_repo_hosts: tuple[str, ...] = DEFAULT_HOSTS
@@ -133,6 +134,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_file_count=env.integer("MAX_FILE_COUNT", 50_000),
         analyzer_timeout_ms=env.integer("ANALYZER_TIMEOUT_MS", 600_000),
         analyzer_memory_mb=env.integer("ANALYZER_MEMORY_MB", 2048),
+        analyzer_jobs=env.integer("ANALYZER_JOBS", 1),
         analyzer_module=env.text("CI_ANALYZER_MODULE", "pta_analyzer"),
         clone_timeout_ms=env.integer("CLONE_TIMEOUT_MS", 300_000),
         allowed_repo_hosts=env.hosts("ALLOWED_REPO_HOSTS", DEFAULT_HOSTS),

@@ -13,6 +13,7 @@ def test_defaults_are_the_documented_ones() -> None:
     assert settings.max_repo_bytes == 250 * MIB
     assert settings.max_file_count == 50_000
     assert settings.analyzer_timeout_ms == 600_000
+    assert settings.analyzer_jobs == 1
     assert settings.allowed_repo_hosts == ("github.com", "gitlab.com", "bitbucket.org")
     assert settings.allowed_repo_schemes == ("https",)
     assert settings.min_free_bytes == GIB
@@ -48,6 +49,7 @@ def test_time_limits_nest_inside_the_visibility_timeout() -> None:
         ("MAX_REPO_BYTES", "0"),
         ("MAX_FILE_COUNT", "-1"),
         ("ANALYZER_TIMEOUT_MS", "ten"),
+        ("ANALYZER_JOBS", "0"),
         ("CI_HEARTBEAT_S", "nan"),
         ("CI_HEARTBEAT_S", "inf"),
         ("CI_MIN_FREE_PERCENT", "101"),
