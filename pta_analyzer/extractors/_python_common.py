@@ -69,9 +69,13 @@ class Manifests:
 
 
 def directory_of(path: str) -> str:
-    """The directory of a repository-relative path ("" for the root)."""
-    parent = str(PurePosixPath(path).parent)
-    return "" if parent == "." else parent
+    """The directory of a repository-relative path ("" for the root).
+
+    ``path`` is normalised, as the index lists paths (no ``.``, ``..``, empty
+    or trailing parts): cutting at the last ``/`` is then what
+    ``PurePosixPath(path).parent`` gives, without building an object per file.
+    """
+    return path.rpartition("/")[0]
 
 
 def join(directory: str, name: str) -> str:
@@ -104,11 +108,10 @@ def requirement_files(index: RepoIndex) -> dict[str, list[str]]:
     for path in index.paths():
         if not path.endswith(".txt"):
             continue
-        pure = PurePosixPath(path)
-        directory = directory_of(path)
-        if pure.parent.name == "requirements":
+        directory, _, name = path.rpartition("/")
+        if directory.rpartition("/")[2] == "requirements":
             directory = directory_of(directory)
-        elif "requirements" not in pure.name:
+        elif "requirements" not in name:
             continue
         found.setdefault(directory, []).append(path)
     return found
@@ -140,9 +143,9 @@ def module_root(index: RepoIndex, path: str) -> str:
 
 def module_name(path: str, root: str) -> str:
     """The dotted module name of ``path`` seen from ``root``."""
-    rel = relative_to(path, root)
-    parts = list(PurePosixPath(rel).with_suffix("").parts)
-    if parts and parts[-1] == "__init__":
+    parts = relative_to(path, root).split("/")
+    parts[-1] = _without_suffix(parts[-1])
+    if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
@@ -172,8 +175,9 @@ def quoted_line(
 ) -> int | None:
     """The line holding the quoted string ``value`` inside a table's range."""
     start, end = table if table else (1, len(source.lines))
-    pattern = rf"""["']{re.escape(value)}["']"""
-    return source.find_line(pattern, start, end) or source.find_line(pattern)
+    return _quoted_in(source, value, start, end) or _quoted_in(
+        source, value, 1, len(source.lines)
+    )
 
 
 def load_toml(source: SourceText) -> dict[str, Any] | None:
@@ -385,6 +389,27 @@ def _keyed_deps(
         number = key_line(source, name, place)
         if number:
             yield Dep(normalise_name(name), (), source.evidence(number), optional)
+
+
+def _quoted_in(source: SourceText, value: str, start: int, end: int) -> int | None:
+    """First line in ``start..end`` holding ``value`` between quotes.
+
+    What the regex ``["']value["']`` finds, by substring tests: a regex built
+    per dependency is compiled per dependency.
+    """
+    quoted = [f"{a}{value}{b}" for a in "\"'" for b in "\"'"]
+    lines = source.lines
+    for number in range(max(start, 1), min(end, len(lines)) + 1):
+        line = lines[number - 1]
+        if value in line and any(q in line for q in quoted):
+            return number
+    return None
+
+
+def _without_suffix(name: str) -> str:
+    """``name`` without its last suffix, as ``PurePosixPath.with_suffix("")``."""
+    dot = name.rfind(".")
+    return name[:dot] if 0 < dot < len(name) - 1 else name
 
 
 def _resolve_include(directory: str, target: str) -> str | None:

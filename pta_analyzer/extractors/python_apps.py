@@ -9,7 +9,6 @@ the module imports from, which is the command's working directory.
 
 import logging
 import re
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from pta_analyzer.evidence import Evidence
@@ -48,7 +47,13 @@ logger = logging.getLogger(__name__)
 
 UVICORN_PORT = 8000
 STREAMLIT_PORT = 8501
-_APP_MARKERS = ("Flask(", "Quart(", "FastAPI(", "Starlette(", "Celery(", "create_app(")
+_APP_MARKERS = register(
+    "Flask(", "Quart(", "FastAPI(", "Starlette(", "Celery(", "create_app("
+)
+# What a module needs to hold for ``_scan_entries`` to find anything in it
+# (besides being a ``wsgi.py`` or a ``__main__.py``): every rule there asks
+# for one of these words first, so skipping the others changes nothing.
+_APP_ENTRIES = register(*_APP_MARKERS, "make_app(", "__main__")
 _MARKERS = register(
     "Flask(",
     "Quart(",
@@ -64,6 +69,7 @@ _MARKERS = register(
     "create_app(",
     "make_app(",
 )
+_DJANGO = register("django")
 _WSGI_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
 _FACTORY = re.compile(r"^def (create_app|make_app)\(")
 _FACTORY_CALL = re.compile(
@@ -75,6 +81,13 @@ _ASGI_APP = re.compile(
 )
 _CELERY_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:celery\.)?Celery\(")
 _WSGI_SETTING = re.compile(r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)["']""")
+# Searched in the whole text, one line at a time: ``[^\S\n]`` is the ``\s`` of
+# a single line (``SourceText.text`` separates lines with "\n" alone).
+_IMPORTS = {
+    marker: re.compile(rf"(?m)^[^\S\n]*(?:import|from)[^\S\n]+{marker}\b")
+    for marker in ("pytest", "unittest")
+}
+_TEST_FUNCTION = re.compile(r"(?m)^[^\S\n]*(?:async[^\S\n]+)?def test_\w*\(")
 
 
 def scan(context: "Context") -> Apps:
@@ -83,47 +96,62 @@ def scan(context: "Context") -> Apps:
     index = context.index
     paths = [p for p in index.paths() if p.endswith(".py")]
     for source in index.texts(paths):
-        text = source.text
         wsgi = source.path.rsplit("/", 1)[-1] == "wsgi.py"
         if not wsgi and not source.holds(*_MARKERS):
             continue
-        _scan_file(context, apps, source, text)
+        _scan_file(context, apps, source)
 
     return apps
 
 
-def _scan_file(context: "Context", apps: Apps, source: SourceText, text: str) -> None:
-    index = context.index
-    root = module_root(index, source.path)
-    if any(marker in text for marker in _APP_MARKERS):
-        root = _import_root(root, text)
-    module = module_name(source.path, root)
-    owner = owner_project(source.path, context.projects)
-    main = server_start(source, text) if "__main__" in text else None
-
-    if "WSGI_APPLICATION" in text:
+def _scan_file(context: "Context", apps: Apps, source: SourceText) -> None:
+    path = source.path
+    owner = owner_project(path, context.projects)
+    if source.holds("WSGI_APPLICATION"):
         for number, match in source.find_lines(_WSGI_SETTING):
             apps.wsgi_settings.append((match.group(1), source.evidence(number)))
-    name = source.path.rsplit("/", 1)[-1]
-    if index.scope(source.path) is Scope.TEST or name in ("tests.py", "test.py"):
-        _note_test_file(context, apps, source, text)
+    name = path.rpartition("/")[2]
+    if context.index.scope(path) is Scope.TEST or name in ("tests.py", "test.py"):
+        _note_test_file(apps, source, owner)
+
+    # Most files get here only for their tests: the module's import root is
+    # worked out only for those that may hold an application or a server.
+    is_wsgi = path.endswith("wsgi.py")
+    root, module = "", ""
+    if is_wsgi or path.endswith("__main__.py") or source.holds(*_APP_ENTRIES):
+        root, module = _scan_entries(context, apps, source, owner)
+    if source.holds("streamlit") and directory_of(path) == owner:
+        _streamlit(context, apps, source, owner)
+    if is_wsgi and not source.holds("Flask("):
+        _wsgi_entry(context, apps, source, root, module)
+
+
+def _scan_entries(
+    context: "Context", apps: Apps, source: SourceText, owner: str
+) -> tuple[str, str]:
+    """Applications, factories, workers and server scripts the module defines.
+
+    Returns the directory the module imports from and its dotted name.
+    """
+    root = module_root(context.index, source.path)
+    if source.holds(*_APP_MARKERS):
+        root = _import_root(root, source.text)
+    module = module_name(source.path, root)
+    main = server_start(source, source.text) if source.holds("__main__") else None
+
     if source.path.endswith("__main__.py"):
         _package_main(context, apps, source, root, module, owner)
-
-    if "Flask(" in text or "Quart(" in text:
+    if source.holds("Flask(", "Quart("):
         _flask(context, apps, source, root, module, main)
-    elif "create_app(" in text or "make_app(" in text:
+    elif source.holds("create_app(", "make_app("):
         _factory_entry(context, apps, source, root, module, main)
-    if "FastAPI(" in text or "Starlette(" in text:
+    if source.holds("FastAPI(", "Starlette("):
         _asgi(context, apps, source, root, module, main)
-    if "Celery(" in text:
+    if source.holds("Celery("):
         _celery(context, apps, source, root, module)
     if main is not None and source.path not in apps.scripts:
         add_script(context, apps, source, root, main)
-    if "streamlit" in text and directory_of(source.path) == owner:
-        _streamlit(context, apps, source, owner)
-    if source.path.endswith("wsgi.py") and "Flask(" not in text:
-        _wsgi_entry(context, apps, source, root, module)
+    return root, module
 
 
 def _streamlit(context: "Context", apps: Apps, source: SourceText, cwd: str) -> None:
@@ -150,7 +178,7 @@ def _wsgi_entry(
     context: "Context", apps: Apps, source: SourceText, root: str, module: str
 ) -> None:
     """A ``wsgi.py`` exposing ``app``/``application`` for gunicorn to serve."""
-    if "django" in source.text or not module or source.path in apps.served:
+    if source.holds(*_DJANGO) or not module or source.path in apps.served:
         return
     pattern = (
         r"^(?:(app|application)\s*=|from\s+\S+\s+import\s+.*\b(app|application)\b)"
@@ -302,7 +330,7 @@ def _import_root(root: str, text: str) -> str:
     of ``app/`` even when ``app/`` has no ``__init__.py``.
     """
     while root:
-        name = re.escape(PurePosixPath(root).name)
+        name = re.escape(root.rpartition("/")[2])
         if not re.search(rf"^\s*(?:from|import)\s+{name}[.\s]", text, re.MULTILINE):
             break
         root = directory_of(root)
@@ -372,20 +400,24 @@ def _package_main(
     )
 
 
-def _note_test_file(
-    context: "Context", apps: Apps, source: SourceText, text: str
-) -> None:
-    owner = owner_project(source.path, context.projects)
+def _note_test_file(apps: Apps, source: SourceText, owner: str) -> None:
     for marker, found in (
         ("pytest", apps.pytest_files),
         ("unittest", apps.unittest_files),
     ):
-        if marker in text and owner not in found:
-            number = source.find_line(rf"^\s*(?:import|from)\s+{marker}\b")
+        if owner not in found and source.holds(marker):
+            number = _first_line(source, _IMPORTS[marker])
             if number:
                 found[owner] = source.evidence(number)
-    plain = "unittest" not in text and "django" not in text
-    if plain and "def test_" in text and owner not in apps.plain_test_files:
-        number = source.find_line(r"^\s*(?:async\s+)?def test_\w*\(")
+    if owner in apps.plain_test_files or source.holds("unittest", *_DJANGO):
+        return
+    if source.holds("def test_"):
+        number = _first_line(source, _TEST_FUNCTION)
         if number:
             apps.plain_test_files[owner] = source.evidence(number)
+
+
+def _first_line(source: SourceText, pattern: "re.Pattern[str]") -> int | None:
+    """The first line where a ``(?m)^``-anchored, one-line ``pattern`` matches."""
+    match = pattern.search(source.text)
+    return None if match is None else source.line_of_offset(match.start())

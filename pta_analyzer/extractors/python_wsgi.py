@@ -32,6 +32,7 @@ from pta_analyzer.facts import (
     Status,
 )
 from pta_analyzer.index import RepoIndex
+from pta_analyzer.needles import register
 from pta_analyzer.scope import Scope
 
 if TYPE_CHECKING:
@@ -49,6 +50,7 @@ GUNICORN_CONFIGS = (
 )
 _BIND = re.compile(r"""^bind\s*=.*?:(\d{2,5})\b""")
 _GUNICORN_APP = re.compile(r"""^wsgi_app\s*=\s*["']([\w.:]+)["']""")
+_DEFINES_A_TEST = register("def test")
 _TEST_MODULE = re.compile(r"tests?\.py|test_\w+\.py|\w+_tests?\.py")
 
 
@@ -150,14 +152,14 @@ def _django_tests(index: RepoIndex, directory: str) -> Iterator[Fact]:
     tests = sorted(
         p
         for p in index.glob(f"{prefix}*.py")
-        if re.fullmatch(r"tests?\.py|test_\w+\.py|\w+_tests?\.py", p.rsplit("/", 1)[-1])
+        if _TEST_MODULE.fullmatch(p.rpartition("/")[2])
     )
     # startapp writes a tests.py holding only "# Create your tests here.":
     # the runner is there, but a suite with no test is not a test command.
-    tests = [p for p in tests if _defines_a_test(index, p)]
-    if not tests:
+    first = next((p for p in tests if _defines_a_test(index, p)), None)
+    if first is None:
         return
-    found = index.existence_evidence(tests[0])
+    found = index.existence_evidence(first)
     evidence.extend([found] if found else [])
     yield Fact(
         FactKind.TEST,
@@ -168,10 +170,10 @@ def _django_tests(index: RepoIndex, directory: str) -> Iterator[Fact]:
         scope=Scope.APP,
         weight=WEIGHT_CONVENTION,
         cwd=directory,
-        note=f"Django's test runner; {tests[0]} holds tests",
+        note=f"Django's test runner; {first} holds tests",
     )
 
 
 def _defines_a_test(index: RepoIndex, path: str) -> bool:
     source = index.read(path)
-    return source is not None and "def test" in source.text
+    return source is not None and source.holds(*_DEFINES_A_TEST)

@@ -168,3 +168,24 @@ def test_root_tests_module_with_unittest(make_repo: MakeRepo) -> None:
 
     test = one(facts, FactKind.TEST, "python -m unittest")
     assert test.evidence[0].location == "tests.py:2"
+
+
+def test_unittest_import_is_found_on_one_line_only(make_repo: MakeRepo) -> None:
+    # "from" ending one line and "unittest" starting the next make no import
+    # line; the indented one further on is.
+    module = (
+        'NOTE = """\nfrom\nunittest we take nothing\n"""\n\n'
+        "def helper():\n    \n    import unittest\n"
+    )
+    facts = run(make_repo, {"requirements.txt": "requests\n", "tests.py": module})
+
+    test = one(facts, FactKind.TEST, "python -m unittest")
+    assert test.evidence[0].location == "tests.py:8"
+
+
+def test_async_bare_test_function_is_cited_at_its_line(make_repo: MakeRepo) -> None:
+    module = "import asyncio\n\n\nasync   def test_run():\n    assert True\n"
+    facts = run(make_repo, {"requirements.txt": "requests\n", "tests/t.py": module})
+
+    test = one(facts, FactKind.TEST, "pytest")
+    assert test.evidence[0].location == "tests/t.py:4"
