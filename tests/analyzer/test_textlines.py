@@ -2,10 +2,19 @@
 
 import re
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pta_analyzer.extractors import _textlines
 from pta_analyzer.extractors._textlines import (
     candidate_lines,
+    caseless_lines,
+    lines_at,
     lines_with,
     match_lines,
+    numbered_lines_with,
+    starts_at,
 )
 
 TEXT = "app.get('/a')\nnothing\nx.get(1); y.get(2)\n\napp.listen(80)"
@@ -29,3 +38,59 @@ def test_candidate_lines_run_only_patterns_whose_word_is_present() -> None:
         ("post", re.compile(r".")),  # would match every line, but no "post"
     )
     assert candidate_lines(TEXT, rules) == [5]
+
+
+def test_numbered_lines_with_cut_the_lines_out_of_the_text() -> None:
+    assert numbered_lines_with(TEXT, (".get(",)) == [
+        (1, "app.get('/a')"),
+        (3, "x.get(1); y.get(2)"),
+    ]
+    assert numbered_lines_with(TEXT, ("listen",)) == [(5, "app.listen(80)")]
+    assert numbered_lines_with("", ("x",)) == []
+
+
+def test_lines_at_numbers_each_line_of_the_offsets_once() -> None:
+    offsets = [0, 4, TEXT.index("y.get"), TEXT.index("listen")]
+
+    assert lines_at(TEXT, offsets) == [
+        (1, "app.get('/a')"),
+        (3, "x.get(1); y.get(2)"),
+        (5, "app.listen(80)"),
+    ]
+
+
+CASES_TEXT = "AUTHORIZATION: x\nnone\né Authorization é\r\nauthorİzation\nx_API-key"
+
+
+@pytest.mark.parametrize("hyperscan", [True, False])
+def test_caseless_lines_fold_ascii_letters_only(
+    hyperscan: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not hyperscan:
+        monkeypatch.setattr(_textlines, "_caseless_database", lambda _words: None)
+
+    assert caseless_lines(CASES_TEXT, ("authorization",)) == [
+        (1, "AUTHORIZATION: x"),
+        (3, "é Authorization é\r"),
+    ]
+    assert caseless_lines(CASES_TEXT, ("x-api-key", "x_api-key")) == [(5, "x_API-key")]
+    assert caseless_lines("", ("authorization",)) == []
+
+
+@given(st.text(alphabet="AaBb\n\u0130\u0131\u212aé\ud800", max_size=40))
+def test_caseless_lines_agree_with_an_ascii_ignorecase_regex(text: str) -> None:
+    pattern = re.compile("ab|ba", re.IGNORECASE | re.ASCII)
+    lines = text.split("\n")
+
+    expected = [(number, lines[number - 1]) for number in match_lines(text, pattern)]
+
+    assert caseless_lines(text, ("ab", "ba")) == expected
+
+
+@given(st.text(alphabet="@ab.(\n é", max_size=40))
+def test_starts_at_finds_the_matches_finditer_finds(text: str) -> None:
+    pattern = re.compile(r"@\w+\.(?:a|b)\(")  # holds its "@" only where it starts
+
+    expected = [match.start() for match in pattern.finditer(text)]
+
+    assert starts_at(text, "@", pattern) == expected
