@@ -14,9 +14,14 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 
-from pta_analyzer.extractors._textlines import lines_with, match_lines
+from pta_analyzer.extractors._textlines import (
+    caseless_lines,
+    match_lines,
+    numbered_lines_with,
+)
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.needles import register
 
 logger = logging.getLogger(__name__)
 
@@ -204,9 +209,34 @@ _CODE_RULES: tuple[
         (),
     ),
 )
-# Case-insensitive words every match of the header patterns holds.
+_RULE_WORDS = register(*(rule[0] for rule in _CODE_RULES))
+# Case-insensitive words every match of the header patterns holds, the
+# words of the cheaper test a file must pass first, and the letters that
+# IGNORECASE folds onto ASCII ones of them (the dotted and the dotless I
+# onto i, the Kelvin sign onto k): a text without those has the same lines
+# in any ASCII case.
 _AUTH_HEADER_WORD = re.compile("authorization", re.IGNORECASE)
+_AUTH_HEADER_CASES = ("authorization",)
+_AUTH_HEADER_GATE = register("uthorization", "UTHORIZATION")
 _API_KEY_HEADER_WORD = re.compile(r"x[-_]api[-_]key", re.IGNORECASE)
+_API_KEY_HEADER_CASES = ("x-api-key", "x_api_key", "x-api_key", "x_api-key")
+_API_KEY_HEADER_GATE = register("pi-key", "PI-KEY", "pi-Key", "pi_key")
+_NON_ASCII_FOLDS = register("\u0130", "\u0131", "\u212a")
+_PASSPORT_CALL = register("passport.use(")
+_ALLAUTH_PROVIDERS = register("allauth.socialaccount.providers.")
+# By suffix, the words a file must hold for _code_uses to find anything in
+# it (a necessary condition: each rule's word, or a gate of the others).
+_CODE_WORDS = {
+    suffix: (
+        *(rule[0] for rule in _CODE_RULES if suffix in rule[3]),
+        *_AUTH_HEADER_GATE,
+        *_API_KEY_HEADER_GATE,
+        *_PASSPORT_CALL,
+        *_ALLAUTH_PROVIDERS,
+    )
+    for suffix in _CODE_SUFFIXES
+}
+register("Bearer", "bearer", "django", "flask_httpauth")  # asked of files that match
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -218,9 +248,12 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
             source = index.read(path)
             if source is not None:
                 yield from _dependency_facts(index, source, reader)
-        elif name[name.rfind(".") :] in _CODE_SUFFIXES:
+            continue
+
+        words = _CODE_WORDS.get(name[name.rfind(".") :])
+        if words is not None:
             source = index.read(path)
-            if source is not None:
+            if source is not None and source.holds(*words):
                 yield from _code_facts(index, source)
 
 
@@ -230,21 +263,10 @@ _Reader = Callable[[SourceText], Iterator[tuple[int, str, tuple[str, ...]]]]
 
 
 def _manifest_reader(name: str) -> _Reader | None:
-    if name.startswith("requirements") and name.endswith((".txt", ".in")):
-        return _python_manifest
-    if name in ("pyproject.toml", "Pipfile", "setup.py", "setup.cfg"):
-        return _python_manifest
-    readers: dict[str, _Reader] = {
-        "package.json": _package_json,
-        "Gemfile": _gemfile,
-        "pom.xml": _pom,
-        "build.gradle": _gradle,
-        "build.gradle.kts": _gradle,
-        "go.mod": _go_mod,
-        "composer.json": _composer_json,
-        "Cargo.toml": _cargo_toml,
-    }
-    return readers.get(name)
+    reader = _READERS.get(name)
+    if reader is None and name.startswith("requirements"):
+        return _python_manifest if name.endswith((".txt", ".in")) else None
+    return reader
 
 
 def _dependency_facts(
@@ -373,6 +395,22 @@ def _cargo_toml(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]
             yield number, name, RUST_CRATES[name]
 
 
+_READERS: dict[str, _Reader] = {
+    "pyproject.toml": _python_manifest,
+    "Pipfile": _python_manifest,
+    "setup.py": _python_manifest,
+    "setup.cfg": _python_manifest,
+    "package.json": _package_json,
+    "Gemfile": _gemfile,
+    "pom.xml": _pom,
+    "build.gradle": _gradle,
+    "build.gradle.kts": _gradle,
+    "go.mod": _go_mod,
+    "composer.json": _composer_json,
+    "Cargo.toml": _cargo_toml,
+}
+
+
 # Code
 
 
@@ -401,60 +439,65 @@ def _code_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
 
 def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
     """``(key, line, rule)`` for each mechanism the file uses, first line."""
-    text = source.text
     name = source.path.rpartition("/")[2]
     suffix = name[name.rfind(".") :]
-    # "HTTP" is in each of the HTTPBasic/HTTPTokenAuth words, all Python rules.
-    has_http = suffix in _PY and "HTTP" in text
     for word, key, pattern, suffixes, line_words in _CODE_RULES:
-        if word.startswith("HTTP") and not has_http:
-            continue
-        if suffix in suffixes and word in text:
-            candidates = lines_with(text, line_words or (word,))
-            number = _first_match(source, pattern, candidates)
+        if suffix in suffixes and source.holds(word):
+            candidates = numbered_lines_with(source.text, line_words or (word,))
+            number = _first_match(pattern, candidates)
             if number is not None:
-                yield key or _login_required_key(text), number, word
+                yield key or _login_required_key(source), number, word
 
-    if "uthorization" in text or "UTHORIZATION" in text:
-        candidates = match_lines(text, _AUTH_HEADER_WORD)
-        header = _first_match(source, _AUTH_HEADER, candidates)
+    if source.holds(*_AUTH_HEADER_GATE):
+        candidates = _header_lines(source, _AUTH_HEADER_WORD, _AUTH_HEADER_CASES)
+        header = _first_match(_AUTH_HEADER, candidates)
         if header is not None:
-            bearer = "Bearer" in text or "bearer" in text
+            bearer = source.holds("Bearer", "bearer")
             yield "bearer" if bearer else "authorization-header", header, "header"
-    if "pi-key" in text or "PI-KEY" in text or "pi-Key" in text or "pi_key" in text:
-        candidates = match_lines(text, _API_KEY_HEADER_WORD)
-        api_key = _first_match(source, _API_KEY_HEADER, candidates)
+    if source.holds(*_API_KEY_HEADER_GATE):
+        candidates = _header_lines(source, _API_KEY_HEADER_WORD, _API_KEY_HEADER_CASES)
+        api_key = _first_match(_API_KEY_HEADER, candidates)
         if api_key is not None:
             yield "api-key", api_key, "x-api-key"
-    if "passport.use(" in text:
-        for number in lines_with(text, ("passport.use(",)):
-            match = _PASSPORT_USE.search(source.lines[number - 1])
+    if source.holds(*_PASSPORT_CALL):
+        for number, line in numbered_lines_with(source.text, _PASSPORT_CALL):
+            match = _PASSPORT_USE.search(line)
             if match is None:
                 continue
             strategy = (match.group(1) or match.group(2) or "").lower()
             for key in _passport_keys(strategy) if strategy else ():
                 yield key, number, "passport.use"
-    if "allauth.socialaccount.providers." in text:
-        for number in lines_with(text, ("allauth.socialaccount.providers.",)):
-            provider = ALLAUTH_PROVIDER.search(source.lines[number - 1])
+    if source.holds(*_ALLAUTH_PROVIDERS):
+        for number, line in numbered_lines_with(source.text, _ALLAUTH_PROVIDERS):
+            provider = ALLAUTH_PROVIDER.search(line)
             if provider:
                 yield f"oauth:{provider.group(1)}", number, "allauth"
 
 
+def _header_lines(
+    source: SourceText, word: "re.Pattern[str]", cases: tuple[str, ...]
+) -> list[tuple[int, str]]:
+    """The lines where ``word`` matches: ``cases`` in any ASCII case, found fast."""
+    if source.holds(*_NON_ASCII_FOLDS):
+        numbers = match_lines(source.text, word)
+        return [(number, source.lines[number - 1]) for number in numbers]
+    return caseless_lines(source.text, cases)
+
+
 def _first_match(
-    source: SourceText, pattern: "re.Pattern[str]", numbers: list[int]
+    pattern: "re.Pattern[str]", candidates: list[tuple[int, str]]
 ) -> int | None:
-    """The first of the sorted line ``numbers`` that ``pattern`` matches."""
-    for number in numbers:
-        if pattern.search(source.lines[number - 1]):
+    """The number of the first of the sorted ``candidates`` ``pattern`` matches."""
+    for number, line in candidates:
+        if pattern.search(line):
             return number
     return None
 
 
-def _login_required_key(text: str) -> str:
+def _login_required_key(source: SourceText) -> str:
     """``@login_required`` is Django's in a Django file, Flask-Login's else."""
-    if "django" in text:
+    if source.holds("django"):
         return "django-auth"
-    if "flask_httpauth" in text or "HTTPBasicAuth" in text:
+    if source.holds("flask_httpauth", "HTTPBasicAuth"):
         return "basic"
     return "session"

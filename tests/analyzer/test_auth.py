@@ -1,7 +1,13 @@
 """Tests of the auth extractor: dependencies and code that authenticate."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pta_analyzer.extractors import auth
+from pta_analyzer.extractors._textlines import match_lines
 from pta_analyzer.extractors.auth import extract
 from pta_analyzer.facts import Fact, FactKind, Status
+from pta_analyzer.index import SourceText
 from pta_analyzer.scope import Scope
 from tests.analyzer.conftest import MakeRepo, extract_verified
 
@@ -222,3 +228,76 @@ def test_code_rules_apply_to_their_own_languages(make_repo: MakeRepo) -> None:
     facts = run(make_repo, files)
 
     assert summary(facts) == {("spring-security", "code", "web/Sec.kt:1")}
+
+
+def test_header_read_in_any_case_cites_the_first_line_that_reads_it(
+    make_repo: MakeRepo,
+) -> None:
+    files: dict[str, str | bytes] = {
+        "main.go": (
+            "// checks the Authorization header\n"
+            'client.Header.Set("AUTHORIZATION", t)\n'
+            'auth := r.Header.Get("AuthoriZation")\n'
+            'again := r.Header.Get("Authorization")\n'
+        ),
+        # IGNORECASE also folds the dotless i onto i, and the Kelvin sign onto k
+        "server.js": (
+            "// Authorization, pi-key\n"
+            "const auth = req.headers['author\u0131zation'];\n"
+            "const key = req.get('x-api-\u212aey');\n"
+        ),
+    }
+    facts = run(make_repo, files)
+
+    assert summary(facts) == {
+        ("authorization-header", "code", "main.go:3"),
+        ("authorization-header", "code", "server.js:2"),
+        ("api-key", "code", "server.js:3"),
+    }
+
+
+_CODE_LINES = (
+    "auth = HTTPBasicAuth()",
+    "oauth2 = OAuth2PasswordBearer(tokenUrl='t')",
+    "@login_required",
+    "import django",
+    "token = jwt.encode(payload, key)",
+    "h = request.headers.get('AUTHORIZATION')",
+    "h = request.META['HTTP_AUTHOR\u0130ZATION']",
+    "k = req.headers['X_API_KEY']",
+    "# Authorization pi_key",
+    "passport.use(new GitHubStrategy(options))",
+    "'allauth.socialaccount.providers.gitlab',",
+    "INSTALLED_APPS = ['django.contrib.auth']",
+    "@EnableWebSecurity",
+    "other = 1",
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CODE_LINES), max_size=8),
+    st.sampled_from(sorted(auth._CODE_WORDS)),
+)
+def test_a_file_without_the_code_words_of_its_kind_uses_nothing(
+    chosen: list[str], suffix: str
+) -> None:
+    text = "\n".join(chosen)
+    source = SourceText(
+        path=f"src/a{suffix}", encoding="utf-8", file_sha256="", text=text
+    )
+
+    if not source.holds(*auth._CODE_WORDS[suffix]):
+        assert list(auth._code_uses(source)) == []
+
+
+@given(st.text(alphabet="auThORizn_xApiKEy-\u0130\u0131\u212a\n.[", max_size=60))
+def test_header_lines_are_the_lines_the_ignorecase_word_matches(text: str) -> None:
+    source = SourceText(path="a.js", encoding="utf-8", file_sha256="", text=text)
+    for word, cases in (
+        (auth._AUTH_HEADER_WORD, auth._AUTH_HEADER_CASES),
+        (auth._API_KEY_HEADER_WORD, auth._API_KEY_HEADER_CASES),
+    ):
+        expected = [(n, source.lines[n - 1]) for n in match_lines(text, word)]
+
+        assert auth._header_lines(source, word, cases) == expected
