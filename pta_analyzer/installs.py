@@ -10,9 +10,9 @@ two apart; it is a pure function of the command text.
 
 import re
 from collections.abc import Sequence
-from pathlib import PurePosixPath
 
 from pta_analyzer.shelltools import ASSIGNMENT, words_of
+from pta_analyzer.shellwords import path_name
 
 # Options of each installer that take a separate value.
 _PIP_VALUE_OPTIONS = frozenset(
@@ -45,7 +45,7 @@ def named_packages(command: str) -> list[str]:
     words = _program_words(words_of(command))
     if not words:
         return []
-    program = PurePosixPath(words[0]).name
+    program = path_name(words[0])
     args = words[1:]
     if program in {"python", "python3", "py"} and args[:2] == ["-m", "pip"]:
         program, args = "pip", args[2:]

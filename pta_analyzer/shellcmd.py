@@ -11,6 +11,7 @@ their text.
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from pta_analyzer.facts import FactKind
 from pta_analyzer.shelltools import ASSIGNMENT, Role, classify, words_of
@@ -146,6 +147,7 @@ _PLACEHOLDER = re.compile(
     re.I,
 )
 _PROSE_END = re.compile(r"[A-Za-z]\.\s*$|\w[,:]\s*$")
+_CHAIN_CHARACTERS = "&|#'\""  # and the separators: what ``split_chain`` reads
 
 
 def _logical_lines(
@@ -199,33 +201,40 @@ def split_chain(text: str, separators: str = ";", comments: bool = True) -> list
     With ``comments``, a ``#`` that starts a word ends the text. The parts
     are stripped; empty ones are dropped.
     """
+    special = _chain_marks(separators)
     parts: list[str] = []
     current: list[str] = []
-    quote = ""
     index = 0
-    while index < len(text):
-        char = text[index]
-        if quote:
-            if char == quote:
-                quote = ""
-            current.append(char)
-        elif char in "'\"":
-            quote = char
-            current.append(char)
-        elif text.startswith(("&&", "||"), index):
+    while (match := special.search(text, index)) is not None:
+        at = match.start()
+        current.append(text[index:at])
+        char = text[at]
+        index = at + 1
+        if char in "'\"":
+            close = text.find(char, index)
+            index = len(text) if close < 0 else close + 1
+            current.append(text[at:index])  # an unclosed quote runs to the end
+        elif text.startswith(("&&", "||"), at):
             parts.append("".join(current))
             current = []
-            index += 1
-        elif char in separators or _is_background(text, index):
+            index = at + 2
+        elif char in separators or _is_background(text, at):
             parts.append("".join(current))
             current = []
-        elif comments and char == "#" and (index == 0 or text[index - 1].isspace()):
+        elif comments and char == "#" and (at == 0 or text[at - 1].isspace()):
+            index = len(text)  # the rest is a comment
             break
         else:
             current.append(char)
-        index += 1
+    current.append(text[index:])
     parts.append("".join(current))
     return [part.strip() for part in parts if part.strip()]
+
+
+@lru_cache(maxsize=8)
+def _chain_marks(separators: str) -> "re.Pattern[str]":
+    """The characters ``split_chain`` looks at; others are copied in runs."""
+    return re.compile("[" + re.escape(_CHAIN_CHARACTERS + separators) + "]")
 
 
 def _subshell(part: str) -> tuple[str, bool, bool]:

@@ -9,7 +9,7 @@ subcommands and options; anything not recognised is None.
 import re
 import shlex
 from collections.abc import Sequence
-from pathlib import PurePosixPath
+from functools import lru_cache
 
 from pta_analyzer import shelltools_langs, shelltools_node
 from pta_analyzer.services import service_of_image
@@ -24,6 +24,7 @@ from pta_analyzer.shelltools_base import (
     skip_options,
     sub_table,
 )
+from pta_analyzer.shellwords import path_name, path_stem, split_words
 
 __all__ = ["ASSIGNMENT", "Role", "classify", "words_of"]
 
@@ -68,10 +69,15 @@ def classify(command: str) -> Role | None:
 
 def words_of(text: str) -> list[str]:
     """The shell words of ``text``; plain whitespace split if quotes are open."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=4096)  # one command is split by each reader of it
+def _words(text: str) -> tuple[str, ...]:
     try:
-        return shlex.split(text, comments=False)
+        return tuple(split_words(text))
     except ValueError:
-        return text.split()
+        return tuple(text.split())
 
 
 def _program_words(words: Sequence[str]) -> list[str]:
@@ -89,7 +95,7 @@ def _program_words(words: Sequence[str]) -> list[str]:
 def _classify_words(words: list[str]) -> Role | None:
     program = words[0]
     args = words[1:]
-    name = PurePosixPath(program).name
+    name = path_name(program)
     handler = _HANDLERS.get(name)
     if handler is not None:
         return handler(args)
@@ -106,7 +112,7 @@ def _classify_script(program: str, args: Sequence[str]) -> Role | None:
     A bare ``name.py`` is a file name, not a command: Python scripts count
     when they are run by path (``./serve.py``).
     """
-    role = role_of_name(PurePosixPath(program).stem)
+    role = role_of_name(path_stem(program))
     if program.endswith(".py") and "/" not in program:
         return None
     if role is not None or not program.endswith(".py"):
@@ -122,7 +128,7 @@ def _python(args: Sequence[str]) -> Role | None:
     if args[0].startswith("-"):
         return _python(args[1:]) if args[0] in {"-u", "-B", "-O"} else None
     script = args[0]
-    stem = PurePosixPath(script).stem.lower()
+    stem = path_stem(script).lower()
     if not script.endswith(".py"):
         return None
     if stem == "manage":
@@ -354,7 +360,7 @@ def _cp(args: Sequence[str]) -> Role | None:
     positional = positional_args(args)
     if len(positional) != 2:
         return None
-    source, target = (PurePosixPath(p).name.lower() for p in positional)
+    source, target = (path_name(p).lower() for p in positional)
     if _TEMPLATE_WORD.search(source) and not _TEMPLATE_WORD.search(target):
         return Role.INSTALL
     return None

@@ -5,9 +5,9 @@ each handler reads its tool's subcommands, goals or tasks.
 """
 
 from collections.abc import Sequence
-from pathlib import PurePosixPath
 
 from pta_analyzer.shelltools_base import Handler, Role, always
+from pta_analyzer.shellwords import path_name
 
 
 def _go(args: Sequence[str]) -> Role | None:
@@ -125,7 +125,7 @@ def _php(args: Sequence[str]) -> Role | None:
         return None
     if args[0] == "-S":
         return Role.DEV
-    if PurePosixPath(args[0]).name == "artisan" and len(args) > 1:
+    if path_name(args[0]) == "artisan" and len(args) > 1:
         sub = args[1]
         if sub == "serve":
             return Role.DEV

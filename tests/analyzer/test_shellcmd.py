@@ -1,6 +1,8 @@
 """Splitting shell text into commands and saying what each one does."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pta_analyzer.facts import FactKind
 from pta_analyzer.shellcmd import (
@@ -11,6 +13,7 @@ from pta_analyzer.shellcmd import (
     is_command_text,
     leaves_checkout_at,
     process_of,
+    split_chain,
     split_commands,
 )
 
@@ -345,3 +348,52 @@ def test_a_lone_ampersand_ends_a_background_command() -> None:
     commands = split_commands([(1, "go run main.go & echo $! > .pid 2>&1")])
 
     assert [c.text for c in commands] == ["go run main.go", "echo $! > .pid 2>&1"]
+
+
+def chain_one_character_at_a_time(
+    text: str, separators: str, comments: bool
+) -> list[str]:
+    """What ``split_chain`` must give: its rules applied character by character."""
+    parts: list[str] = []
+    current: list[str] = []
+    quote = ""
+    index = 0
+    while index < len(text):
+        char = text[index]
+        before = text[index - 1] if index else ""
+        after = text[index + 1] if index + 1 < len(text) else ""
+        if quote:
+            quote = "" if char == quote else quote
+            current.append(char)
+        elif char in "'\"":
+            quote = char
+            current.append(char)
+        elif text.startswith(("&&", "||"), index):
+            parts.append("".join(current))
+            current = []
+            index += 1
+        elif char in separators or (
+            char == "&" and before not in "<>&" and after not in ">&"
+        ):
+            parts.append("".join(current))
+            current = []
+        elif comments and char == "#" and (index == 0 or before.isspace()):
+            break
+        else:
+            current.append(char)
+        index += 1
+    parts.append("".join(current))
+    return [part.strip() for part in parts if part.strip()]
+
+
+@given(
+    st.text(alphabet=st.sampled_from(list("ab &|;#'\"\n\t<>()\\")), max_size=20),
+    st.sampled_from([";", ";\n", "", "|"]),
+    st.booleans(),
+)
+def test_split_chain_follows_its_rules_for_any_text(
+    text: str, separators: str, comments: bool
+) -> None:
+    expected = chain_one_character_at_a_time(text, separators, comments)
+
+    assert split_chain(text, separators, comments) == expected
