@@ -36,6 +36,7 @@ from pta_analyzer.extractors._ports_langs import (
 from pta_analyzer.extractors._textlines import lines_with
 from pta_analyzer.facts import Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.needles import register
 from pta_analyzer.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,12 @@ _PY_ENV_DEFAULT = re.compile(
     r"(?:environ\.get|getenv)\(\s*['\"](\w+)['\"]\s*,\s*['\"]?(\d{1,5})\b"
 )
 _PY_SKIP_LINE = re.compile(r"\.run\(|uvicorn|gunicorn")
+
+# The words each scanner needs a file to hold before it reads its lines.
+_JS_PORT_WORDS = register("port", "PORT")
+_CONFIG_PORT_WORDS = register("port", "Port", "PORT")
+_PY_BIND_WORDS = register("bind(", "Server(")
+register(".listen(", "process.env", "run_app", "make_server(")
 
 
 _Scanner = Callable[[SourceText], Iterable[Found]]
@@ -195,8 +202,8 @@ def _distinct_lines(source: SourceText, numbers: list[int]) -> list[int]:
 
 def _scan_js(source: SourceText) -> Iterator[Found]:
     text = source.text
-    has_listen = ".listen(" in text
-    has_port = "port" in text or "PORT" in text
+    has_listen = source.holds(".listen(")
+    has_port = source.holds(*_JS_PORT_WORDS)
     if not has_listen and not has_port:
         return
 
@@ -207,7 +214,7 @@ def _scan_js(source: SourceText) -> Iterator[Found]:
         for found in _scan_js_config_only(source):
             configured.update(found.lines)
             yield found
-    if has_port and "process.env" in text:
+    if has_port and source.holds("process.env"):
         for number, match in code_matches(
             source, text, _JS_ENV_DEFAULT, ("process.env",)
         ):
@@ -245,7 +252,7 @@ def _js_listens(source: SourceText, text: str) -> Iterator[Found]:
 def _scan_js_config_only(source: SourceText) -> Iterator[Found]:
     """``port: 7070`` in a configuration module, with its NODE_ENV block."""
     text = source.text
-    if "port" not in text and "PORT" not in text and "Port" not in text:
+    if not source.holds(*_CONFIG_PORT_WORDS):
         return
     if _TOOL_CONFIG.match(PurePosixPath(source.path).name):
         return
@@ -333,9 +340,9 @@ def _is_listen_port_name(name: str) -> bool:
 
 def _scan_python(source: SourceText) -> Iterator[Found]:
     text = source.text
-    has_bind = "bind(" in text or "Server(" in text
-    has_run_app = "run_app" in text
-    has_port = "PORT" in text
+    has_bind = source.holds(*_PY_BIND_WORDS)
+    has_run_app = source.holds("run_app")
+    has_port = source.holds("PORT")
     if not (has_bind or has_run_app or has_port):
         return
 
@@ -343,7 +350,7 @@ def _scan_python(source: SourceText) -> Iterator[Found]:
         binds = ("bind(", "Server(")
         for number, match in code_matches(source, text, _PY_BIND_TUPLE, binds):
             yield from _python_port_value(source, text, match.group(1), number)
-    if "make_server(" in text:
+    if source.holds("make_server("):
         makes = ("make_server(",)
         for number, match in code_matches(source, text, _PY_MAKE_SERVER, makes):
             yield from _python_port_value(source, text, match.group(1), number)
