@@ -37,8 +37,9 @@ def kubernetes_facts(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Kubernetes manifest outside tests and examples."""
     paths = [
         p
-        for p in index.glob("*.yaml", "*.yml")
-        if index.scope(p) not in _SKIPPED_SCOPES
+        for p in index.paths()
+        if p.endswith((".yaml", ".yml"))
+        and index.scope(p) not in _SKIPPED_SCOPES
         and not _NOT_MANIFESTS.match(PurePosixPath(p).name)
     ]
     for source in index.texts(paths):

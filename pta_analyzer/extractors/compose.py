@@ -63,7 +63,11 @@ _DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every compose file of the repository."""
-    paths = [p for p in index.paths() if COMPOSE_NAME.match(p.rpartition("/")[2])]
+    paths = [
+        p
+        for p in index.paths()
+        if "compose" in p and COMPOSE_NAME.match(p.rpartition("/")[2])
+    ]  # every name COMPOSE_NAME matches holds "compose": the cheap test first
     bases = {str(PurePosixPath(p).parent): p for p in sorted(paths, key=_base_rank)}
     own_names = _own_names(index) if paths else frozenset()
     for source in index.texts(paths):

@@ -272,7 +272,7 @@ def _app_json_env(
 def _terraform(index: RepoIndex) -> Iterator[Fact]:
     """One DEPLOY fact per directory of ``*.tf`` files, citing the first one."""
     directories: dict[str, str] = {}
-    for path in sorted(index.glob("*.tf")):
+    for path in sorted(p for p in index.paths() if p.endswith(".tf")):
         if index.scope(path) in _SKIPPED_SCOPES:
             continue
         directories.setdefault(str(PurePosixPath(path).parent), path)
@@ -288,11 +288,8 @@ def _terraform(index: RepoIndex) -> Iterator[Fact]:
 def _nginx(index: RepoIndex) -> Iterator[Fact]:
     paths = [
         p
-        for p in index.glob("*.conf", "*.conf.template")
-        if _NGINX_NAME.match(PurePosixPath(p).name)
-        or PurePosixPath(p).parent.name
-        in ("conf.d", "sites-enabled", "sites-available")
-        or "nginx" in PurePosixPath(p).parent.parts
+        for p in index.paths()
+        if p.endswith((".conf", ".conf.template")) and _is_nginx_config(p)
     ]
     for source in index.texts(paths):
         if "listen" not in source.text and "server" not in source.text:
@@ -313,6 +310,15 @@ def _nginx(index: RepoIndex) -> Iterator[Fact]:
                 note=f"nginx listens here ({source.path})",
                 attrs={"role": "listen"},
             )
+
+
+def _is_nginx_config(path: str) -> bool:
+    pure = PurePosixPath(path)
+    return bool(
+        _NGINX_NAME.match(pure.name)
+        or pure.parent.name in ("conf.d", "sites-enabled", "sites-available")
+        or "nginx" in pure.parent.parts
+    )
 
 
 def _air(index: RepoIndex) -> Iterator[Fact]:

@@ -81,14 +81,18 @@ class _Context:
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Dockerfile of the repository."""
-    paths = [
-        path
-        for path in index.paths()
-        if _DOCKERFILE_NAME.match(path.rpartition("/")[2])
-        and not _NOT_DOCKERFILE.search(path)
-    ]
+    paths = [path for path in index.paths() if _is_dockerfile(path)]
     for source in index.texts(paths):
         yield from _dockerfile_facts(index, source)
+
+
+def _is_dockerfile(path: str) -> bool:
+    name = path.rpartition("/")[2]
+    # Every ASCII name the caseless pattern matches holds "dockerfile" in lower
+    # case (others may fold onto it otherwise): the cheap test first.
+    if name.isascii() and "dockerfile" not in name.lower():
+        return False
+    return bool(_DOCKERFILE_NAME.match(name)) and not _NOT_DOCKERFILE.search(path)
 
 
 def parse_instructions(lines: tuple[str, ...]) -> list[Instruction]:

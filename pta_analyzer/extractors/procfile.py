@@ -23,7 +23,11 @@ _PROCFILE_NAME = re.compile(r"^Procfile(\.[\w.-]+)?$")
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every Procfile of the repository."""
-    paths = [p for p in index.paths() if _PROCFILE_NAME.match(p.rpartition("/")[2])]
+    paths = [
+        p
+        for p in index.paths()
+        if "Procfile" in p and _PROCFILE_NAME.match(p.rpartition("/")[2])
+    ]  # every name _PROCFILE_NAME matches holds "Procfile": the cheap test first
     for source in index.texts(paths):
         yield from _procfile_facts(index, source)
 
