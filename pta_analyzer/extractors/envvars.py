@@ -39,6 +39,7 @@ from pta_analyzer.facts import (
     Status,
 )
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.needles import register
 from pta_analyzer.scope import Scope, classify_scope
 
 logger = logging.getLogger(__name__)
@@ -99,14 +100,18 @@ _AGENT_IMPORT = re.compile(
     r"""(?P<module>elastic-apm-node|elasticapm|newrelic|dd-trace|ddtrace"""
     r"""|@opentelemetry/|opentelemetry|@sentry/|sentry_sdk)"""
 )
-# One substring of each agent's module name, each searched for once per file.
-_AGENT_NEEDLES = (
+# One substring of each agent's module name: a file holding none imports none.
+_AGENT_NEEDLES = register(
     "elastic",
     "newrelic",
     "dd-trace",
     "ddtrace",
     "opentelemetry",
     "sentry",
+)
+_YAML_PRECHECK = (
+    *envvars_scripting.RUBY_PRECHECK,
+    *envvars_placeholders.PLACEHOLDER_PRECHECK,
 )
 _EXAMPLE_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _NOTE_DOTENV = "the file loads a .env file (python-dotenv)"
@@ -122,39 +127,33 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     # without one, no agent import can give a fact, so none is searched for.
     has_examples = _has_agent_settings(index)
 
-    scanners: dict[str, Scanner] = {}
+    rules: dict[str, _Rule] = {}
     for path in index.paths():
-        scanner = _scanner_for(path)
-        if scanner is not None:
-            scanners[path] = scanner
-    go_files = [path for path in scanners if path.endswith(".go")]
+        rule = _rule_for(path)
+        if rule is not None:
+            rules[path] = rule
+    go_files = [path for path in rules if path.endswith(".go")]
     if go_files:
-        viper = envvars_go.viper_settings(s.text for s in index.texts(go_files))
+        viper = envvars_go.viper_settings(
+            s.text for s in index.texts(go_files) if s.holds(*envvars_go.VIPER)
+        )
+        scan_go = functools.partial(envvars_go.scan, viper=viper)
         for path in go_files:
-            scanners[path] = functools.partial(envvars_go.scan, viper=viper)
-    for source in index.texts(scanners):
-        scanner = scanners[source.path]
-        text = source.text
-        try:
-            reads = keep_app_names(scanner(text))
-            note = ""
-            is_python = source.path.endswith(".py")
-            if reads and is_python and envvars_python.loads_dotenv(text):
-                note = _NOTE_DOTENV
-            for read in reads:
-                marker = (source.path, read.name, read.line_start)
-                if marker not in seen:
-                    seen.add(marker)
-                    facts.append(_fact(index, source, read, note))
-        except (ValueError, RecursionError, IndexError):
-            # A scanner bug or an odd file must not stop the analysis.
-            logger.debug("env scan failed", extra={"path": source.path})
-        if source.path.endswith(JS_SUFFIXES):
-            loader = envvars_js.dotenv_safe_example(text)
+            rules[path] = (scan_go, envvars_go.PRECHECK)
+    for source in index.texts(rules):
+        scanner, words = rules[source.path]
+        if source.holds(*words):
+            _add_reads(index, source, scanner, facts, seen)
+        if source.path.endswith(JS_SUFFIXES) and source.holds(*envvars_js.DOTENV_SAFE):
+            loader = envvars_js.dotenv_safe_example(source.text)
             if loader is not None:
                 loaders.append((source, *loader))
-        if has_examples and source.path.endswith((*JS_SUFFIXES, ".py")):
-            agents.extend(_agent_imports(source, text))
+        if (
+            has_examples
+            and source.path.endswith((*JS_SUFFIXES, ".py"))
+            and source.holds(*_AGENT_NEEDLES)
+        ):
+            agents.extend(_agent_imports(source))
 
     if loaders:
         facts = list(_apply_dotenv_safe(index, facts, loaders))
@@ -169,39 +168,66 @@ def looks_secret(name: str) -> bool:
     return is_secret_name(name, MORE_SECRET_NAME) and not NOT_SECRET_NAME.search(name)
 
 
-def _scanner_for(path: str) -> Scanner | None:
-    name = path.rsplit("/", 1)[-1]
+def _add_reads(
+    index: RepoIndex,
+    source: SourceText,
+    scanner: Scanner,
+    facts: list[Fact],
+    seen: set[tuple[str, str, int]],
+) -> None:
+    """Facts for the reads ``scanner`` finds in ``source`` not yet ``seen``."""
+    try:
+        reads = keep_app_names(scanner(source.text))
+        note = ""
+        is_python = source.path.endswith(".py")
+        if reads and is_python and envvars_python.loads_dotenv(source.text):
+            note = _NOTE_DOTENV
+        for read in reads:
+            marker = (source.path, read.name, read.line_start)
+            if marker not in seen:
+                seen.add(marker)
+                facts.append(_fact(index, source, read, note))
+    except (ValueError, RecursionError, IndexError):
+        # A scanner bug or an odd file must not stop the analysis.
+        logger.debug("env scan failed", extra={"path": source.path})
+
+
+def _rule_for(path: str) -> "_Rule | None":
+    """The scanner for ``path`` and the words it needs, or None."""
+    name = path.rpartition("/")[2]
     lowered = name.lower()
-    if lowered.endswith(".py"):
-        return envvars_python.scan
-    if lowered.endswith(JS_SUFFIXES) and not lowered.endswith((".min.js", ".d.ts")):
-        return envvars_js.scan
-    if lowered.endswith(".go"):
-        return envvars_go.scan
-    if lowered.endswith(".rs"):
-        return envvars_rust.scan
-    if lowered.endswith(RUBY_SUFFIXES) or name in RUBY_NAMES:
-        return envvars_scripting.scan_ruby
-    if lowered.endswith(ERB_SUFFIXES):
-        return _scan_erb
-    if lowered.endswith(".php"):
-        return envvars_scripting.scan_php
-    if lowered.endswith((".ex", ".exs")):
-        return envvars_scripting.scan_elixir
-    if lowered.endswith(".prisma"):
-        return envvars_placeholders.scan_prisma
-    if lowered.endswith(JVM_SUFFIXES):
-        return envvars_placeholders.scan_jvm
+    if lowered.endswith((".min.js", ".d.ts")):
+        return None  # bundles and type declarations: no reads of the program
+    _, dot, suffix = lowered.rpartition(".")
+    rule = _SUFFIX_RULES.get(suffix) if dot else None
+    if rule is not None:
+        return rule
+    if dot and suffix not in _OTHER_SUFFIXES and name not in RUBY_NAMES:
+        return None  # no rule below takes a file with this suffix
+    if name in RUBY_NAMES:
+        return envvars_scripting.scan_ruby, envvars_scripting.RUBY_PRECHECK
     if envvars_placeholders.is_spring_config(path):
-        return envvars_placeholders.scan_spring_config
+        return (
+            envvars_placeholders.scan_spring_config,
+            envvars_placeholders.PLACEHOLDER_PRECHECK,
+        )
     if envvars_placeholders.is_entrypoint_script(path):
-        return envvars_placeholders.scan_entrypoint
+        return (
+            envvars_placeholders.scan_entrypoint,
+            envvars_placeholders.ENTRYPOINT_PRECHECK,
+        )
     if envvars_placeholders.is_shell_template(path):
-        return envvars_placeholders.scan_shell
+        return (
+            envvars_placeholders.scan_shell,
+            envvars_placeholders.PLACEHOLDER_PRECHECK,
+        )
     if lowered.endswith(YAML_SUFFIXES) and _is_app_config(path):
-        return _scan_yaml
+        return _scan_yaml, _YAML_PRECHECK
     if lowered.endswith(CONFIG_SUFFIXES) and _is_app_config(path):
-        return envvars_placeholders.scan_config
+        return (
+            envvars_placeholders.scan_config,
+            envvars_placeholders.PLACEHOLDER_PRECHECK,
+        )
     return None
 
 
@@ -292,12 +318,8 @@ def _apply_dotenv_safe(
     yield from extra
 
 
-def _agent_imports(
-    source: SourceText, text: str
-) -> Iterator[tuple[SourceText, int, str]]:
+def _agent_imports(source: SourceText) -> Iterator[tuple[SourceText, int, str]]:
     """``(file, line, module)`` for each agent the file imports."""
-    if not any(needle in text for needle in _AGENT_NEEDLES):
-        return
     for number, match in source.find_lines(_AGENT_IMPORT):
         yield source, number, match["module"]
 
@@ -363,3 +385,46 @@ def _find_example(index: RepoIndex, loader: str, written: str) -> SourceText | N
             if found is not None:
                 return found
     return None
+
+
+# A scanner and the words a file must hold (one of them) for it to find any
+# read: each scanner looks for one of them before anything else, so a file
+# holding none is skipped with the same result. (Here, after the scanners of
+# this module that the rules name.)
+_Rule = tuple[Scanner, tuple[str, ...]]
+
+# Rules decided by the file's last suffix alone (lower-cased).
+_SUFFIX_RULES: dict[str, _Rule] = {
+    "py": (envvars_python.scan, envvars_python.PRECHECK),
+    **{s[1:]: (envvars_js.scan, envvars_js.PRECHECK) for s in JS_SUFFIXES},
+    "go": (envvars_go.scan, envvars_go.PRECHECK),
+    "rs": (envvars_rust.scan, envvars_rust.PRECHECK),
+    **{
+        s[1:]: (envvars_scripting.scan_ruby, envvars_scripting.RUBY_PRECHECK)
+        for s in RUBY_SUFFIXES
+    },
+    **{s[1:]: (_scan_erb, envvars_scripting.RUBY_PRECHECK) for s in ERB_SUFFIXES},
+    "php": (envvars_scripting.scan_php, envvars_scripting.PHP_PRECHECK),
+    **{
+        s: (envvars_scripting.scan_elixir, envvars_scripting.ELIXIR_PRECHECK)
+        for s in ("ex", "exs")
+    },
+    "prisma": (envvars_placeholders.scan_prisma, envvars_placeholders.PRISMA_PRECHECK),
+    **{
+        s[1:]: (envvars_placeholders.scan_jvm, envvars_placeholders.JVM_PRECHECK)
+        for s in JVM_SUFFIXES
+    },
+}
+# Every suffix that the other rules of ``_rule_for`` may take (spring
+# configuration, scripts, templates, YAML and configuration files).
+_OTHER_SUFFIXES = frozenset(
+    s.rpartition(".")[2].lower()
+    for s in (
+        ".properties",
+        *YAML_SUFFIXES,
+        *CONFIG_SUFFIXES,
+        *envvars_placeholders.TEMPLATE_SUFFIXES,
+        ".sh",
+        ".bash",
+    )
+)

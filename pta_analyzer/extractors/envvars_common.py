@@ -8,6 +8,7 @@ assigned a literal string in the same file; computed names are skipped.
 """
 
 import bisect
+import functools
 import operator
 import re
 from collections.abc import Iterable
@@ -70,30 +71,53 @@ _LITERAL = re.compile(
     r"""\s*(?:"(?P<dq>[^"\\\n]*)"|'(?P<sq>[^'\\\n]*)'|`(?P<bq>[^`\\$\n]*)`"""
     r"""|(?P<num>-?\d+(?:\.\d+)?)\b|(?P<word>true|false|True|False)\b)"""
 )
+# ``NAME: Type = "VALUE"`` at the start of a line, with a declaring keyword or
+# two. Written so that no stretch of blanks can be split in more than one way
+# (blanked comments leave long ones): ``^[^\S\n]*`` (from a blank line ``\s*``
+# reached the next line's name: the same match, started earlier), and the
+# annotation ``:\s*[\w&'<> ]+`` with the blanks around it as one blank run,
+# then either a run of ``[\w&'<>]`` (spaces inside) or only blanks
+# holding a space. The same names and values, ending at the same places.
+_ANNOTATION = r"(?::(?:\s*[\w&'<>](?: *[\w&'<>])*\s*|[^\S ]* \s*))?"
 _CONSTANT = re.compile(
-    r"""(?m)^\s*(?:export\s+)?(?:(?:pub|public|private|protected|static|final"""
-    r"""|const|let|var|val|readonly)\s+)*(?:String\s+)?(?P<ident>[A-Za-z_]\w*)"""
-    r"""\s*(?::\s*[\w&'<> ]+)?\s*:?=\s*["'](?P<value>[A-Za-z_][A-Za-z0-9_]*)["']"""
-    r"""\s*;?\s*$"""
+    r"""(?m)^[^\S\n]*(?:export\s+)?(?:(?:pub|public|private|protected|static"""
+    r"""|final|const|let|var|val|readonly)\s+)*(?:String\s+)?"""
+    rf"""(?P<ident>[A-Za-z_]\w*)\s*{_ANNOTATION}:?="""
+    r"""\s*["'](?P<value>[A-Za-z_][A-Za-z0-9_]*)["']\s*;?\s*$"""
 )
+# Comments and quoted strings, each pattern in one alternation without
+# groups (a group in front keeps the search from skipping to the characters a
+# match can start with); a match is a comment when it starts with one of the
+# style's comment starts in ``_NOISE``. Strings are written unrolled
+# (``"[^"\\\n]*(?:\\.[^"\\\n]*)*"``): the same matches as
+# ``"(?:\\.|[^"\\\n])*"``, with one step per run of plain characters.
+_DOUBLE_QUOTED = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
+_SINGLE_QUOTED = r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
 _C_LIKE_NOISE = re.compile(
-    r"""(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|`(?:\\.|[^`\\])*`)"""
-    r"""|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""
+    rf"{_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|`[^`\\]*(?:\\.[^`\\]*)*`"
+    r"|//[^\n]*|/\*[\s\S]*?\*/"
 )
 # Triple-quoted strings count as comments: in Python they are docstrings,
-# whose examples (``os.environ['X']``) are not reads.
+# whose examples (``os.environ['X']``) are not reads. A string match starting
+# with three quotes is the empty string ``""``, two characters long.
 _HASH_NOISE = re.compile(
-    r"""(?P<c>\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|#[^\n]*)"""
-    r"""|(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
+    r"""\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|#[^\n]*"""
+    rf"|{_DOUBLE_QUOTED}|{_SINGLE_QUOTED}"
 )
 _RUST_NOISE = re.compile(
-    r"""(?P<s>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])')|(?P<c>//[^\n]*|/\*[\s\S]*?\*/)"""
+    r""""[^"\\]*(?:\\.[^"\\]*)*"|'(?:\\.|[^'\\])'"""
+    r"|//[^\n]*|/\*[\s\S]*?\*/"
 )
 _BRACKET_EVENT = re.compile(r"""[()\[\]{}"'`\\]""")
 _PHP_NOISE = re.compile(
-    r"""(?P<s>"(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*')"""
-    r"""|(?P<c>//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/)"""
+    rf"{_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/"
 )
+_NOISE: dict[str, tuple["re.Pattern[str]", tuple[str, ...]]] = {
+    "c": (_C_LIKE_NOISE, ("/",)),
+    "hash": (_HASH_NOISE, ("#", '"""', "'''")),
+    "rust": (_RUST_NOISE, ("/",)),
+    "php": (_PHP_NOISE, ("/", "#")),
+}
 
 
 @dataclass(frozen=True)
@@ -135,6 +159,16 @@ class LineMap:
         return self.line(start), self.line(max(start, end - 1))
 
 
+def word_not_after(word: str, before: str) -> str:
+    """A regex for ``word`` where the character before it is not in ``before``.
+
+    The same matches as ``(?<!before)word``, written word first so that the
+    search skips to the word instead of trying every position.
+    """
+    escaped = re.escape(word)
+    return rf"{escaped}(?<!{before}{escaped})"
+
+
 def is_ambient(name: str) -> bool:
     """True for names set by the system or a tool switch, not the app's."""
     upper = name.upper()
@@ -153,13 +187,22 @@ def blank_comments(text: str, style: str) -> str:
     cited at the right place; a commented-out read is no longer found.
     ``style`` is ``"c"`` (// and /* */), ``"hash"`` (#), ``"rust"`` or ``"php"``.
     """
-    pattern = {
-        "c": _C_LIKE_NOISE,
-        "hash": _HASH_NOISE,
-        "rust": _RUST_NOISE,
-        "php": _PHP_NOISE,
-    }[style]
-    return pattern.sub(_blank_comment, text)
+    pattern, comment_starts = _NOISE[style]
+    # Strings are matched only to be stepped over (a "#" in one is no
+    # comment); the text between comments is copied in slices.
+    parts: list[str] = []
+    kept = 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if not text.startswith(comment_starts, start, end):
+            continue
+        parts.append(text[kept:start])
+        parts.append(_blank(text[start:end]))
+        kept = end
+    if not parts:
+        return text
+    parts.append(text[kept:])
+    return "".join(parts)
 
 
 class Constants:
@@ -175,6 +218,8 @@ class Constants:
     def get(self, name: str) -> str | None:
         """The string constant ``name`` is bound to, or None."""
         if self._found is None:
+            if _binding(name).search(self._text) is None:
+                return None  # no constant of that name: the rest can wait
             self._found = {
                 m["ident"]: m["value"] for m in _CONSTANT.finditer(self._text)
             }
@@ -253,7 +298,22 @@ def keep_app_names(reads: Iterable[EnvRead]) -> list[EnvRead]:
     return [r for r in reads if NAME.match(r.name) and not is_ambient(r.name)]
 
 
-def _blank_comment(match: "re.Match[str]") -> str:
-    if match.group("c") is None:
-        return match.group(0)
-    return re.sub(r"[^\n]", " ", match.group(0))
+@functools.lru_cache(maxsize=256)
+def _binding(name: str) -> "re.Pattern[str]":
+    """What every ``_CONSTANT`` match binding ``name`` holds from the name on.
+
+    Every character between a constant's name and its ``=`` is blank, ``:`` or
+    one of ``[\\w&'<> ]``: one class, searched from the literal name, where
+    ``_CONSTANT`` tries every line and, after a ``name:``, every way of
+    sharing blank lines between its blanks and its annotation.
+    """
+    return re.compile(
+        rf"{re.escape(name)}[\s:\w&'<> ]*=\s*[\"'][A-Za-z_][A-Za-z0-9_]*[\"']"
+    )
+
+
+def _blank(comment: str) -> str:
+    """``comment`` with every character but its line breaks made a space."""
+    if "\n" not in comment:
+        return " " * len(comment)
+    return "\n".join(" " * len(line) for line in comment.split("\n"))

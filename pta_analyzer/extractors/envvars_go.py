@@ -18,8 +18,11 @@ from pta_analyzer.extractors.envvars_common import (
     constants,
     resolve_name,
 )
+from pta_analyzer.needles import register
 
-PRECHECK = ("Getenv", "LookupEnv", "viper", 'env:"', 'envconfig:"')
+# Every rule of ``scan`` needs one of these words in the file.
+PRECHECK = register("Getenv", "LookupEnv", "viper", 'env:"', 'envconfig:"')
+VIPER = register("viper")
 
 _GETENV = re.compile(rf"\bos\.Getenv\(\s*{NAME_ARG}\s*\)")
 _LOOKUP = re.compile(rf"\bos\.LookupEnv\(\s*{NAME_ARG}\s*\)")

@@ -24,18 +24,23 @@ from pta_analyzer.extractors.envvars_common import (
     constants,
     literal_at,
     resolve_name,
+    word_not_after,
 )
+from pta_analyzer.needles import register
 
-PRECHECK = (
+# Every rule of ``scan`` needs one of these words in the file.
+PRECHECK = register(
     "process.env", "import.meta.env", "Deno.env", "cleanEnv", "env-var", "createEnv(",
     "/env",
 )  # fmt: skip
+DOTENV_SAFE = register("dotenv-safe")
 EXPRESSION_BODY_CHARS = 300  # how far an arrow function's expression body is read
 SCHEMA_CALLS = ("z.object(", "Joi.object(", "createEnv(")
 
 # Values Vite defines itself on import.meta.env.
 VITE_BUILTINS = frozenset({"MODE", "BASE_URL", "PROD", "DEV", "SSR"})
 
+_NAME_CHAR = r"[\w.$]"  # before a name read as a whole: not part of another
 _MEMBER = re.compile(
     r"(?P<obj>process\.env|import\.meta\.env)(?:\?\.|\.)(?P<name>[A-Za-z_]\w*)\b"
     rf"|(?P<obj2>process\.env|import\.meta\.env)\??\.?\[\s*{NAME_ARG}\s*\]"
@@ -56,7 +61,9 @@ _ENVALID_KEY = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*:\s*\w+\s*\(")
 _ENV_MODULE_IMPORT = re.compile(
     r"""import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*['"][^'"]*/env(?:\.[cm]?[jt]s)?['"]"""
 )
-_ENV_MODULE_READ = re.compile(r"(?<![\w.$])env\.(?P<name>[A-Z][A-Z0-9_]*)\b")
+_ENV_MODULE_READ = re.compile(
+    rf"{word_not_after('env', _NAME_CHAR)}\.(?P<name>[A-Z][A-Z0-9_]*)\b"
+)
 _SCHEMA_CALL = re.compile(r"\b(?P<lib>z\.object|Joi\.object|createEnv)\(\s*\{")
 _SCHEMA_KEY = re.compile(r"\s*[\"']?(?P<name>[A-Z][A-Z0-9_]*)[\"']?\s*:")
 _T3_GROUP = re.compile(r"\s*(?:server|client|shared)\s*:\s*\{")
@@ -250,7 +257,7 @@ def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
         if not re.search(rf"process\.env\[\s*{re.escape(param)}\s*\]", body):
             continue
         call = re.compile(
-            rf"(?<![\w.$]){re.escape(func)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
+            rf"{word_not_after(func, _NAME_CHAR)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
         )
         for found in call.finditer(code):
             name = found["dq"] or found["sq"]

@@ -21,6 +21,7 @@ from pta_analyzer.extractors.envvars_common import (
     literal_at,
     resolve_name,
 )
+from pta_analyzer.needles import register
 
 # Shell scripts that are part of the application: they run when it starts.
 ENTRYPOINT_SCRIPT = re.compile(
@@ -38,6 +39,12 @@ TEMPLATE_SUFFIXES = (
     ".bash",
     ".zsh",
 )
+
+# Words one of which each scanner needs in the file before it finds anything.
+PLACEHOLDER_PRECHECK = register("${")
+PRISMA_PRECHECK = register("env(")
+JVM_PRECHECK = register("getenv", "${")
+ENTRYPOINT_PRECHECK = register("$")
 
 _SPRING_FILE = re.compile(
     r"^(?:application|bootstrap)(?:-[\w.-]+)?\.(?:properties|ya?ml)$"

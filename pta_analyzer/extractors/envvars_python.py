@@ -25,12 +25,16 @@ from pta_analyzer.extractors.envvars_common import (
     constants,
     literal_at,
     resolve_name,
+    word_not_after,
 )
+from pta_analyzer.needles import register
 
 logger = logging.getLogger(__name__)
 
-PRECHECK = ("environ", "getenv", "decouple", "BaseSettings", "from_envvar")
+# Every rule of ``scan`` needs one of these words in the file.
+PRECHECK = register("environ", "getenv", "decouple", "BaseSettings", "from_envvar")
 
+_NAME_CHAR = r"[\w.]"  # before a name read as a whole: not part of another
 _ENVIRON = r"(?<![\w.])(?:os\.)?environ"
 # The same names, matched from the name itself (a literal start is searched
 # for fast) with the ``os.`` before it checked behind: a match starts at the
@@ -42,12 +46,34 @@ _GET = re.compile(rf"{_ENVIRON_AT}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _GETENV = re.compile(rf"{_GETENV_AT}\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 _SETDEFAULT = re.compile(rf"{_ENVIRON_AT}\.setdefault\(\s*{NAME_ARG}\s*,")
 _DEF = re.compile(r"(?m)^(?P<indent>[ \t]*)def\s+(?P<func>\w+)\(\s*(?P<param>\w+)")
+# Names that ``_reads_parameter`` may find read, each pattern starting with a
+# literal: the names are look-aheads, consumed by no match, so no read hides
+# inside another's match.
+_PARAM_READS = (
+    re.compile(r"environ(?:\.get|\.setdefault)\(\s*(?=(?P<name>\w+)\b)"),
+    re.compile(r"environ\[\s*(?=(?P<name>\w+)\s*\])"),
+    re.compile(r"getenv\(\s*(?=(?P<name>\w+)\b)"),
+)
 _INDENTED_LINE = re.compile(r"(?m)^([ \t]*)\S")
 _FROM_ENVVAR = re.compile(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
-_MEMBERSHIP = re.compile(rf"{NAME_ARG}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?!\.)")
-_DJANGO_ENV_VAR = re.compile(r"(?m)^\s*(\w+)\s*=\s*(?:environ\.)?Env\(")
+# ``NAME_ARG`` whose name starts no later than the first letter of a word: a
+# match from a later letter reads the same rest of the word as its name and
+# the same text after it, so it matches only where the first letter did (and
+# finditer, going left to right, took that one). Skipping those letters
+# spares a pass over the rest of the word from every one of them.
+_NAME_ARG_AT_WORD = NAME_ARG.replace("(?P<ident>", "(?<![A-Za-z_])(?P<ident>")
+_MEMBERSHIP = re.compile(rf"{_NAME_ARG_AT_WORD}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?!\.)")
+# ``[^\S\n]*`` rather than ``\s*`` after ``^``: from a blank line ``\s*`` would
+# run on to the next line's name, the same match with an earlier start (not
+# used), after a pass over every blank line that follows.
+_DJANGO_ENV_VAR = re.compile(r"(?m)^[^\S\n]*(\w+)\s*=\s*(?:environ\.)?Env\(")
 _DJANGO_SCHEME = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=\s*\(\s*\w+\s*,")
-_DECOUPLE = re.compile(rf"(?<![\w.])config\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_DECOUPLE = re.compile(
+    rf"{word_not_after('config', _NAME_CHAR)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
+)
+# A settings class names BaseSettings as a whole identifier among its bases:
+# ``BaseSettingsPanel`` alone is no reason to parse the file.
+_BASE_SETTINGS = re.compile(r"\bBaseSettings\b")
 _DEFAULT_KW = re.compile(r"\bdefault\s*=")
 _NONE = re.compile(r"\s*None\s*[,)]")
 # django-environ's url helpers read a fixed name when given none.
@@ -80,7 +106,7 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_wrappers(code, lines)
     if "from_envvar" in code:
         yield from _scan_flask(code, consts, lines)
-    if "BaseSettings" in code:
+    if "BaseSettings" in code and _BASE_SETTINGS.search(code):
         yield from _scan_pydantic(text)
 
 
@@ -117,10 +143,37 @@ def _scan_os(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
 
     if "in os.environ" not in code and "in environ" not in code:
         return
-    for match in _MEMBERSHIP.finditer(code):
+    for match in _memberships(code):
         name = resolve_name(match, consts)
         if name:
             yield _read(name, lines, match, "python.environ_check", False)
+
+
+def _memberships(code: str) -> Iterator["re.Match[str]"]:
+    """The matches of ``_MEMBERSHIP`` in ``code``, searched near each environ.
+
+    A match ends with ``environ`` and the character after it; between that
+    and the name before it stand only blanks, ``not``, ``in`` and ``os.``; the
+    name is on one line. So every match lies in a window from the start of
+    that line to the character after ``environ``, found by stepping back over
+    those characters; windows that overlap are joined. A search confined to
+    the windows finds the matches a search of the whole text finds.
+    """
+    windows: list[tuple[int, int]] = []
+    word = code.find("environ")
+    while word != -1:
+        back = word
+        while back > 0 and (code[back - 1].isspace() or code[back - 1] in "notis."):
+            back -= 1
+        start = code.rfind("\n", 0, back) + 1
+        end = min(len(code), word + len("environ") + 1)
+        if windows and start < windows[-1][1]:
+            start = windows.pop()[0]
+        windows.append((start, end))
+        word = code.find("environ", word + 1)
+
+    for start, end in windows:
+        yield from _MEMBERSHIP.finditer(code, start, end)
 
 
 def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
@@ -130,15 +183,20 @@ def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
     ``env_bool("DEBUG")`` a read of DEBUG; a call with a second argument or a
     ``default=`` gives a default.
     """
+    # A helper reads its parameter with one of the calls of ``_PARAM_READ``:
+    # a function whose parameter no such call names anywhere in the file is
+    # not one, and its body is not cut out and searched.
+    named = {m["name"] for pattern in _PARAM_READS for m in pattern.finditer(code)}
     wrappers = [
         match["func"]
         for match in _DEF.finditer(code)
-        if match["param"] not in ("self", "cls")
+        if match["param"] in named
+        and match["param"] not in ("self", "cls")
         and _reads_parameter(_body(code, match), match["param"])
     ]
     for func in wrappers:
         call = re.compile(
-            rf"(?<![\w.]){re.escape(func)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
+            rf"{word_not_after(func, _NAME_CHAR)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
         )
         for match in call.finditer(code):
             name = match["dq"] or match["sq"]
@@ -202,7 +260,7 @@ def _scan_django_environ(
 
     for variable in sorted(variables):
         call = re.compile(
-            rf"(?<![\w.]){re.escape(variable)}(?:\.(?P<cast>\w+))?\(\s*"
+            rf"{word_not_after(variable, _NAME_CHAR)}(?:\.(?P<cast>\w+))?\(\s*"
             rf"(?:{NAME_ARG}\s*)?(?P<more>[,)])"
         )
         for match in call.finditer(code):

@@ -17,8 +17,10 @@ from pta_analyzer.extractors.envvars_common import (
     literal_at,
     resolve_name,
 )
+from pta_analyzer.needles import register
 
-PRECHECK = ("env::var", "env!", "env =", ".env(")
+# Every rule of ``scan`` needs one of these words in the file.
+PRECHECK = register("env::var", "env!", "env =", ".env(")
 
 _VAR = re.compile(rf"\benv::var(?:_os)?\(\s*{NAME_ARG}\s*\)")
 _MACRO = re.compile(r"(?<![\w:])(?P<kind>option_env|env)!\(\s*\"(?P<name>\w+)\"")

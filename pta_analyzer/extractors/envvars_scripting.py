@@ -20,7 +20,14 @@ from pta_analyzer.extractors.envvars_common import (
     constants,
     literal_at,
     resolve_name,
+    word_not_after,
 )
+from pta_analyzer.needles import register
+
+# Words one of which each scanner needs in the file before it finds anything.
+RUBY_PRECHECK = register("ENV")
+PHP_PRECHECK = register("getenv", "$_ENV", "$_SERVER", "env(")
+ELIXIR_PRECHECK = register("System.", "Mix.env", "config_env()")
 
 _RUBY_INDEX = re.compile(rf"\bENV\[\s*{NAME_ARG}\s*\]")
 _RUBY_FETCH = re.compile(rf"\bENV\.fetch\(\s*{NAME_ARG}\s*(?P<more>[,)])")
@@ -30,11 +37,16 @@ _ERB = re.compile(r"<%=?(?P<body>[\s\S]*?)%>")
 _NOT_NEWLINE = re.compile(r"[^\n]")
 _BLOCK = re.compile(r"\s*(?:\{|do\b)")
 
-_PHP_GETENV = re.compile(rf"(?<![\w>$:])getenv\(\s*{NAME_ARG}\s*\)")
+_PHP_NAME_CHAR = r"[\w>$:]"  # before a function called by its own name
+_PHP_GETENV = re.compile(
+    rf"{word_not_after('getenv', _PHP_NAME_CHAR)}\(\s*{NAME_ARG}\s*\)"
+)
 _PHP_SUPERGLOBAL = re.compile(
     r"""\$_(?P<which>ENV|SERVER)\[\s*['"](?P<name>[A-Za-z_][A-Za-z0-9_]*)['"]\s*\]"""
 )
-_PHP_LARAVEL = re.compile(rf"(?<![\w>$:])env\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_PHP_LARAVEL = re.compile(
+    rf"{word_not_after('env', _PHP_NAME_CHAR)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
+)
 _PHP_AFTER = re.compile(r"\s*(?P<op>\?:|\?\?)")
 # $_SERVER keys the web server sets for each request, not configuration.
 _PHP_REQUEST_PREFIXES = (
@@ -92,7 +104,7 @@ def scan_ruby(text: str, erb_only: bool = False) -> Iterator[EnvRead]:
 
 def scan_php(text: str) -> Iterator[EnvRead]:
     """Every variable read of one PHP file."""
-    if not any(word in text for word in ("getenv", "$_ENV", "$_SERVER", "env(")):
+    if not any(word in text for word in PHP_PRECHECK):
         return
     code = blank_comments(text, "php")
     consts = constants(code)
@@ -129,7 +141,7 @@ def scan_php(text: str) -> Iterator[EnvRead]:
 
 def scan_elixir(text: str) -> Iterator[EnvRead]:
     """Every variable read of one Elixir file, and MIX_ENV when Mix's is used."""
-    if "System." not in text and "Mix.env" not in text and "config_env()" not in text:
+    if not any(word in text for word in ELIXIR_PRECHECK):
         return
     code = blank_comments(text, "hash")
     lines = LineMap(code)
