@@ -115,15 +115,16 @@ def validate_dossier(out_dir: Path, repo: Path | None) -> list[str]:
 
 
 def iter_evidence(node: Any) -> Iterator[dict[str, Any]]:
-    """Every evidence object anywhere in a JSON document."""
-    if isinstance(node, dict):
-        if "snippet_hash" in node and "path" in node:
-            yield node
-        for value in node.values():
-            yield from iter_evidence(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from iter_evidence(value)
+    """Every evidence object anywhere in a JSON document, in document order."""
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            if "snippet_hash" in item and "path" in item:
+                yield item
+            pending.extend(reversed(item.values()))
+        elif isinstance(item, list):
+            pending.extend(reversed(item))
 
 
 class _EvidenceChecker:
