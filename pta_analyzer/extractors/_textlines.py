@@ -9,6 +9,7 @@ newlines before an offset gives its line.
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -88,21 +89,25 @@ def numbered_lines_with(text: str, words: tuple[str, ...]) -> list[tuple[int, st
     return lines_at(text, sorted(starts))
 
 
-def caseless_lines(text: str, words: tuple[str, ...]) -> list[tuple[int, str]]:
+def caseless_lines(
+    text: str, words: tuple[str, ...], keep: "Callable[[str], object] | None" = None
+) -> list[tuple[int, str]]:
     """``(number, line)`` of the lines holding one of ``words`` in any ASCII case.
 
     ``words`` are ASCII without newlines. Only ASCII letters are folded, as
     ``re.IGNORECASE | re.ASCII`` folds them (``re.IGNORECASE`` alone also
     folds the dotted and the dotless I onto ``i``, and the Kelvin sign onto
     ``k``). One Hyperscan pass finds them, or that regex where Hyperscan
-    cannot load.
+    cannot load. With ``keep``, only the lines it accepts, and only those
+    are numbered (a count of the newlines before them).
     """
     database = _caseless_database(words)
     if database is None:
         pattern = re.compile(
             "|".join(re.escape(word) for word in words), re.IGNORECASE | re.ASCII
         )
-        return lines_at(text, [match.start() for match in pattern.finditer(text)])
+        found = lines_at(text, [match.start() for match in pattern.finditer(text)])
+        return [(number, line) for number, line in found if keep is None or keep(line)]
 
     ends: list[int] = []
 
@@ -111,7 +116,7 @@ def caseless_lines(text: str, words: tuple[str, ...]) -> list[tuple[int, str]]:
 
     data = text.encode("utf-8", "surrogatepass")
     database.scan(data, on_match)
-    return _numbered_bytes(data, sorted(ends))
+    return _numbered_bytes(data, sorted(ends), keep)
 
 
 def lines_at(text: str, offsets: list[int]) -> list[tuple[int, str]]:
@@ -122,29 +127,39 @@ def lines_at(text: str, offsets: list[int]) -> list[tuple[int, str]]:
     for offset in offsets:
         number += text.count("\n", last, offset)
         last = offset
-        if numbered and numbered[-1][0] == number:
-            continue
-        start = text.rfind("\n", 0, offset) + 1
-        end = text.find("\n", offset)
-        numbered.append((number, text[start:end] if end >= 0 else text[start:]))
+        if not numbered or numbered[-1][0] != number:
+            numbered.append((number, line_at(text, offset)))
     return numbered
 
 
-def _numbered_bytes(data: bytes, ends: list[int]) -> list[tuple[int, str]]:
-    """``lines_at`` of a text's UTF-8 bytes, at the sorted ends of matches."""
+def line_at(text: str, offset: int) -> str:
+    """The line of ``text`` that character ``offset`` is on."""
+    start = text.rfind("\n", 0, offset) + 1
+    end = text.find("\n", offset)
+    return text[start:end] if end >= 0 else text[start:]
+
+
+def _numbered_bytes(
+    data: bytes, ends: list[int], keep: "Callable[[str], object] | None"
+) -> list[tuple[int, str]]:
+    """``lines_at`` of a text's UTF-8 bytes at the sorted ends of matches, kept."""
     numbered: list[tuple[int, str]] = []
     number = 1
-    last = 0
+    counted = 0  # the newlines before this offset are in ``number``
+    previous = -1
     for end in ends:
-        offset = end - 1  # the match's last byte, on the line it starts on
-        number += data.count(b"\n", last, offset)
-        last = offset
-        if numbered and numbered[-1][0] == number:
+        start = data.rfind(b"\n", 0, end - 1) + 1  # a match is on its last line
+        if start == previous:
             continue
-        start = data.rfind(b"\n", 0, offset) + 1
-        stop = data.find(b"\n", offset)
-        line = data[start:stop] if stop >= 0 else data[start:]
-        numbered.append((number, line.decode("utf-8", "surrogatepass")))
+        previous = start
+        stop = data.find(b"\n", start)
+        line = (data[start:stop] if stop >= 0 else data[start:]).decode(
+            "utf-8", "surrogatepass"
+        )
+        if keep is None or keep(line):
+            number += data.count(b"\n", counted, start)
+            counted = start
+            numbered.append((number, line))
     return numbered
 
 

@@ -10,6 +10,7 @@ from pta_analyzer.extractors import _textlines
 from pta_analyzer.extractors._textlines import (
     candidate_lines,
     caseless_lines,
+    line_at,
     lines_at,
     lines_with,
     match_lines,
@@ -49,6 +50,13 @@ def test_numbered_lines_with_cut_the_lines_out_of_the_text() -> None:
     assert numbered_lines_with("", ("x",)) == []
 
 
+def test_line_at_is_the_line_of_an_offset() -> None:
+    assert line_at(TEXT, 0) == "app.get('/a')"
+    assert line_at(TEXT, TEXT.index("y.get")) == "x.get(1); y.get(2)"
+    assert line_at(TEXT, TEXT.index("\n\n") + 1) == ""
+    assert line_at(TEXT, len(TEXT) - 1) == "app.listen(80)"
+
+
 def test_lines_at_numbers_each_line_of_the_offsets_once() -> None:
     offsets = [0, 4, TEXT.index("y.get"), TEXT.index("listen")]
 
@@ -75,6 +83,12 @@ def test_caseless_lines_fold_ascii_letters_only(
     ]
     assert caseless_lines(CASES_TEXT, ("x-api-key", "x_api-key")) == [(5, "x_API-key")]
     assert caseless_lines("", ("authorization",)) == []
+    assert caseless_lines(CASES_TEXT, ("authorization",), keep=str.isascii) == [
+        (1, "AUTHORIZATION: x")
+    ]
+    assert caseless_lines(CASES_TEXT, ("authorization",), keep=lambda x: "é" in x) == [
+        (3, "é Authorization é\r")
+    ]
 
 
 @given(st.text(alphabet="AaBb\n\u0130\u0131\u212aé\ud800", max_size=40))
