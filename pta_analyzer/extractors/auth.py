@@ -449,14 +449,16 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
                 yield key or _login_required_key(source), number, word
 
     if source.holds(*_AUTH_HEADER_GATE):
-        candidates = _header_lines(source, _AUTH_HEADER_WORD, _AUTH_HEADER_CASES)
-        header = _first_match(_AUTH_HEADER, candidates)
+        header = _first_header_read(
+            source, _AUTH_HEADER, _AUTH_HEADER_WORD, _AUTH_HEADER_CASES
+        )
         if header is not None:
             bearer = source.holds("Bearer", "bearer")
             yield "bearer" if bearer else "authorization-header", header, "header"
     if source.holds(*_API_KEY_HEADER_GATE):
-        candidates = _header_lines(source, _API_KEY_HEADER_WORD, _API_KEY_HEADER_CASES)
-        api_key = _first_match(_API_KEY_HEADER, candidates)
+        api_key = _first_header_read(
+            source, _API_KEY_HEADER, _API_KEY_HEADER_WORD, _API_KEY_HEADER_CASES
+        )
         if api_key is not None:
             yield "api-key", api_key, "x-api-key"
     if source.holds(*_PASSPORT_CALL):
@@ -474,14 +476,36 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
                 yield f"oauth:{provider.group(1)}", number, "allauth"
 
 
-def _header_lines(
-    source: SourceText, word: "re.Pattern[str]", cases: tuple[str, ...]
-) -> list[tuple[int, str]]:
-    """The lines where ``word`` matches: ``cases`` in any ASCII case, found fast."""
+def _first_header_read(
+    source: SourceText,
+    header: "re.Pattern[str]",
+    word: "re.Pattern[str]",
+    cases: tuple[str, ...],
+) -> int | None:
+    """The first line ``header`` matches, of the lines ``word`` matches.
+
+    Those are the lines holding ``cases`` in any ASCII case unless the text
+    holds a letter IGNORECASE also folds onto them.
+    """
+
+    def reads(line: str) -> bool:
+        return _may_read_header(line) and header.search(line) is not None
+
     if source.holds(*_NON_ASCII_FOLDS):
         numbers = match_lines(source.text, word)
-        return [(number, source.lines[number - 1]) for number in numbers]
-    return caseless_lines(source.text, cases)
+        return next((n for n in numbers if reads(source.lines[n - 1])), None)
+    kept = caseless_lines(source.text, cases, keep=reads)
+    return kept[0][0] if kept else None
+
+
+def _may_read_header(line: str) -> bool:
+    """False for a line no header pattern can match, found without a regex.
+
+    Every match holds "header", "get(" or "meta[" in some case, and no
+    letter of them has a case outside ASCII.
+    """
+    lowered = line.lower()
+    return "header" in lowered or "get(" in lowered or "meta[" in lowered
 
 
 def _first_match(

@@ -4,7 +4,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pta_analyzer.extractors import auth
-from pta_analyzer.extractors._textlines import match_lines
 from pta_analyzer.extractors.auth import extract
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.index import SourceText
@@ -291,13 +290,34 @@ def test_a_file_without_the_code_words_of_its_kind_uses_nothing(
         assert list(auth._code_uses(source)) == []
 
 
-@given(st.text(alphabet="auThORizn_xApiKEy-\u0130\u0131\u212a\n.[", max_size=60))
-def test_header_lines_are_the_lines_the_ignorecase_word_matches(text: str) -> None:
-    source = SourceText(path="a.js", encoding="utf-8", file_sha256="", text=text)
-    for word, cases in (
-        (auth._AUTH_HEADER_WORD, auth._AUTH_HEADER_CASES),
-        (auth._API_KEY_HEADER_WORD, auth._API_KEY_HEADER_CASES),
-    ):
-        expected = [(n, source.lines[n - 1]) for n in match_lines(text, word)]
+_HEADER_LINES = (
+    "h = request.headers.get('Authorization')",
+    "h = req.headers['AUTHORIZATION']",
+    'h = r.Header.Get("authorization")',
+    "h = request.META['HTTP_AUTHOR\u0130ZATION']",
+    "h = ctx.get('author\u0131zation')",
+    "k = req.headers['x-api-key']",
+    "k = req.get('X_API_\u212aEY')",
+    'k = c.GetHeader("x-Api_key")',
+    "client.headers['Authorization'] = token",
+    "# Authorization pi_key",
+    '@RequestHeader("Authorization") String a',
+    "\u0130 x",
+)
 
-        assert auth._header_lines(source, word, cases) == expected
+
+@given(st.lists(st.sampled_from(_HEADER_LINES), max_size=8))
+def test_first_header_read_is_the_first_line_the_pattern_matches(
+    chosen: list[str],
+) -> None:
+    source = SourceText(
+        path="a.js", encoding="utf-8", file_sha256="", text="\n".join(chosen)
+    )
+    for header, word, cases in (
+        (auth._AUTH_HEADER, auth._AUTH_HEADER_WORD, auth._AUTH_HEADER_CASES),
+        (auth._API_KEY_HEADER, auth._API_KEY_HEADER_WORD, auth._API_KEY_HEADER_CASES),
+    ):
+        lines = enumerate(source.lines, start=1)
+        expected = next((n for n, line in lines if header.search(line)), None)
+
+        assert auth._first_header_read(source, header, word, cases) == expected
