@@ -15,11 +15,19 @@ from pta_analyzer.extractors._routes_common import (
 )
 from pta_analyzer.extractors._textlines import lines_with
 from pta_analyzer.index import SourceText
+from pta_analyzer.needles import register
 
-JS_FRAMEWORKS = ("fastify", "koa", "hono", "restify", "express", "node")
+JS_FRAMEWORKS = register("fastify", "koa", "hono", "restify", "express", "node")
 CHAIN_LINES_MAX = 400  # ``.route('/x')`` chains, with their doc comments
 
-_JS_GATE = ("express", "koa", "fastify", "Router", "router", "restify", "hono")
+# A file is read for routes only when it holds one of the first words and
+# one of the second ones (or declares a NestJS controller).
+_JS_GATE = register("express", "koa", "fastify", "Router", "router", "restify", "hono")
+register("setGlobalPrefix(", "@Controller", "require(", "import ")
+_JS_CALLS = register(
+    *(f".{m}(" for m in ("get", "post", "put", "patch", "delete", "all", "use",
+                         "route", "del"))
+)  # fmt: skip
 _JS_RECEIVER = r"(app|server|fastify|routes?|\w*[Rr]outer|\w*[Aa]pp)"
 _JS_ROUTE = re.compile(
     rf"\b{_JS_RECEIVER}\s*\.(get|post|put|patch|delete|del|all|head|options)\(\s*"
@@ -65,8 +73,8 @@ _JS_CANDIDATE_WORDS = tuple(
 
 def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
     text = source.text
-    lines = source.lines
-    if "setGlobalPrefix(" in text:
+    if source.holds("setGlobalPrefix("):
+        lines = source.lines
         for number in lines_with(text, ("setGlobalPrefix(",)):
             match = _NEST_GLOBAL_PREFIX.search(lines[number - 1])
             if match:
@@ -74,15 +82,13 @@ def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
                     match.group(1),
                     source.evidence(number),
                 )
-    if "@Controller" in text:
+    if source.holds("@Controller"):
         _scan_nest(source, found)
         return
-    if not any(word in text for word in _JS_GATE):
-        return
-    if not any(f".{m}(" in text for m in ("get", "post", "put", "patch", "delete",
-                                           "all", "use", "route", "del")):  # fmt: skip
+    if not source.holds(*_JS_GATE) or not source.holds(*_JS_CALLS):
         return
 
+    lines = source.lines
     imports = _js_imports(source, text, paths)
     for number in lines_with(text, ("Router(",)):
         match = _JS_LOCAL_PREFIX.search(lines[number - 1])
@@ -108,7 +114,7 @@ def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
                     method,
                     match.group(3),
                     [source.evidence(number)],
-                    _js_framework(text),
+                    _js_framework(source),
                     handler.group(1) if handler else "",
                     match.group(1),
                 ),
@@ -120,9 +126,9 @@ def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
             _js_mount(source, found, number, use, imports, paths)
 
 
-def _js_framework(text: str) -> str:
+def _js_framework(source: SourceText) -> str:
     for name in JS_FRAMEWORKS:
-        if name in text:
+        if source.holds(name):
             return name
     return "node"
 
@@ -132,7 +138,7 @@ def _js_route_chain(
 ) -> None:
     """``router.route('/x').get(...).post(...)`` over one or more lines."""
     lines = source.lines
-    framework = _js_framework(source.text)
+    framework = _js_framework(source)
     if not router and number > 1:
         previous = lines[number - 2].strip()
         router = previous if re.fullmatch(r"[\w$]+", previous) else ""
@@ -168,7 +174,7 @@ def _js_route_chain(
 
 def _js_imports(source: SourceText, text: str, known: Set[str]) -> dict[str, str]:
     """Local names bound to relative ``require``/``import``, as repo paths."""
-    if "require(" not in text and "import " not in text:
+    if not source.holds("require(", "import "):
         return {}
     imports: dict[str, str] = {}
     for number in lines_with(text, ("require(", "import")):

@@ -4,6 +4,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Set
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._routes_common import (
@@ -15,8 +16,14 @@ from pta_analyzer.extractors._routes_common import (
     join_path,
     methods_of,
 )
-from pta_analyzer.extractors._textlines import candidate_lines, match_lines
+from pta_analyzer.extractors._textlines import (
+    line_at,
+    lines_at,
+    lines_with,
+    starts_at,
+)
 from pta_analyzer.index import SourceText
+from pta_analyzer.needles import register
 
 # Flask, Quart, Sanic and Starlette answer only GET on a route declared
 # without ``methods``.
@@ -59,36 +66,90 @@ _DRF_REGISTER = re.compile(
 _DRF_INCLUDE = re.compile(r"^include\(\s*(\w+)\.urls\s*\)")
 _DJANGO_INCLUDE = re.compile(r"^include\(\s*['\"]([\w.]+)['\"]")
 
-# Every line any rule above can match holds one of these, so only lines
-# with a match are read.
+
+class _Rule(NamedTuple):
+    """Lines worth reading: those ``pattern`` matches, on a text holding words.
+
+    Every match of ``pattern`` holds ``word`` and, when ``also`` names some,
+    one of those, so the pattern is run only on a text that holds them. When
+    ``leads``, ``word`` is a character every match starts with and holds
+    only there, so the pattern is tried only where it is.
+    """
+
+    word: str
+    pattern: "re.Pattern[str]"
+    also: tuple[str, ...] = ()
+    leads: bool = False
+
+
+# Every match of the decorator, ".add_" and "web." rules below holds one of
+# these too (the last two patterns are these words and nothing else).
+_PY_DECORATOR_VERBS = register(
+    ".route(", ".get(", ".post(", ".put(", ".patch(", ".delete(", ".head(",
+    ".options(", ".api_route(", ".websocket(",
+)  # fmt: skip
+_PY_ADD_CALLS = register(
+    *(f".add_{name}(" for name in ("url_rule", "resource", "get", "post", "put",
+                                   "patch", "delete", "head", "options", "view",
+                                   "route"))
+)  # fmt: skip
+_PY_WEB_CALLS = register(
+    *(f"web.{name}(" for name in ("get", "post", "put", "patch", "delete", "head",
+                                  "view"))
+)  # fmt: skip
+# Every line any pattern above can match is matched by one of these, so
+# only those lines are read.
 _PY_CANDIDATE = (
-    (
+    _Rule(
         "@",
         re.compile(
             r"@\w+\.(?:route|get|post|put|patch|delete|head|options|api_route|"
             r"websocket)\("
         ),
+        also=_PY_DECORATOR_VERBS,
+        leads=True,
     ),
-    ("APIRouter(", re.compile(r"APIRouter\(")),
-    ("Blueprint(", re.compile(r"Blueprint\(")),
-    (
+    _Rule("APIRouter(", re.compile(r"APIRouter\(")),
+    _Rule("Blueprint(", re.compile(r"Blueprint\(")),
+    _Rule(
         ".add_",
         re.compile(
             r"\.add_(?:url_rule|resource|get|post|put|patch|delete|head|options|"
             r"view|route)\("
         ),
+        also=_PY_ADD_CALLS,
     ),
-    ("web.", re.compile(r"web\.(?:get|post|put|patch|delete|head|view)\(")),
-    ("Route(", re.compile(r"Route\(")),
-    ("include_router(", re.compile(r"\.include_router\(")),
-    ("register_blueprint(", re.compile(r"\.register_blueprint\(")),
+    _Rule(
+        "web.",
+        re.compile(r"web\.(?:get|post|put|patch|delete|head|view)\("),
+        also=_PY_WEB_CALLS,
+    ),
+    _Rule("Route(", re.compile(r"Route\(")),
+    _Rule("include_router(", re.compile(r"\.include_router\(")),
+    _Rule("register_blueprint(", re.compile(r"\.register_blueprint\(")),
 )
 _DJANGO_CANDIDATE = (
-    (".register(", re.compile(r"\.register\(")),
-    ("path(", re.compile(r"path\(")),
-    ("url(", re.compile(r"url\(")),
+    _Rule(".register(", re.compile(r"\.register\(")),
+    _Rule("path(", re.compile(r"path\(")),
+    _Rule("url(", re.compile(r"url\(")),
 )
-_TRIPLE_QUOTE = re.compile("\"\"\"|'''")
+_CANDIDATE_WORDS = register(
+    *(rule.word for rule in (*_PY_CANDIDATE, *_DJANGO_CANDIDATE))
+)
+# A Python file is read for routes only when it holds one of the first words
+# and one of the second ones.
+_PY_GATE = register("@", "add_", "Route(")
+_PY_ROUTE_WORDS = register(
+    ".route(", ".get(", ".post(", ".put(", ".patch(", ".delete(", ".api_route(",
+    ".websocket(", "add_url_rule", "add_resource", ".add_", "web.get(",
+    "web.post(", "Route(", "include_router", "register_blueprint",
+)  # fmt: skip
+# A candidate line declares nothing unless it is a decorator, a router or
+# one of the calls _scan_python_calls reads, each holding one of these.
+_PY_CALL_WORDS = (".add_", "web.", "Route(", "include_router", "register_blueprint")
+_PY_FRAMEWORKS = register("fastapi", "starlette", "aiohttp", "quart", "sanic", "flask")
+_DJANGO_GATE = register("path(", "url(")
+_TRIPLE_QUOTES = ('"""', "'''")
 _DOCSTRING_STARTS = tuple(
     (mark, re.compile(rf"^\w+\s*=\s*{mark}")) for mark in ('"""', "'''")
 )
@@ -114,7 +175,7 @@ class _CodeLines:
         self._skipped: list[bool] = []  # that line is part of a docstring
         self._open: list[bool] = []  # a docstring is open after that line
         quote = ""
-        for number in match_lines(text, _TRIPLE_QUOTE):
+        for number in lines_with(text, _TRIPLE_QUOTES):
             stripped = lines[number - 1].strip()
             skipped = True
             if quote:
@@ -151,44 +212,36 @@ class _CodeLines:
         return 0
 
 
-def _python_framework(text: str) -> str:
-    for name in ("fastapi", "starlette", "aiohttp", "quart", "sanic", "flask"):
-        if name in text:
+def _python_framework(source: SourceText) -> str:
+    for name in _PY_FRAMEWORKS:
+        if source.holds(name):
             return name
     return "python"
 
 
 def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     """Routes of one Python file, read only on the lines that may declare one."""
+    if not source.holds(*_PY_GATE) or not source.holds(*_PY_ROUTE_WORDS):
+        return
     text = source.text
-    # Which files are read at all: one of these words must be in the text.
-    if "@" not in text and "add_" not in text and "Route(" not in text:
-        return
-    candidates = candidate_lines(text, _PY_CANDIDATE)
-    if not candidates:
-        return
-    if not any(
-        word in text
-        for word in (".route(", ".get(", ".post(", ".put(", ".patch(", ".delete(",
-                     ".api_route(", ".websocket(", "add_url_rule", "add_resource",
-                     ".add_", "web.get(", "web.post(", "Route(", "include_router",
-                     "register_blueprint")
-    ):  # fmt: skip
-        return
-    framework = _python_framework(text)
+    starts = _candidate_starts(source, _PY_CANDIDATE)
+    if not any(_may_declare(line_at(text, start)) for start in starts):
+        return  # then no line adds a route, a prefix or a mount: nothing to do
+
+    candidates = lines_at(text, starts)
+    framework = _python_framework(source)
     lines = source.lines
     code = _CodeLines(lines, text)
     prefixes: dict[str, tuple[str, Evidence]] = {}
     pending: list[tuple[str, str, int, str]] = []  # decorators awaiting their def
     handler_line = 0  # the line that ends the pending decorators (0: none)
 
-    for number in candidates:
+    for number, line in candidates:
         if pending and handler_line and handler_line < number:
             _add_decorated(found, source, pending, handler_line, framework)
             pending = []
         if not code.is_code(number):
             continue
-        line = lines[number - 1]
         router_def = _PY_ROUTER_PREFIX.match(line)
         if router_def:
             prefix = _PY_PREFIX_ARG.search(call_text(lines, number))
@@ -218,6 +271,43 @@ def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
         if local is not None:
             routes.path = join_path(local[0], routes.path)
             routes.evidence.append(local[1])
+
+
+def _candidate_lines(
+    source: SourceText, rules: tuple[_Rule, ...]
+) -> list[tuple[int, str]]:
+    """``(number, line)`` of the lines a rule's pattern matches, in order."""
+    return lines_at(source.text, _candidate_starts(source, rules))
+
+
+def _candidate_starts(source: SourceText, rules: tuple[_Rule, ...]) -> list[int]:
+    """The sorted offsets where a rule's pattern matches."""
+    text = source.text
+    starts: list[int] = []
+    for rule in rules:
+        if not source.holds(rule.word) or (rule.also and not source.holds(*rule.also)):
+            continue
+        if rule.leads:
+            starts.extend(starts_at(text, rule.word, rule.pattern))
+        else:
+            starts.extend(match.start() for match in rule.pattern.finditer(text))
+    return sorted(starts)
+
+
+def _may_declare(line: str) -> bool:
+    """False when scan_python can take nothing from candidate ``line``.
+
+    A line adds a route, a prefix or a mount only through _PY_DECORATOR,
+    _PY_ROUTER_PREFIX or a call _scan_python_calls reads, which holds one
+    of _PY_CALL_WORDS (a necessary condition). A file none of whose
+    candidates may declare is left before it is split into lines: reading
+    them would add nothing.
+    """
+    return bool(
+        _PY_DECORATOR.match(line)
+        or _PY_ROUTER_PREFIX.match(line)
+        or any(word in line for word in _PY_CALL_WORDS)
+    )
 
 
 def _add_decorated(
@@ -347,15 +437,13 @@ def _imported_from(text: str, module: str, path: str) -> bool:
 
 
 def scan_django(source: SourceText, found: Routes, _paths: Set[str]) -> None:
-    text = source.text
-    if "path(" not in text and "url(" not in text:
+    if not source.holds(*_DJANGO_GATE):
         return
-    candidates = candidate_lines(text, _DJANGO_CANDIDATE)
-    code = _CodeLines(source.lines, text) if candidates else None
-    for number in candidates:
+    candidates = _candidate_lines(source, _DJANGO_CANDIDATE)
+    code = _CodeLines(source.lines, source.text) if candidates else None
+    for number, line in candidates:
         if code is None or not code.is_code(number):
             continue
-        line = source.lines[number - 1]
         if ".register(" in line:
             _drf_register(source, found, number, line)
         match = _DJANGO_PATH.search(line)

@@ -35,6 +35,7 @@ from pta_analyzer.extractors._routes_python import (
 from pta_analyzer.extractors._textlines import lines_with
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind, Status
 from pta_analyzer.index import RepoIndex, SourceText
+from pta_analyzer.needles import register
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +58,8 @@ _GO_CANDIDATE_WORDS = (
     ".DELETE(", ".HEAD(", ".OPTIONS(", ".Any(", ".Get(", ".Post(", ".Put(",
     ".Patch(", ".Delete(", ".Head(", ".Options(", ".All(",
 )  # fmt: skip
+# A Go file declares a route only when it holds one of these.
+_GO_GATE = register('("/', '("GET /', '("POST /')
 _GO_CLIENTS = frozenset({"http", "client", "c", "ctx", "req", "resty", "request", "s"})
 
 _SPRING_MAPPING = re.compile(
@@ -67,6 +70,7 @@ _SPRING_METHOD = re.compile(r"method\s*=\s*\{?\s*(?:RequestMethod\.)?([A-Z]+)")
 _JVM_CLASS = re.compile(r"^\s*(?:public\s+|abstract\s+|final\s+|open\s+)*class\s+\w+")
 _JVM_FUNCTION = re.compile(r"(?:fun\s+(\w+)|(\w+)\s*\([^)]*$|(\w+)\s*\()")
 
+register("draw", "Mapping", "Route::")
 _LARAVEL_ROUTE = re.compile(
     r"Route::(get|post|put|patch|delete|options|any)\(\s*['\"]([^'\"]*)['\"]\s*(?:,\s*(.*))?"
 )
@@ -97,7 +101,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
     for path in index.named("routes.rb"):
         source = index.read(path)
-        if source is None or "draw" not in source.text:
+        if source is None or not source.holds("draw"):
             continue
         for method, route_path, line, handler in rails_routes(source.lines):
             yield Fact(
@@ -111,12 +115,11 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 
 def _scanner_for(path: str) -> Scanner | None:
-    parts = path.split("/")
-    name = parts[-1]
+    folder, _, name = path.rpartition("/")
     dot = name.rfind(".")
     suffix = name[dot:].lower() if dot > 0 else ""
     if suffix == ".py":
-        if name == "urls.py" or (len(parts) > 1 and parts[-2] == "urls"):
+        if name == "urls.py" or folder.rpartition("/")[2] == "urls":
             return scan_django
         return scan_python
     if suffix in JS_SUFFIXES and not name.endswith(".d.ts"):
@@ -125,7 +128,7 @@ def _scanner_for(path: str) -> Scanner | None:
         return _scan_go
     if suffix in JVM_SUFFIXES:
         return _scan_spring
-    if suffix == ".php" and "routes" in parts:
+    if suffix == ".php" and "routes" in folder.split("/"):
         return _scan_laravel
     return None
 
@@ -192,9 +195,9 @@ def _attrs(framework: str, handler: str) -> dict[str, object]:
 
 
 def _scan_go(source: SourceText, found: Routes, _paths: Set[str]) -> None:
-    text = source.text
-    if '("/' not in text and '("GET /' not in text and '("POST /' not in text:
+    if not source.holds(*_GO_GATE):
         return
+    text = source.text
     groups: dict[str, tuple[str, list[Evidence]]] = {}
     for number in lines_with(text, _GO_CANDIDATE_WORDS):
         line = source.lines[number - 1]
@@ -263,7 +266,7 @@ def _go_handle(
 
 
 def _scan_spring(source: SourceText, found: Routes, _paths: Set[str]) -> None:
-    if "Mapping" not in source.text:
+    if not source.holds("Mapping"):
         return
     lines = source.lines
     class_prefix = ""
@@ -337,7 +340,7 @@ def _next_is_class(lines: tuple[str, ...], number: int) -> bool:
 
 
 def _scan_laravel(source: SourceText, found: Routes, _paths: Set[str]) -> None:
-    if "Route::" not in source.text:
+    if not source.holds("Route::"):
         return
     is_api = source.path.rpartition("/")[2] == "api.php"
     prefix = "/api" if is_api else ""

@@ -1,7 +1,13 @@
 """Tests of the endpoints extractor: route declarations, prefixes, scopes."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pta_analyzer.extractors import _routes_python
+from pta_analyzer.extractors._textlines import match_lines
 from pta_analyzer.extractors.endpoints import extract
 from pta_analyzer.facts import Fact, FactKind, Status
+from pta_analyzer.index import SourceText
 from pta_analyzer.scope import Scope
 from tests.analyzer.conftest import MakeRepo, extract_verified
 
@@ -449,3 +455,32 @@ def test_django_patterns_in_docstrings_and_comments_are_skipped(
 
     assert set(found) == {"ANY /new/"}
     assert locations(found["ANY /new/"]) == ["urls.py:6"]
+
+
+_PY_LINES = (
+    "@app.get('/a')",
+    "@bp.head('/h')",
+    "@mock.patch('x.y')",
+    "@ app.route('/spaced')",
+    "x = d.get(key)",
+    "router = APIRouter(prefix='/v1')",
+    "app.include_router(items.router, prefix='/items')",
+    "app.router.add_get('/ag', handler)",
+    "web.view('/v', View)",
+    "Route('/st', endpoint=home)",
+    "urlpatterns = [path('p/', views.p), url(r'^u/', views.u)]",
+    "router.register(r'users', UserViewSet)",
+    "def handler():",
+    "'''",
+)
+
+
+@given(st.lists(st.sampled_from(_PY_LINES), max_size=10))
+def test_candidate_lines_are_the_lines_a_rule_matches(chosen: list[str]) -> None:
+    text = "\n".join(chosen)
+    source = SourceText(path="app.py", encoding="utf-8", file_sha256="", text=text)
+    for rules in (_routes_python._PY_CANDIDATE, _routes_python._DJANGO_CANDIDATE):
+        numbers = {n for rule in rules for n in match_lines(text, rule.pattern)}
+        expected = [(n, source.lines[n - 1]) for n in sorted(numbers)]
+
+        assert _routes_python._candidate_lines(source, rules) == expected
