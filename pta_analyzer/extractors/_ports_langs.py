@@ -6,11 +6,11 @@ the JavaScript and Python scanners that live in ``ports`` itself.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from pta_analyzer.extractors._textlines import lines_with
+from pta_analyzer.extractors._textlines import numbered_lines_with
 from pta_analyzer.facts import WEIGHT_CONVENTION, WEIGHT_MANIFEST
 from pta_analyzer.index import SourceText
 from pta_analyzer.yamlmap import YNode, load_yaml
@@ -109,16 +109,18 @@ def code_matches(
     """``find_lines`` without comment lines (``//``, ``#``, ``*``, ``/*``).
 
     Every match of ``pattern`` holds one of ``words``, so only the lines of
-    ``text`` (the source's text) holding one are searched; an empty
-    ``words`` searches every line.
+    ``text`` (the source's text) holding one are searched (cut out of it, not
+    split from it); an empty ``words`` searches every line. A match's
+    ``string`` is its line.
     """
-    lines = source.lines
-    numbers = lines_with(text, words) if words else range(1, len(lines) + 1)
-    for number in numbers:
+    numbered: Iterable[tuple[int, str]] = (
+        numbered_lines_with(text, words) if words else enumerate(source.lines, 1)
+    )
+    for number, line in numbered:
         if end is not None and number > end:
             return
-        match = pattern.search(lines[number - 1])
-        if match and not lines[number - 1].lstrip().startswith(_COMMENT_MARKS):
+        match = pattern.search(line)
+        if match and not line.lstrip().startswith(_COMMENT_MARKS):
             yield number, match
 
 
@@ -163,7 +165,7 @@ def scan_go(source: SourceText) -> Iterator[Found]:
     addr_words = ("addr", "Addr", "port", "Port")
     for number, match in code_matches(source, text, _GO_ADDR_CONST, addr_words):
         name = match.group(1)
-        if CLIENT_NAME.search(name) or "Addr:" in source.lines[number - 1]:
+        if CLIENT_NAME.search(name) or "Addr:" in match.string:
             continue
         yield Found(
             int(match.group(2)),

@@ -119,6 +119,8 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 def _scanner_for(path: str) -> _Scanner | None:
     name = path.rpartition("/")[2]
+    if name.endswith(".py") and name != ".py":
+        return _scan_python  # most paths: what the rules below give, sooner
     suffix = _suffix(name)
     code_scanner = _CODE_SCANNERS.get(suffix)
     if code_scanner is not None:
@@ -200,13 +202,16 @@ def _distinct_lines(source: SourceText, numbers: list[int]) -> list[int]:
 # JavaScript / TypeScript
 
 
-def _scan_js(source: SourceText) -> Iterator[Found]:
+def _scan_js(source: SourceText) -> Iterable[Found]:
+    if not source.holds(".listen(", *_JS_PORT_WORDS):
+        return ()  # most files: asked once, without starting a generator
+    return _js_ports(source)
+
+
+def _js_ports(source: SourceText) -> Iterator[Found]:
     text = source.text
     has_listen = source.holds(".listen(")
     has_port = source.holds(*_JS_PORT_WORDS)
-    if not has_listen and not has_port:
-        return
-
     if has_listen:
         yield from _js_listens(source, text)
     configured: set[int] = set()
@@ -338,13 +343,17 @@ def _is_listen_port_name(name: str) -> bool:
 # Python
 
 
-def _scan_python(source: SourceText) -> Iterator[Found]:
+def _scan_python(source: SourceText) -> Iterable[Found]:
+    if not source.holds(*_PY_BIND_WORDS, "run_app", "PORT"):
+        return ()  # most files: asked once, without starting a generator
+    return _python_ports(source)
+
+
+def _python_ports(source: SourceText) -> Iterator[Found]:
     text = source.text
     has_bind = source.holds(*_PY_BIND_WORDS)
     has_run_app = source.holds("run_app")
     has_port = source.holds("PORT")
-    if not (has_bind or has_run_app or has_port):
-        return
 
     if has_bind:
         binds = ("bind(", "Server(")
@@ -361,7 +370,7 @@ def _scan_python(source: SourceText) -> Iterator[Found]:
         env_words = ("environ.get(", "getenv(")
         for number, match in code_matches(source, text, _PY_ENV_DEFAULT, env_words):
             name = match.group(1)
-            line = source.lines[number - 1]
+            line = match.string
             if _is_listen_port_name(name) and not _PY_SKIP_LINE.search(line):
                 yield Found(int(match.group(2)), "default", [number], "py_env", name)
 
