@@ -55,6 +55,18 @@ DEPLOY_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     )
 )  # fmt: skip
 
+# The word every command DEPLOY_COMMANDS matches starts with (its first run
+# of lower-case letters), but for "buildx build", which may come anywhere.
+_DEPLOY_PROGRAMS = frozenset(
+    {
+        "docker", "podman", "kubectl", "helm", "fly", "flyctl", "heroku", "git",
+        "npx", "vercel", "netlify", "gcloud", "aws", "eb", "sam", "cdk",
+        "serverless", "sls", "firebase", "wrangler", "railway", "az", "python",
+        "twine", "uv", "poetry", "pdm", "hatch", "npm", "yarn", "pnpm", "cargo",
+        "gem",
+    }
+)  # fmt: skip
+_LEADING_WORD = re.compile(r"[a-z]+")
 _FOLDED = re.compile(r"(?::|-)\s*>[-+0-9]*\s*(?:#.*)?$")
 
 
@@ -158,10 +170,20 @@ def at_root(index: RepoIndex, name: str) -> list[str]:
 
 
 def _deploy_target(command: str) -> str:
+    if not _may_deploy(command):
+        return ""
     for pattern, target in DEPLOY_COMMANDS:
         if pattern.search(command):
             return target
     return ""
+
+
+def _may_deploy(command: str) -> bool:
+    """False for a command no pattern of DEPLOY_COMMANDS can match."""
+    leading = _LEADING_WORD.match(command)
+    if leading is not None and leading.group() in _DEPLOY_PROGRAMS:
+        return True
+    return "buildx build" in command
 
 
 def _command_fact(job: Job, command: ShellCommand, role: Role) -> Fact:

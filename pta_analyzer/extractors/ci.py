@@ -12,6 +12,7 @@ action becomes a DEPLOY fact.
 
 import logging
 import re
+from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
@@ -84,7 +85,7 @@ TRAVIS_PHASES = ("before_install", "install", "before_script", "script")
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
     """Facts from every CI pipeline file of the repository."""
-    github = [p for p in index.paths() if p.startswith(".github/")]
+    github = _under(index, ".github/")
     circleci = index.named("config.yml", "config.yaml")
     readers = (
         (matching(github, ".github/workflows/*.y*ml"), _github),
@@ -103,6 +104,15 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
             yield from deduplicated(reader(source, documents[0]))
     for source in index.texts(at_root(index, "Jenkinsfile")):
         yield from deduplicated(_jenkins(source))
+
+
+def _under(index: RepoIndex, prefix: str) -> list[str]:
+    """The paths starting with ``prefix``: one run of the sorted paths."""
+    paths = list(index.paths())
+    start = end = bisect_left(paths, prefix)
+    while end < len(paths) and paths[end].startswith(prefix):
+        end += 1
+    return paths[start:end]
 
 
 # --- GitHub Actions --------------------------------------------------------

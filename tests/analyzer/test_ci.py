@@ -1,5 +1,9 @@
 """The CI extractor: commands CI runs, services it starts, deploys it makes."""
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pta_analyzer.extractors import _ci_jobs
 from pta_analyzer.extractors.ci import extract
 from pta_analyzer.facts import WEIGHT_CI, FactKind
 from pta_analyzer.scope import Scope
@@ -403,3 +407,16 @@ def test_ci_installs_of_named_tools_are_not_the_project_install(
         (FactKind.INSTALL, "pip install -e .[test]")
     ]
     assert_evidence_verifies(index, facts)
+
+
+DEPLOY_PATTERNS = [pattern for pattern, _ in _ci_jobs.DEPLOY_COMMANDS]
+
+
+@given(st.sampled_from(DEPLOY_PATTERNS).flatmap(st.from_regex))
+def test_every_deploy_command_passes_the_cheap_test_first(command: str) -> None:
+    assert _ci_jobs._may_deploy(command)
+
+
+def test_commands_of_other_programs_are_not_deploys() -> None:
+    assert not _ci_jobs._may_deploy("pytest -q tests/")
+    assert not _ci_jobs._may_deploy("Docker push x")
