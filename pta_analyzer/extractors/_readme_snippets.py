@@ -18,6 +18,10 @@ _RUN_VERB = re.compile(
     r"(?i)\b(?:run|running|execute|type|use|using|start|launch|invoke|call|"
     r"with|via|do|enter|try|then|and|or)\b[^`]{0,40}$"
 )
+# A match of _RUN_VERB starts fewer characters than this before the end (the
+# longest verb, 40 and a newline ``$`` may stand before); searched from
+# there, ``\b`` still sees the character before.
+_RUN_VERB_REACH = 50
 _INLINE_CODE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 # Prose that says to run the path after it ("run `./setup.sh`").
 _RUN_PATH = re.compile(
@@ -49,14 +53,14 @@ def md_snippets(lines: Sequence[str]) -> Iterator[Snippet]:
 
     Block quotes are read as their content, so a fence inside one counts.
     """
-    lines = [_QUOTE.sub("", line) for line in lines]
+    lines = [_QUOTE.sub("", line) if ">" in line else line for line in lines]
     headings: list[tuple[int, str]] = []
     index = 0
     previous_blank = True
     in_list = False
     while index < len(lines):
         line = lines[index]
-        fence = FENCE.match(line)
+        fence = FENCE.match(line) if "```" in line or "~~~" in line else None
         if fence:
             block, index = _fenced(lines, index, fence)
             yield Snippet(
@@ -69,7 +73,8 @@ def md_snippets(lines: Sequence[str]) -> Iterator[Snippet]:
             level, text, used = heading
             headings = [h for h in headings if h[0] < level] + [(level, text)]
             # "### `npm start`" headings name the command they describe.
-            yield from _inline(index + 1, text, headings[:-1], anywhere=True)
+            if "`" in text:
+                yield from _inline(index + 1, text, headings[:-1], anywhere=True)
             index += used
             previous_blank, in_list = True, False
             continue
@@ -79,7 +84,8 @@ def md_snippets(lines: Sequence[str]) -> Iterator[Snippet]:
             continue
         if line.strip():
             in_list = bool(LIST_ITEM.match(line)) or (in_list and line[:1].isspace())
-            yield from _inline(index + 1, line, headings)
+            if "`" in line:
+                yield from _inline(index + 1, line, headings)
         previous_blank = not line.strip()
         index += 1
 
@@ -103,13 +109,19 @@ def _fenced(
 
 
 def heading_at(lines: Sequence[str], index: int) -> tuple[int, str, int] | None:
-    """``(level, text, lines used)`` when a heading starts at ``index``."""
-    atx = ATX.match(lines[index])
+    """``(level, text, lines used)`` when a heading starts at ``index``.
+
+    The patterns run only on lines holding the characters they need.
+    """
+    line = lines[index]
+    atx = ATX.match(line) if "#" in line else None
     if atx:
         return len(atx.group(1)), atx.group(2), 1
-    line = lines[index]
-    if index + 1 < len(lines) and line.strip() and not LIST_ITEM.match(line):
-        underline = SETEXT.match(lines[index + 1])
+    following = lines[index + 1] if index + 1 < len(lines) else ""
+    if "==" not in following and "--" not in following:
+        return None  # no underline
+    if line.strip() and not LIST_ITEM.match(line):
+        underline = SETEXT.match(following)
         if underline and not line.startswith((" ", "\t", "|")):
             return (1 if underline.group(1)[0] == "=" else 2), line.strip(), 2
     return None
@@ -146,7 +158,7 @@ def _inline(
     for match in _INLINE_CODE.finditer(line):
         before = line[: match.start()]
         starts = _LIST_START.match(before) or before.rstrip().endswith("|")
-        if not anywhere and not (starts or _RUN_VERB.search(before)):
+        if not anywhere and not (starts or _follows_run_verb(before)):
             continue
         text = match.group(1).strip()
         if _is_bare_path(text) and not _RUN_PATH.search(before):
@@ -154,6 +166,11 @@ def _inline(
         if not anywhere and " " not in text and not _says_run(before, starts):
             continue  # "a server using `nodemon`" names a tool
         yield Snippet(((number, text),), _titles(headings), None, "inline_code")
+
+
+def _follows_run_verb(before: str) -> bool:
+    start = max(0, len(before) - _RUN_VERB_REACH)
+    return _RUN_VERB.search(before, start) is not None
 
 
 def _says_run(before: str, starts: object) -> bool:
