@@ -163,6 +163,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     yield from facts
 
 
+@functools.lru_cache(maxsize=4096)
 def looks_secret(name: str) -> bool:
     """True when a variable's name says it holds a credential."""
     return is_secret_name(name, MORE_SECRET_NAME) and not NOT_SECRET_NAME.search(name)
@@ -178,15 +179,18 @@ def _add_reads(
     """Facts for the reads ``scanner`` finds in ``source`` not yet ``seen``."""
     try:
         reads = keep_app_names(scanner(source.text))
+        if not reads:
+            return
         note = ""
         is_python = source.path.endswith(".py")
-        if reads and is_python and envvars_python.loads_dotenv(source.text):
+        if is_python and envvars_python.loads_dotenv(source.text):
             note = _NOTE_DOTENV
+        scope = index.scope(source.path)
         for read in reads:
             marker = (source.path, read.name, read.line_start)
             if marker not in seen:
                 seen.add(marker)
-                facts.append(_fact(index, source, read, note))
+                facts.append(_fact(source, read, note, scope))
     except (ValueError, RecursionError, IndexError):
         # A scanner bug or an odd file must not stop the analysis.
         logger.debug("env scan failed", extra={"path": source.path})
@@ -248,7 +252,7 @@ def _scan_yaml(text: str) -> Iterator[EnvRead]:
         yield from envvars_placeholders.scan_config(text)
 
 
-def _fact(index: RepoIndex, source: SourceText, read: EnvRead, note: str) -> Fact:
+def _fact(source: SourceText, read: EnvRead, note: str, scope: Scope) -> Fact:
     evidence = source.evidence(read.line_start, read.line_end)
     secret = looks_secret(read.name)
     default = read.default
@@ -265,7 +269,7 @@ def _fact(index: RepoIndex, source: SourceText, read: EnvRead, note: str) -> Fac
         key=read.name,
         source=f"envvars.{read.rule}",
         evidence=(evidence,),
-        scope=index.scope(source.path),
+        scope=scope,
         weight=WEIGHT_MANIFEST if placeholder else WEIGHT_DECLARED,
         note="; ".join(notes),
         attrs={"required": read.required, "default": default, "secret": secret},

@@ -76,6 +76,7 @@ _DECOUPLE = re.compile(
 _BASE_SETTINGS = re.compile(r"\bBaseSettings\b")
 _DEFAULT_KW = re.compile(r"\bdefault\s*=")
 _NONE = re.compile(r"\s*None\s*[,)]")
+_KEYWORD_ARGUMENT = re.compile(r"\s*\w+\s*=")
 # django-environ's url helpers read a fixed name when given none.
 _DJANGO_URL_DEFAULTS = {
     "db": "DATABASE_URL",
@@ -429,7 +430,7 @@ def _call_read(
     if match.group("more") == ",":
         rest = code[match.end() : end]
         keyword = _DEFAULT_KW.search(rest)
-        positional = not re.match(r"\s*\w+\s*=", rest)
+        positional = _KEYWORD_ARGUMENT.match(rest) is None
         if keyword or positional:
             start = match.end() + (keyword.end() if keyword else 0)
             if not _NONE.match(code, start):

@@ -119,3 +119,20 @@ def test_word_not_after_is_the_look_behind(text: str) -> None:
     assert [m.span() for m in fast.finditer(text)] == [
         m.span() for m in plain.finditer(text)
     ]
+
+
+_BRACKET_TEXT = st.lists(
+    st.sampled_from(["(", ")", "[", "]", "{", "}", '"', "'", "`", "\\", "a", "\n"]),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=200)
+@given(st.sampled_from("([{"), _BRACKET_TEXT, st.sampled_from([4000, 3, 8]))
+def test_closing_paren_in_one_match_ends_where_stepping_ends(
+    opener: str, rest: str, limit: int
+) -> None:
+    text = "x = " + opener + rest
+    stepped = envvars_common._closing_bracket_by_events(text, 4, limit)
+
+    assert envvars_common.closing_paren(text, 4, limit) == stepped
