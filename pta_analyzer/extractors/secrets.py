@@ -136,15 +136,35 @@ RULES = (
 # Stems of secret-looking names ("passw" covers password and passwd, "key"
 # api_key, private_key, access_key...): one substring scan each per file.
 _SECRET_WORDS = ("secret", "passw", "pwd", "token", "key", "credential")
+_SECRET_WORD = re.compile("|".join(_SECRET_WORDS))  # on lower-cased text
+_PLACEHOLDER_WORD = re.compile("|".join(re.escape(w) for w in PLACEHOLDER_WORDS))
 _PRIVATE_KEY_BEGIN = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 )
 _PRIVATE_KEY_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
-_GENERIC = re.compile(
-    r"(?i)(?P<name>[A-Za-z0-9_.-]*(?:secret|password|passwd|pwd|token|api_?key"
+# The name starts where a run of name characters starts: a match starting
+# inside a run implies one starting at the run's first character (the prefix
+# takes the rest), and ``finditer`` resumes after a quote or at a character
+# no name holds, so the lookbehind removes no match; it only spares the
+# engine a try at every character of every word.
+_GENERIC_PATTERN = (
+    r"(?<![A-Za-z0-9_.-])"
+    r"(?P<name>[A-Za-z0-9_.-]*(?:secret|password|passwd|pwd|token|api_?key"
     r"|api-key|private_?key|access_?key|auth_?key|credentials?|signing_?key"
     r"|encryption_?key)[A-Za-z0-9_.-]*)[\"']?\s*(?:=|:|=>|:=)\s*"
     r"(?P<quote>[\"'`]?)(?P<value>[^\"'`\s,;)]{16,})(?P=quote)"
+)
+_GENERIC = re.compile("(?i)" + _GENERIC_PATTERN)
+# The same without case folding, which costs the engine as much again, on the
+# lower-cased line: that has the same length and the same matches when the
+# line holds none of ``_FOLDS_TO_ASCII`` (the tests check every code point).
+_GENERIC_LOWERED = re.compile(_GENERIC_PATTERN)
+# A necessary condition of ``_GENERIC_LOWERED``, found sooner (its start is a
+# literal): a stem of a secret name, the rest of the name, the separator and
+# 16 characters of the value.
+_ASSIGNED_SECRET = re.compile(
+    "(?:" + "|".join(_SECRET_WORDS) + ")"
+    r"[a-z0-9_.-]*[\"']?\s*[=:][=>]?\s*[\"'`]?[^\"'`\s,;)]{16}"
 )
 # Cheap shape test before ``_GENERIC``: something long after ``=`` or ``:``.
 _LONG_VALUE = re.compile(r"[=:]\s*[\"'`]?[^\"'`\s,;)]{16}")
@@ -222,7 +242,7 @@ def is_placeholder(value: str) -> bool:
     lowered = value.lower()
     if value.startswith(("$", "%", "{", "(", "[", "<")) or "${" in value:
         return True  # a reference or template: $VAR, $(VAR), %(var)s, {{ x }}, <key>
-    if any(word in lowered for word in PLACEHOLDER_WORDS):
+    if _PLACEHOLDER_WORD.search(lowered) is not None:
         return True
     return len(set(lowered)) <= 2  # "aaaa...", "****", "0000"
 
@@ -313,9 +333,7 @@ def _finding(
             return number, rule.kind, {}
     if len(line) > GENERIC_MAX_LINE_CHARS:
         return None
-    if not any(word in lowered for word in _SECRET_WORDS):
-        return None
-    name = _generic(line, quoted_only)
+    name = _generic(line, lowered, quoted_only)
     if name is None:
         return None
     return number, "generic-secret", {"name": name}
@@ -338,17 +356,15 @@ def _private_key_end(source: SourceText, number: int) -> int | None:
     return end or number
 
 
-def _generic(line: str, quoted_only: bool) -> str | None:
+def _generic(line: str, lowered: str, quoted_only: bool) -> str | None:
     """The secret-looking name assigned a random-looking literal, if any.
 
-    In program code an unquoted value is an expression, not a literal, so only
-    quoted values count there (``quoted_only``).
+    ``lowered`` is ``line.lower()``. In program code an unquoted value is an
+    expression, not a literal, so only quoted values count there
+    (``quoted_only``).
     """
-    if _LONG_VALUE.search(line) is None:
-        return None
-    for match in _GENERIC.finditer(line):
-        name, value = match["name"], match["value"]
-        if not match["quote"] and (quoted_only or _CODE_CHARS.search(value)):
+    for name, quote, value in _assignments(line, lowered):
+        if not quote and (quoted_only or _CODE_CHARS.search(value)):
             continue
         name_lower = name.lower()
         if any(word in name_lower for word in ("hash", "digest", "checksum")):
@@ -361,6 +377,27 @@ def _generic(line: str, quoted_only: bool) -> str | None:
             continue
         return name
     return None
+
+
+def _assignments(line: str, lowered: str) -> Iterator[tuple[str, str, str]]:
+    """``(name, quote, value)`` of each match of ``_GENERIC`` in ``line``.
+
+    Nothing unless ``lowered`` holds a secret word and ``line`` a long value
+    after ``=`` or ``:``. On a line without ``_FOLDS_TO_ASCII``,
+    ``_ASSIGNED_SECRET`` asks for the word: it holds one wherever
+    ``_GENERIC`` can match.
+    """
+    if line.isascii() or not any(char in line for char in _FOLDS_TO_ASCII):
+        if not _ASSIGNED_SECRET.search(lowered) or not _LONG_VALUE.search(line):
+            return
+        for match in _GENERIC_LOWERED.finditer(lowered):
+            name_start, name_end = match.span("name")
+            value_start, value_end = match.span("value")
+            name, value = line[name_start:name_end], line[value_start:value_end]
+            yield name, match["quote"], value
+    elif _SECRET_WORD.search(lowered) and _LONG_VALUE.search(line):
+        for match in _GENERIC.finditer(line):
+            yield match["name"], match["quote"], match["value"]
 
 
 def _is_random(value: str) -> bool:

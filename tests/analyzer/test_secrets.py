@@ -6,7 +6,14 @@ secret scanner (ours included) would report.
 
 import dataclasses
 import json
+import re
+import sys
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pta_analyzer.extractors import secrets
 from pta_analyzer.extractors.secrets import extract, is_placeholder, shannon_entropy
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
@@ -209,3 +216,114 @@ def test_unquoted_value_counts_in_env_files(make_repo: MakeRepo) -> None:
     facts = secrets_of(make_repo, {".env.example": f"JWT_SECRET={RANDOM}\n"})
 
     assert [f.key for f in facts] == ["generic-secret@.env.example:1"]
+
+
+# Each token at the shortest length its rule accepts.
+SHORTEST_TOKENS = (
+    AWS_ID, GITHUB, "github" + "_pat_" + RANDOM[:22], "xox" + "p-1234567890",
+    "sk" + "_live_" + RANDOM[:16], GOOGLE,
+    "ey" + "J0123456789.ey" + "J0123456789.0123456789",
+    "https://hooks.slack" + ".com/services/T0/B0/x",
+)  # fmt: skip
+# Pieces of lines where the candidate searches and the generic rule have
+# something to find or to get wrong: names in both cases, separators, quotes,
+# long values, tokens, URLs, Unicode spaces, characters that fold to ASCII
+# letters, a lone surrogate (as undecodable bytes are read).
+LINE_PIECES = (
+    "key", "KEY", "Token", "secret", "PassWord", "pwd", "credentials", "api_key",
+    "private key-----", "-----BEGIN RSA " + "PRIVATE KEY-----", KEY_BODY[:40],
+    "-----END RSA " + "PRIVATE KEY-----", "AKIA", "eyJ", "_live_", "://", "u:",
+    "p@h", "@", "/", "=", ":", "=>", ":=", " ", "\t", "\x0b", "\u3000", "\xa0",
+    '"', "'", "`", ",", ")", "(", ".", "-", "_", RANDOM[:8], RANDOM[8:20], "1234",
+    "é", "\u0130", "\u0131", "\u017f", "\u212a", "\udc80", "\r", *SHORTEST_TOKENS,
+)  # fmt: skip
+SECRET_NAMES = (
+    "secret", "SECRET", "password", "PassWd", "pwd", "token", "api_key", "api-key",
+    "ApiKey", "private_key", "access_key", "auth_key", "credential", "credentials",
+    "signing_key", "encryption_key", "aws_secret_access_key", "passw", "key",
+    "\u017fecret", "to\u212aen",
+)  # fmt: skip
+VALUES = (
+    RANDOM, RANDOM[:16], RANDOM[:15], "b8008800973c064a2f1e9d7c5b3a1f0e",
+    "0123456789abcdef", AWS_SECRET, AWS_ID, GITHUB, GITHUB_PAT, SLACK, STRIPE,
+    GOOGLE, JWT, SLACK_HOOK, f"postgres://app:{URL_PASSWORD}@db/x",
+    *SHORTEST_TOKENS, "${SECRET_VALUE_0123456}", "os.environ['A_B_C_D_E_F']",
+    "changeme-0123456789",
+)  # fmt: skip
+pieces = st.lists(st.sampled_from(LINE_PIECES), max_size=2).map("".join)
+spaces = st.sampled_from(("", " ", "\t", "\u3000", "  "))
+quotes = st.sampled_from(("", '"', "'", "`"))
+names = st.tuples(
+    st.sampled_from(("", "api_", "x.", "my-", "\u212a", "\u0131", "db")),
+    st.sampled_from(SECRET_NAMES),
+    st.sampled_from(("", "_base", "S", ".value", "_hash", "\u0130", "(")),
+).map("".join)
+assignments = st.tuples(
+    pieces, names, st.sampled_from(("", '"', "'")), spaces,
+    st.sampled_from(("=", ":", "=>", ":=", "==", " ")), spaces, quotes,
+    st.sampled_from(VALUES), quotes, pieces,
+).map("".join)  # fmt: skip
+lines_strategy = st.one_of(
+    st.lists(st.sampled_from(LINE_PIECES), max_size=14).map("".join), assignments
+)
+# Lines at the edges of the rules, tried first by the tests below.
+EDGE_LINES = (
+    f'api_key := "{RANDOM}"',  # ``:=`` then a space
+    "API_KEY=" + "0123456789abcdef",  # exactly 16 characters after ``=``
+    *(f"({token})" for token in SHORTEST_TOKENS),
+    f"credentials = '{RANDOM}'",
+    f"secret\u3000:\u3000'{RANDOM}'",
+)
+FOLDING_LINE = f"token_\u017fecret = '{RANDOM}'"  # a long s: case-insensitively s
+
+
+def unanchored_generic_matches(line: str) -> list[tuple[str, str, str]]:
+    """What the generic rule's regex found before the speed work, gates included."""
+    lowered = line.lower()
+    if not any(word in lowered for word in secrets._SECRET_WORDS):
+        return []
+    if secrets._LONG_VALUE.search(line) is None:
+        return []
+    lookbehind = "(?<![A-Za-z0-9_.-])"
+    assert lookbehind in secrets._GENERIC_PATTERN
+    pattern = re.compile("(?i)" + secrets._GENERIC_PATTERN.replace(lookbehind, ""))
+    return [(m["name"], m["quote"], m["value"]) for m in pattern.finditer(line)]
+
+
+@given(lines_strategy)
+@settings(max_examples=300)
+def test_generic_matches_are_those_of_the_plain_regex(line: str) -> None:
+    found = list(secrets._assignments(line, line.lower()))
+
+    assert found == unanchored_generic_matches(line)
+
+
+@pytest.mark.parametrize("line", (*EDGE_LINES, FOLDING_LINE))
+def test_generic_matches_at_the_edges_are_those_of_the_plain_regex(line: str) -> None:
+    found = list(secrets._assignments(line, line.lower()))
+
+    assert found == unanchored_generic_matches(line)
+
+
+def test_lower_casing_keeps_every_code_point_as_the_generic_rule_sees_it() -> None:
+    """Outside ``_FOLDS_TO_ASCII``, ``str.lower`` keeps one character that each
+    part of the pattern matches case-sensitively as it matched the original
+    case-insensitively (only characters near the pattern's can differ)."""
+    chars = "".join(
+        c
+        for c in map(chr, range(sys.maxunicode + 1))
+        if c not in secrets._FOLDS_TO_ASCII
+    )
+    lowered = chars.lower()
+    parts = (r"[A-Za-z0-9_.-]", r"\s", "[\"'`]", r"[^\"'`\s,;)]", "=", ":", ">",
+             *set("secretpasswordpwdtokenapikeyprivateaccessauthcredentials"
+                  "signingencryption"))  # fmt: skip
+    near = r"[A-Za-z0-9_.\-\s\"'`,;)=:>]"
+
+    assert len(lowered) == len(chars)  # none lower-cases to two characters
+    tried = {m.start() for m in re.finditer("(?i)" + near, chars)}
+    tried |= {m.start() for m in re.finditer(near, lowered)}
+    for at in tried:
+        for part in parts:
+            folded = re.fullmatch("(?i)" + part, chars[at]) is not None
+            assert folded == (re.fullmatch(part, lowered[at]) is not None), (at, part)
