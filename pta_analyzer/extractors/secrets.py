@@ -12,16 +12,27 @@ character for base64-like text, 3.0 for hex; at least 16 characters) assigned
 to a name that says it holds a secret. Obvious placeholders (``changeme``,
 ``your-...``, ``xxx``, ``<...>``, ``${...}``, ``example``, ``dummy``, ``test``)
 and lockfiles are skipped. Findings in tests are reported, tagged TEST.
+
+The rules run only on the few lines ``_secret_lines`` finds in one pass over
+each file, lines that hold every finding.
 """
 
 import dataclasses
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import AnyStr
+from functools import partial
 
+from pta_analyzer.extractors._secret_lines import (
+    FOLDS_TO_ASCII,
+    SECRET_WORDS,
+    TOKEN_WORDS,
+    LineCounter,
+    candidate_lines,
+    keyword_lines,
+)
 from pta_analyzer.facts import WEIGHT_DECLARED, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 
@@ -133,10 +144,7 @@ RULES = (
     ),
 )
 
-# Stems of secret-looking names ("passw" covers password and passwd, "key"
-# api_key, private_key, access_key...): one substring scan each per file.
-_SECRET_WORDS = ("secret", "passw", "pwd", "token", "key", "credential")
-_SECRET_WORD = re.compile("|".join(_SECRET_WORDS))  # on lower-cased text
+_SECRET_WORD = re.compile("|".join(SECRET_WORDS))  # on lower-cased text
 _PLACEHOLDER_WORD = re.compile("|".join(re.escape(w) for w in PLACEHOLDER_WORDS))
 _PRIVATE_KEY_BEGIN = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
@@ -157,13 +165,13 @@ _GENERIC_PATTERN = (
 _GENERIC = re.compile("(?i)" + _GENERIC_PATTERN)
 # The same without case folding, which costs the engine as much again, on the
 # lower-cased line: that has the same length and the same matches when the
-# line holds none of ``_FOLDS_TO_ASCII`` (the tests check every code point).
+# line holds none of ``FOLDS_TO_ASCII`` (the tests check every code point).
 _GENERIC_LOWERED = re.compile(_GENERIC_PATTERN)
 # A necessary condition of ``_GENERIC_LOWERED``, found sooner (its start is a
 # literal): a stem of a secret name, the rest of the name, the separator and
 # 16 characters of the value.
 _ASSIGNED_SECRET = re.compile(
-    "(?:" + "|".join(_SECRET_WORDS) + ")"
+    "(?:" + "|".join(SECRET_WORDS) + ")"
     r"[a-z0-9_.-]*[\"']?\s*[=:][=>]?\s*[\"'`]?[^\"'`\s,;)]{16}"
 )
 # Cheap shape test before ``_GENERIC``: something long after ``=`` or ``:``.
@@ -177,48 +185,12 @@ _REFERENCE = re.compile(
 )
 _IDENTIFIER_LIKE = re.compile(r"[A-Za-z_]+(?:[_.-][A-Za-z]+)*\Z")
 
-# Candidate searches over a file's UTF-8 bytes: ``(needle, regex, lowered)``.
-# Each regex is a necessary condition, on the line it matches, of the rules
-# named beside it; it runs over the lower-cased bytes when ``lowered``, and
-# only when the needle is in them (a substring search is twice as fast as a
-# regex's; an empty needle: the regex's literal start is rare enough).
-_Search = tuple[bytes, "re.Pattern[bytes]", bool]
-_CANDIDATE_SEARCHES: tuple[_Search, ...] = (
-    (  # AWS key id, Google API key
-        b"",
-        re.compile(rb"A(?:KIA[0-9A-Z]{16}|SIA[0-9A-Z]{16}|Iza[0-9A-Za-z_-]{35})"),
-        False,
-    ),
-    (b"", re.compile(rb"gh[pousr]_[A-Za-z0-9]{36}"), False),  # GitHub
-    (b"github_pat_", re.compile(rb"github_pat_[A-Za-z0-9_]{22}"), False),
-    (b"xox", re.compile(rb"xox[baprs]-[A-Za-z0-9-]{10}"), False),  # Slack
-    (b"hooks.slack.com", re.compile(rb"hooks\.slack\.com/services/T"), False),
-    (b"_live_", re.compile(rb"_live_[A-Za-z0-9]{16}"), False),  # Stripe
-    (b"eyJ", re.compile(rb"eyJ[A-Za-z0-9_-]{10,}\.eyJ"), False),  # JWT
-    (  # URL with a password
-        b"://",
-        re.compile(rb"://[^/\s:@'\"]+:[^@\s/'\"]+@[^\s/'\"]"),
-        False,
-    ),
-    # A secret-looking name followed on its line by ``=`` or ``:`` and 16 more
-    # characters (the generic rule, the AWS secret key), a private key's BEGIN.
-    (b"key", re.compile(rb"key(?:-----|[^\n=:]*[=:][^\n]{16})"), True),
-    *(
-        (
-            word.encode(),
-            re.compile(rb"%s[^\n=:]*[=:][^\n]{16}" % word.encode()),
-            True,
-        )
-        for word in _SECRET_WORDS
-        if word != "key"
-    ),
+# The rules that can match in a text holding none of ``TOKEN_WORDS``.
+_WORDLESS_RULES = tuple(
+    rule for rule in RULES if rule.kind in ("aws-secret-access-key", "url-password")
 )
-# Characters that a case-insensitive match or ``str.lower`` equates with ASCII
-# letters (dotted and dotless i, long s, Kelvin sign): the byte searches above
-# would miss what the rules find in a text holding them.
-_FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
 _ALL_KEYWORDS = tuple(
-    {"private key-----", *_SECRET_WORDS, *(k for r in RULES for k in r.keywords)}
+    {"private key-----", *SECRET_WORDS, *(k for r in RULES for k in r.keywords)}
 )
 
 
@@ -255,88 +227,75 @@ def _is_scanned(path: str) -> bool:
 def _scan(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
     """Findings of one file, in line order.
 
-    A few byte searches over the whole file pick the candidate lines (most
-    files have none); only those are matched against the rules, in order:
-    private key, the token rules, the generic rule.
+    A pass over the whole file picks the candidate lines (most files have
+    none); only those are matched against the rules, in order: private key,
+    the token rules, the generic rule.
     """
     text = source.text
-    if not text.isascii() and any(char in text for char in _FOLDS_TO_ASCII):
-        numbers = _keyword_lines(text.lower())
-    else:
-        numbers = _candidate_lines(text.encode("utf-8", "surrogatepass"))
-    if not numbers:
+    holds_tokens = source.holds(*TOKEN_WORDS)
+    if not text.isascii() and any(char in text for char in FOLDS_TO_ASCII):
+        lines = keyword_lines(source, _ALL_KEYWORDS)
+        yield from _findings(index, source, lines, _same_number, holds_tokens)
         return
 
+    data = text.encode("utf-8", "surrogatepass")
+    lines = candidate_lines(source, data, holds_tokens)
+    if lines:
+        number_at = LineCounter(data).number_at
+        yield from _findings(index, source, lines, number_at, holds_tokens)
+
+
+def _findings(
+    index: RepoIndex,
+    source: SourceText,
+    lines: list[tuple[int, str]],
+    number_at: Callable[[int], int],
+    holds_tokens: bool,
+) -> Iterator[Fact]:
+    """Findings on ``lines``, ``(at, line)`` where ``number_at(at)`` numbers it."""
+    rules = RULES if holds_tokens else _WORDLESS_RULES
     language = index.language(source.path)
     quoted_only = language is not None and language not in LITERAL_LANGUAGES
-    for number in sorted(numbers):
-        found = _finding(source, number, quoted_only)
+    for at, line in lines:
+        found = _finding(source, line, rules, quoted_only, partial(number_at, at))
         if found is not None:
-            end, kind, extra = found
-            yield _fact(index, source, number, end, kind, extra)
+            start, end, kind, extra = found
+            yield _fact(index, source, start, end, kind, extra)
 
 
-def _candidate_lines(data: bytes) -> set[int]:
-    """Lines of ``data`` (UTF-8) where some rule may match.
-
-    Each search is a necessary condition of one or more rules, and starts
-    with a literal so that it runs at the speed of a substring search. Only
-    valid for texts without characters that lower-case or case-fold to ASCII.
-    """
-    lowered = data.lower()
-    positions: list[int] = []
-    for needle, regex, is_lowered in _CANDIDATE_SEARCHES:
-        haystack = lowered if is_lowered else data
-        if needle in haystack:
-            positions.extend([m.start() for m in regex.finditer(haystack)])
-    return _line_numbers(data, b"\n", positions)
-
-
-def _keyword_lines(lowered: str) -> set[int]:
-    """Lines of the lower-cased text holding any rule's keyword."""
-    positions: list[int] = []
-    for keyword in _ALL_KEYWORDS:
-        position = lowered.find(keyword)
-        while position != -1:
-            positions.append(position)
-            next_line = lowered.find("\n", position)
-            if next_line == -1:
-                break
-            position = lowered.find(keyword, next_line)
-    return _line_numbers(lowered, "\n", positions)
-
-
-def _line_numbers(text: AnyStr, newline: AnyStr, positions: list[int]) -> set[int]:
-    """1-based line numbers of the offsets ``positions`` of ``text``."""
-    numbers: set[int] = set()
-    line = 1
-    previous = 0
-    for position in sorted(positions):
-        line += text.count(newline, previous, position)
-        previous = position
-        numbers.add(line)
-    return numbers
+def _same_number(number: int) -> int:
+    return number  # the lines of ``keyword_lines`` come numbered
 
 
 def _finding(
-    source: SourceText, number: int, quoted_only: bool
-) -> tuple[int, str, dict[str, str]] | None:
-    """``(last line, kind, attrs)`` of the finding on line ``number``, if any."""
-    line = source.lines[number - 1]
+    source: SourceText,
+    line: str,
+    rules: tuple[Rule, ...],
+    quoted_only: bool,
+    number: Callable[[], int],
+) -> tuple[int, int, str, dict[str, str]] | None:
+    """``(first line, last line, kind, attrs)`` of the finding on ``line``.
+
+    None when there is none. ``line`` is a line of ``source``, ``number()``
+    its number; ``rules`` are the token rules that can match in it.
+    """
     lowered = line.lower()
-    if "private key-----" in lowered:
-        end = _private_key_end(source, number)
+    if "private key-----" in lowered and _PRIVATE_KEY_BEGIN.search(line):
+        start = number()
+        end = _private_key_end(source, start)
         if end is not None:
-            return end, "private-key", {}
-    for rule in RULES:
+            return start, end, "private-key", {}
+    for rule in rules:
         if any(k in lowered for k in rule.keywords) and _matches(rule, line):
-            return number, rule.kind, {}
+            start = number()
+            return start, start, rule.kind, {}
     if len(line) > GENERIC_MAX_LINE_CHARS:
         return None
     name = _generic(line, lowered, quoted_only)
     if name is None:
         return None
-    return number, "generic-secret", {"name": name}
+    start = number()
+    return start, start, "generic-secret", {"name": name}
 
 
 def _matches(rule: Rule, line: str) -> bool:
@@ -344,9 +303,7 @@ def _matches(rule: Rule, line: str) -> bool:
 
 
 def _private_key_end(source: SourceText, number: int) -> int | None:
-    """Last line of the key block opening at ``number``, None if not a key."""
-    if _PRIVATE_KEY_BEGIN.search(source.lines[number - 1]) is None:
-        return None
+    """Last line of the key block opening at line ``number``, None if not a key."""
     last = min(len(source.lines), number + PRIVATE_KEY_MAX_LINES)
     end = source.find_line(_PRIVATE_KEY_END, number, last)
     body = source.lines[number : (end or number + 1) - 1]
@@ -383,11 +340,11 @@ def _assignments(line: str, lowered: str) -> Iterator[tuple[str, str, str]]:
     """``(name, quote, value)`` of each match of ``_GENERIC`` in ``line``.
 
     Nothing unless ``lowered`` holds a secret word and ``line`` a long value
-    after ``=`` or ``:``. On a line without ``_FOLDS_TO_ASCII``,
+    after ``=`` or ``:``. On a line without ``FOLDS_TO_ASCII``,
     ``_ASSIGNED_SECRET`` asks for the word: it holds one wherever
     ``_GENERIC`` can match.
     """
-    if line.isascii() or not any(char in line for char in _FOLDS_TO_ASCII):
+    if line.isascii() or not any(char in line for char in FOLDS_TO_ASCII):
         if not _ASSIGNED_SECRET.search(lowered) or not _LONG_VALUE.search(line):
             return
         for match in _GENERIC_LOWERED.finditer(lowered):

@@ -8,14 +8,18 @@ import dataclasses
 import json
 import re
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from pta_analyzer.extractors import _secret_lines as secret_lines
 from pta_analyzer.extractors import secrets
 from pta_analyzer.extractors.secrets import extract, is_placeholder, shannon_entropy
 from pta_analyzer.facts import Fact, FactKind, Status
+from pta_analyzer.index import SourceText
 from pta_analyzer.scope import Scope
 from tests.analyzer.conftest import MakeRepo, extract_verified
 
@@ -275,12 +279,62 @@ EDGE_LINES = (
     f"secret\u3000:\u3000'{RANDOM}'",
 )
 FOLDING_LINE = f"token_\u017fecret = '{RANDOM}'"  # a long s: case-insensitively s
+texts_strategy = st.lists(lines_strategy, min_size=1, max_size=6).map("\n".join)
+
+
+def candidate_numbers(source: SourceText, holds_tokens: bool) -> set[int]:
+    """Numbers of the lines ``_scan`` reads further."""
+    if any(char in source.text for char in secret_lines.FOLDS_TO_ASCII):
+        return {
+            number
+            for number, _line in secret_lines.keyword_lines(
+                source, secrets._ALL_KEYWORDS
+            )
+        }
+    data = source.text.encode("utf-8", "surrogatepass")
+    lines = secret_lines.candidate_lines(source, data, holds_tokens)
+    return {data.count(b"\n", 0, start) + 1 for start, _line in lines}
+
+
+@given(texts_strategy)
+@settings(max_examples=300)
+@example("\n".join(EDGE_LINES))
+@example("\n".join((*EDGE_LINES, FOLDING_LINE)))
+def test_every_finding_is_on_a_candidate_line(text: str) -> None:
+    source = SourceText(path="a.env", encoding="utf-8", file_sha256="", text=text)
+    holds_tokens = source.holds(*secret_lines.TOKEN_WORDS)
+    candidates = candidate_numbers(source, holds_tokens)
+    rules = secrets.RULES if holds_tokens else secrets._WORDLESS_RULES
+
+    for number, line in enumerate(source.lines, start=1):
+        numbered = partial(int, number)
+        for quoted_only in (False, True):
+            found = secrets._finding(source, line, secrets.RULES, quoted_only, numbered)
+            if found is not None:
+                assert number in candidates
+                assert found == secrets._finding(
+                    source, line, rules, quoted_only, numbered
+                )
+
+
+@given(texts_strategy)
+def test_hyperscan_and_re_find_the_same_candidate_lines(text: str) -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    scanner = secret_lines._search_scanner()
+    assert scanner is not None
+
+    found = secret_lines._lines_at(data, scanner.offsets(data))
+
+    assert found == secret_lines._lines_at(data, secret_lines._regex_offsets(data))
+    lines = text.split("\n")
+    for start, line in found:
+        assert line == lines[data.count(b"\n", 0, start)]
 
 
 def unanchored_generic_matches(line: str) -> list[tuple[str, str, str]]:
     """What the generic rule's regex found before the speed work, gates included."""
     lowered = line.lower()
-    if not any(word in lowered for word in secrets._SECRET_WORDS):
+    if not any(word in lowered for word in secret_lines.SECRET_WORDS):
         return []
     if secrets._LONG_VALUE.search(line) is None:
         return []
@@ -306,13 +360,13 @@ def test_generic_matches_at_the_edges_are_those_of_the_plain_regex(line: str) ->
 
 
 def test_lower_casing_keeps_every_code_point_as_the_generic_rule_sees_it() -> None:
-    """Outside ``_FOLDS_TO_ASCII``, ``str.lower`` keeps one character that each
+    """Outside ``FOLDS_TO_ASCII``, ``str.lower`` keeps one character that each
     part of the pattern matches case-sensitively as it matched the original
     case-insensitively (only characters near the pattern's can differ)."""
     chars = "".join(
         c
         for c in map(chr, range(sys.maxunicode + 1))
-        if c not in secrets._FOLDS_TO_ASCII
+        if c not in secret_lines.FOLDS_TO_ASCII
     )
     lowered = chars.lower()
     parts = (r"[A-Za-z0-9_.-]", r"\s", "[\"'`]", r"[^\"'`\s,;)]", "=", ":", ">",
@@ -327,3 +381,29 @@ def test_lower_casing_keeps_every_code_point_as_the_generic_rule_sees_it() -> No
         for part in parts:
             folded = re.fullmatch("(?i)" + part, chars[at]) is not None
             assert folded == (re.fullmatch(part, lowered[at]) is not None), (at, part)
+
+
+def test_without_hyperscan_the_findings_are_the_same(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files: dict[str, str | bytes] = {
+        "app/config.py": f"SECRET_KEY = '{RANDOM}'\nGH = '{GITHUB}'\n",
+        "deploy/id_rsa": PRIVATE_KEY,
+        ".env": f"DB=postgres://app:{URL_PASSWORD}@db/app\nJWT_SECRET={RANDOM}\n",
+    }
+    found = [f.key for f in secrets_of(make_repo, files)]
+    monkeypatch.setattr(secret_lines, "_search_scanner", lambda: None)
+
+    assert [f.key for f in secrets_of(make_repo, files)] == found
+    assert len(found) == 5
+
+
+def test_each_thread_scans_with_its_own_database(make_repo: MakeRepo) -> None:
+    files: dict[str, str | bytes] = {"config.py": f"SECRET_KEY = '{RANDOM}'\n"}
+    indexes = [make_repo(files) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        scanners = list(pool.map(lambda _: secret_lines._search_scanner(), range(2)))
+        found = list(pool.map(lambda i: [f.key for f in extract(i)], indexes))
+
+    assert secret_lines._search_scanner() not in scanners
+    assert found == [["generic-secret@config.py:1"]] * 4
