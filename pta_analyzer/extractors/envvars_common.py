@@ -85,29 +85,57 @@ _CONSTANT = re.compile(
     rf"""(?P<ident>[A-Za-z_]\w*)\s*{_ANNOTATION}:?="""
     r"""\s*["'](?P<value>[A-Za-z_][A-Za-z0-9_]*)["']\s*;?\s*$"""
 )
-# Comments and quoted strings, each pattern in one alternation without
-# groups (a group in front keeps the search from skipping to the characters a
-# match can start with); a match is a comment when it starts with one of the
-# style's comment starts in ``_NOISE``. Strings are written unrolled
-# (``"[^"\\\n]*(?:\\.[^"\\\n]*)*"``): the same matches as
-# ``"(?:\\.|[^"\\\n])*"``, with one step per run of plain characters.
+# Strings are written unrolled (``"[^"\\\n]*(?:\\.[^"\\\n]*)*"``): the same
+# matches as ``"(?:\\.|[^"\\\n])*"``, with one step per run of plain characters.
 _DOUBLE_QUOTED = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
 _SINGLE_QUOTED = r"'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
-_C_LIKE_NOISE = re.compile(
-    rf"{_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|`[^`\\]*(?:\\.[^`\\]*)*`"
-    r"|//[^\n]*|/\*[\s\S]*?\*/"
-)
+_BACK_QUOTED = r"`[^`\\]*(?:\\.[^`\\]*)*`"
+_RUST_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_RUST_CHAR = r"'(?:\\.|[^'\\])'"
 # Triple-quoted strings count as comments: in Python they are docstrings,
-# whose examples (``os.environ['X']``) are not reads. A string match starting
-# with three quotes is the empty string ``""``, two characters long.
-_HASH_NOISE = re.compile(
-    r"""\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|#[^\n]*"""
-    rf"|{_DOUBLE_QUOTED}|{_SINGLE_QUOTED}"
-)
-_RUST_NOISE = re.compile(
-    r""""[^"\\]*(?:\\.[^"\\]*)*"|'(?:\\.|[^'\\])'"""
-    r"|//[^\n]*|/\*[\s\S]*?\*/"
-)
+# whose examples (``os.environ['X']``) are not reads.
+_TRIPLE_DOUBLE = r'"""[\s\S]*?"""'
+_TRIPLE_SINGLE = r"'''[\s\S]*?'''"
+_BLOCK_COMMENT = r"/\*[\s\S]*?\*/"
+_NOT_A_COMMENT = rf"(?!//|{_BLOCK_COMMENT})/"
+
+
+def _to_next_comment(plain: str, steps: str, comments: str) -> "re.Pattern[str]":
+    """A pattern from where one comment ends to the end of the next (``c``).
+
+    It steps as a left-to-right search for strings and comments does: over
+    a run of ``plain`` characters (none starts either), over a whole string,
+    over a character that starts neither; so one match per comment, not one
+    per string. Possessive: nothing is given back, so the last match fails in
+    one pass. Used with ``match`` from the previous end, never a search.
+    """
+    return re.compile(rf"(?:[^{plain}]++|{steps})*+(?P<c>{comments})")
+
+
+_NOISE = {
+    "c": _to_next_comment(
+        "\"'`/",
+        rf"""{_DOUBLE_QUOTED}|"|{_SINGLE_QUOTED}|'|{_BACK_QUOTED}|`"""
+        rf"|{_NOT_A_COMMENT}",
+        rf"//[^\n]*|{_BLOCK_COMMENT}",
+    ),
+    "hash": _to_next_comment(
+        "\"'#",
+        rf"""(?!{_TRIPLE_DOUBLE})(?:{_DOUBLE_QUOTED}|")"""
+        rf"""|(?!{_TRIPLE_SINGLE})(?:{_SINGLE_QUOTED}|')""",
+        rf"{_TRIPLE_DOUBLE}|{_TRIPLE_SINGLE}|#[^\n]*",
+    ),
+    "rust": _to_next_comment(
+        "\"'/",
+        rf"""{_RUST_STRING}|"|{_RUST_CHAR}|'|{_NOT_A_COMMENT}""",
+        rf"//[^\n]*|{_BLOCK_COMMENT}",
+    ),
+    "php": _to_next_comment(
+        "\"'/#",
+        rf"""{_DOUBLE_QUOTED}|"|{_SINGLE_QUOTED}|'|{_NOT_A_COMMENT}""",
+        rf"//[^\n]*|\#[^\n]*|{_BLOCK_COMMENT}",
+    ),
+}
 _BRACKET_EVENT = re.compile(r"""[()\[\]{}"'`\\]""")
 # A bracketed span holding no bracket, backslash or open quote outside its
 # quoted strings, and no backslash inside them: where ``closing_paren`` finds
@@ -117,15 +145,6 @@ _UNNESTED = {
     "(": re.compile(rf"\({_UNNESTED_BODY}\)"),
     "[": re.compile(rf"\[{_UNNESTED_BODY}\]"),
     "{": re.compile(rf"\{{{_UNNESTED_BODY}\}}"),
-}
-_PHP_NOISE = re.compile(
-    rf"{_DOUBLE_QUOTED}|{_SINGLE_QUOTED}|//[^\n]*|\#[^\n]*|/\*[\s\S]*?\*/"
-)
-_NOISE: dict[str, tuple["re.Pattern[str]", tuple[str, ...]]] = {
-    "c": (_C_LIKE_NOISE, ("/",)),
-    "hash": (_HASH_NOISE, ("#", '"""', "'''")),
-    "rust": (_RUST_NOISE, ("/",)),
-    "php": (_PHP_NOISE, ("/", "#")),
 }
 
 
@@ -200,15 +219,11 @@ def blank_comments(text: str, style: str) -> str:
     cited at the right place; a commented-out read is no longer found.
     ``style`` is ``"c"`` (// and /* */), ``"hash"`` (#), ``"rust"`` or ``"php"``.
     """
-    pattern, comment_starts = _NOISE[style]
-    # Strings are matched only to be stepped over (a "#" in one is no
-    # comment); the text between comments is copied in slices.
-    parts: list[str] = []
+    pattern = _NOISE[style]
+    parts: list[str] = []  # the text between comments is copied in slices
     kept = 0
-    for match in pattern.finditer(text):
-        start, end = match.span()
-        if not text.startswith(comment_starts, start, end):
-            continue
+    while (match := pattern.match(text, kept)) is not None:
+        start, end = match.span("c")
         parts.append(text[kept:start])
         parts.append(_blank(text[start:end]))
         kept = end

@@ -184,10 +184,12 @@ def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
     ``env_bool("DEBUG")`` a read of DEBUG; a call with a second argument or a
     ``default=`` gives a default.
     """
-    # A helper reads its parameter with one of the calls of ``_PARAM_READ``:
+    # A helper reads its parameter with one of the calls of ``_PARAM_READS``:
     # a function whose parameter no such call names anywhere in the file is
     # not one, and its body is not cut out and searched.
     named = {m["name"] for pattern in _PARAM_READS for m in pattern.finditer(code)}
+    if not named - {"self", "cls"}:
+        return  # no function here can be one (the usual case)
     wrappers = [
         match["func"]
         for match in _DEF.finditer(code)
