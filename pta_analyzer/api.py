@@ -10,7 +10,6 @@ import json
 import logging
 import os
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,7 +70,7 @@ def analyze_repository(
     header = Header(
         tool_version=tool_version(),
         generated_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        run_id=run_id or uuid.uuid4().hex,
+        run_id=run_id or _random_run_id(),
         target=target or Target(name=root.name),
     )
 
@@ -149,6 +148,13 @@ def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
+
+
+def _random_run_id() -> str:
+    # Imported here: uuid imports platform, which a run given its id never needs.
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def _excluded_output(root: Path, out_dir: Path) -> tuple[str, ...]:

@@ -14,7 +14,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -68,9 +67,18 @@ def build_parser(*, with_plugins: bool = True) -> argparse.ArgumentParser:
     _add_analyze(subparsers)
     _add_validate(subparsers)
     if with_plugins:
-        for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
-            entry.load()(subparsers)
+        _add_plugins(subparsers)
     return parser
+
+
+def _add_plugins(
+    subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]",
+) -> None:
+    # Imported here: reading installed metadata costs ``pta analyze`` nothing.
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        entry.load()(subparsers)
 
 
 def _names_a_plugin(arguments: Sequence[str]) -> bool:

@@ -10,7 +10,6 @@ import json
 import logging
 from collections.abc import Iterator, Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -234,6 +233,8 @@ def _validator(schema_name: str) -> "Draft202012Validator":
 
 @cache
 def _load_schema(name: str) -> dict[str, Any]:
+    from importlib import resources  # on first use: importing pta_analyzer is faster
+
     text = resources.files("pta_schemas").joinpath(name).read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded

@@ -1,5 +1,6 @@
 """The command line: targets, refs, JSON summary, and every bad input's exit code."""
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -7,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from pta_analyzer import cli
 from pta_analyzer.cli import main
 from tests.analyzer.conftest import write_tree
 
@@ -192,7 +192,7 @@ def test_builtin_commands_run_without_loading_plugins(
     def no_plugins(**_kwargs: object) -> list[object]:
         raise AssertionError("plugins loaded")
 
-    monkeypatch.setattr(cli, "entry_points", no_plugins)
+    monkeypatch.setattr(importlib.metadata, "entry_points", no_plugins)
     repo = write_tree(tmp_path / "repo", APP)
 
     analyzed, _, _ = run(capsys, "-v", "analyze", str(repo), "-o", str(tmp_path / "o"))
