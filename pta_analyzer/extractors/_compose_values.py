@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.facts import WEIGHT_CONTAINER, Fact, FactKind
@@ -16,11 +17,11 @@ from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
 from pta_analyzer.yamlmap import YNode
 
-_PORT_SPEC = re.compile(
+_PORT_SPEC = regex(
     r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+|\[[^\]]*\]):)?"
     r"(?:(?P<host>[^:]+):)?(?P<container>[^:/]+)(?:/(?P<protocol>\w+))?$"
 )
-_INTERPOLATION = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+_INTERPOLATION = regex(r"\$\{(\w+)(?::?-([^}]*))?\}")
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,11 @@ def _port_entries(
     if spec is None:
         return []
     extra: dict[str, object] = {}
-    variables = [m.group(1) for m in _INTERPOLATION.finditer(spec)]
+    variables = [m.group(1) for m in _INTERPOLATION().finditer(spec)]
     if variables:
         extra["variable"] = variables[0]
-        spec = _INTERPOLATION.sub(lambda m: m.group(2) or "", spec).lstrip(":")
-    match = _PORT_SPEC.match(spec)
+        spec = _INTERPOLATION().sub(lambda m: m.group(2) or "", spec).lstrip(":")
+    match = _PORT_SPEC().match(spec)
     if match is None:
         return []
     host_text = match.group("host")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.facts import (
     WEIGHT_CONTAINER,
@@ -24,7 +25,7 @@ from pta_analyzer.services import service_of_image
 from pta_analyzer.yamlmap import YNode, load_yaml
 
 # YAML files that are something else than Kubernetes manifests.
-_NOT_MANIFESTS = re.compile(
+_NOT_MANIFESTS = regex(
     r"^((docker-)?compose.*|\.pre-commit.*|mkdocs|codecov|\.?travis|"
     r"Chart|values.*|skaffold|kustomization|render|serverless|pnpm-.*|"
     r"Taskfile|\.gitlab-ci|action|dependabot)\.ya?ml$",
@@ -40,7 +41,7 @@ def kubernetes_facts(index: RepoIndex) -> Iterator[Fact]:
         for p in index.paths()
         if p.endswith((".yaml", ".yml"))
         and index.scope(p) not in _SKIPPED_SCOPES
-        and not _NOT_MANIFESTS.match(PurePosixPath(p).name)
+        and not _NOT_MANIFESTS().match(PurePosixPath(p).name)
     ]
     for source in index.texts(paths):
         text = source.text

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._textlines import numbered_lines_with
 from pta_analyzer.facts import WEIGHT_CONVENTION, WEIGHT_MANIFEST
 from pta_analyzer.index import SourceText
@@ -18,7 +19,7 @@ from pta_analyzer.yamlmap import YNode, load_yaml
 _COMMENT_MARKS = ("//", "#", "*", "/*", "--")
 # Names of backing services: a port under these keys, or in a variable named
 # for them, is where the application connects, not where it listens.
-CLIENT_NAME = re.compile(
+CLIENT_NAME = regex(
     r"(?i)(?:db|database|redis|mongo|postgres|pg|mysql|maria|sql|smtp|mail|"
     r"email|rabbit|amqp|elastic|memcache|cache|kafka|nats|ldap|proxy|mq|queue|"
     r"broker|sentry|statsd|influx|cassandra|neo4j|couch|minio|s3|ftp|ssh|"
@@ -34,54 +35,52 @@ PROFILE_KEYS = {
     "testing": "test",
 }
 
-_GO_LISTEN = re.compile(
+_GO_LISTEN = regex(
     r"\.(?:ListenAndServe|ListenAndServeTLS|Start|StartTLS|Run|RunTLS|Listen)"
     r"\(\s*\"[\w.\-\[\]]*:(\d{1,5})\""
 )
-_GO_NET_LISTEN = re.compile(
-    r"Listen\(\s*\"(?:tcp|udp)[46]?\"\s*,\s*\"[^\"]*:(\d{1,5})\""
-)
-_GO_ADDR_FIELD = re.compile(r"\bAddr\s*:\s*\"[\w.\-\[\]]*:(\d{1,5})\"")
-_GO_ADDR_CONST = re.compile(
+_GO_NET_LISTEN = regex(r"Listen\(\s*\"(?:tcp|udp)[46]?\"\s*,\s*\"[^\"]*:(\d{1,5})\"")
+_GO_ADDR_FIELD = regex(r"\bAddr\s*:\s*\"[\w.\-\[\]]*:(\d{1,5})\"")
+_GO_ADDR_CONST = regex(
     r"\b(\w*(?:[Aa]ddr|[Aa]ddress|[Pp]ort)\w*)\s*:?=\s*\"(?:0\.0\.0\.0|localhost|"
     r"127\.0\.0\.1|\[::\])?:(\d{1,5})\""
 )
-_GO_FLAG = re.compile(
+_GO_FLAG = regex(
     r"flag\.(?:Int|Uint|String)(?:Var\([^,]+,)?\(?\s*\"(\w*(?:port|addr)\w*)\"\s*,"
     r"\s*\"?(?:[\w.\-\[\]]*:)?(\d{1,5})\"?\s*,",
     re.IGNORECASE,
 )
-_GO_PORT_DEFAULT = re.compile(r"\b\w*[Pp]ort\s*:?=\s*\"(\d{1,5})\"")
-_GO_SERVER_CALL = re.compile(r"ListenAndServe|\.Start\(|\.Run\(|Listen\(|Addr\s*:")
-_GO_ENV_ADDR = re.compile(r"Getenv\(\s*\"(\w*(?:ADDR|ADDRESS|PORT)\w*)\"\s*\)")
+_GO_PORT_DEFAULT = regex(r"\b\w*[Pp]ort\s*:?=\s*\"(\d{1,5})\"")
+_GO_SERVER_CALL = regex(r"ListenAndServe|\.Start\(|\.Run\(|Listen\(|Addr\s*:")
+_GO_ENV_ADDR = regex(r"Getenv\(\s*\"(\w*(?:ADDR|ADDRESS|PORT)\w*)\"\s*\)")
 
-_SPRING_PROPERTY = re.compile(
+_SPRING_PROPERTY = regex(
     r"^\s*server\.port\s*[=:]\s*(?:\$\{(\w+):(\d{1,5})\}|(\d{1,5}))\s*$"
 )
-_SPRING_PLACEHOLDER = re.compile(r"^\$\{(\w+):(\d{1,5})\}$")
+_SPRING_PLACEHOLDER = regex(r"^\$\{(\w+):(\d{1,5})\}$")
 
-_PUMA_PORT = re.compile(
+_PUMA_PORT = regex(
     r"^\s*port\s*\(?\s*(?:ENV\.fetch\(\s*['\"](\w+)['\"]\s*"
     r"(?:\)\s*\{\s*(\d{1,5})\s*\}|,\s*(\d{1,5})\s*\))|(\d{1,5}))"
 )
-_PUMA_BIND = re.compile(r"^\s*bind\s+['\"]tcp://[^'\"]*:(\d{1,5})['\"]")
+_PUMA_BIND = regex(r"^\s*bind\s+['\"]tcp://[^'\"]*:(\d{1,5})['\"]")
 
-_RUST_BIND = re.compile(
+_RUST_BIND = regex(
     r"bind\(\s*(?:&?\s*\"[^\"]*:(\d{1,5})\"|\(\s*\"[^\"]*\"\s*,\s*(\d{1,5})\s*\))"
 )
-_RUST_SOCKET_ADDR = re.compile(
+_RUST_SOCKET_ADDR = regex(
     r"SocketAddr(?:V4)?::(?:from|new)\(\s*\(?\s*\[[\d,\s]+\]\s*,\s*(\d{1,5})\s*\)"
 )
 
-_PHP_SERVER = re.compile(r"\bphp\s+(?:-\w+\s+\S+\s+)*-S\s+[\w.\-\[\]]*:(\d{1,5})\b")
-_LAUNCH_URL = re.compile(r"\"applicationUrl\"\s*:\s*\"([^\"]*)\"")
-_URL_PORT = re.compile(r"https?://[^:/;\"]+:(\d{1,5})")
-_ELIXIR_HTTP = re.compile(r"\b(?:http|https)\s*:\s*\[[^\]]*\bport\s*:\s*(.+)")
-_ELIXIR_ENV_PORT = re.compile(
+_PHP_SERVER = regex(r"\bphp\s+(?:-\w+\s+\S+\s+)*-S\s+[\w.\-\[\]]*:(\d{1,5})\b")
+_LAUNCH_URL = regex(r"\"applicationUrl\"\s*:\s*\"([^\"]*)\"")
+_URL_PORT = regex(r"https?://[^:/;\"]+:(\d{1,5})")
+_ELIXIR_HTTP = regex(r"\b(?:http|https)\s*:\s*\[[^\]]*\bport\s*:\s*(.+)")
+_ELIXIR_ENV_PORT = regex(
     r"System\.get_env\(\s*\"(\w+)\"\s*\)\s*\|\|\s*\"?(\d{1,5})\b"
     r"|System\.get_env\(\s*\"(\w+)\"\s*,\s*\"(\d{1,5})\"\s*\)"
 )
-_ELIXIR_NUMBER = re.compile(r"^\s*(\d{1,5})\b")
+_ELIXIR_NUMBER = regex(r"^\s*(\d{1,5})\b")
 
 
 @dataclass
@@ -131,29 +130,29 @@ def scan_go(source: SourceText) -> Iterator[Found]:
 
     if any(word in text for word in ("Listen", ".Start", ".Run", "Addr")):
         for pattern, words in (
-            (_GO_LISTEN, (".ListenAndServe", ".Start", ".Run", ".Listen")),
-            (_GO_NET_LISTEN, ("Listen(",)),
-            (_GO_ADDR_FIELD, ("Addr",)),
+            (_GO_LISTEN(), (".ListenAndServe", ".Start", ".Run", ".Listen")),
+            (_GO_NET_LISTEN(), ("Listen(",)),
+            (_GO_ADDR_FIELD(), ("Addr",)),
         ):
             for number, match in code_matches(source, text, pattern, words):
                 yield Found(int(match.group(1)), "bind", [number], "go_listen")
 
     if "flag." in text:
-        for number, match in code_matches(source, text, _GO_FLAG, ()):
-            if CLIENT_NAME.search(match.group(1)) is None:
+        for number, match in code_matches(source, text, _GO_FLAG(), ()):
+            if CLIENT_NAME().search(match.group(1)) is None:
                 yield Found(int(match.group(2)), "default", [number], "go_flag")
 
-    if _GO_SERVER_CALL.search(text) is None:
+    if _GO_SERVER_CALL().search(text) is None:
         return
     env_lines = {
         match.group(1): number
-        for number, match in code_matches(source, text, _GO_ENV_ADDR, ("Getenv(",))
-        if CLIENT_NAME.search(match.group(1)) is None
+        for number, match in code_matches(source, text, _GO_ENV_ADDR(), ("Getenv(",))
+        if CLIENT_NAME().search(match.group(1)) is None
     }
     env, env_line = next(iter(env_lines.items())) if len(env_lines) == 1 else ("", 0)
     if env and "PORT" in env:
         port_words = ("port", "Port")
-        for number, match in code_matches(source, text, _GO_PORT_DEFAULT, port_words):
+        for number, match in code_matches(source, text, _GO_PORT_DEFAULT(), port_words):
             yield Found(
                 int(match.group(1)),
                 "default",
@@ -163,9 +162,9 @@ def scan_go(source: SourceText) -> Iterator[Found]:
                 note="fallback when the port variable is empty",
             )
     addr_words = ("addr", "Addr", "port", "Port")
-    for number, match in code_matches(source, text, _GO_ADDR_CONST, addr_words):
+    for number, match in code_matches(source, text, _GO_ADDR_CONST(), addr_words):
         name = match.group(1)
-        if CLIENT_NAME.search(name) or "Addr:" in match.string:
+        if CLIENT_NAME().search(name) or "Addr:" in match.string:
             continue
         yield Found(
             int(match.group(2)),
@@ -181,12 +180,12 @@ def scan_go(source: SourceText) -> Iterator[Found]:
 def scan_rust(source: SourceText) -> Iterator[Found]:
     text = source.text
     if "bind" in text:
-        for number, match in code_matches(source, text, _RUST_BIND, ("bind(",)):
+        for number, match in code_matches(source, text, _RUST_BIND(), ("bind(",)):
             port = match.group(1) or match.group(2)
             yield Found(int(port), "bind", [number], "rust_bind")
     if "SocketAddr" in text:
         socket = ("SocketAddr",)
-        for number, match in code_matches(source, text, _RUST_SOCKET_ADDR, socket):
+        for number, match in code_matches(source, text, _RUST_SOCKET_ADDR(), socket):
             yield Found(int(match.group(1)), "bind", [number], "rust_bind")
 
 
@@ -194,7 +193,7 @@ def scan_spring_properties(source: SourceText) -> Iterator[Found]:
     if "server.port" not in source.text:
         return
     profile = _spring_profile(source.path)
-    for number, match in source.find_lines(_SPRING_PROPERTY):
+    for number, match in source.find_lines(_SPRING_PROPERTY()):
         if match.group(1):
             yield Found(
                 int(match.group(2)),
@@ -217,7 +216,7 @@ def scan_spring_yaml(source: SourceText) -> Iterator[Found]:
             continue
         value = node.text() or ""
         profile = _spring_profile(source.path) or _yaml_profile(document)
-        placeholder = _SPRING_PLACEHOLDER.match(value)
+        placeholder = _SPRING_PLACEHOLDER().match(value)
         if placeholder:
             yield Found(
                 int(placeholder.group(2)),
@@ -255,19 +254,19 @@ def _normal_profile(name: str) -> str:
 
 
 def scan_puma(source: SourceText) -> Iterator[Found]:
-    for number, match in source.find_lines(_PUMA_PORT):
+    for number, match in source.find_lines(_PUMA_PORT()):
         env = match.group(1) or ""
         port = match.group(2) or match.group(3) or match.group(4)
         if port:
             role = "default" if env else "config"
             yield Found(int(port), role, [number], "puma", env)
-    for number, match in source.find_lines(_PUMA_BIND):
+    for number, match in source.find_lines(_PUMA_BIND()):
         yield Found(int(match.group(1)), "config", [number], "puma")
 
 
 def scan_launch_settings(source: SourceText) -> Iterator[Found]:
-    for number, match in source.find_lines(_LAUNCH_URL):
-        for url in _URL_PORT.finditer(match.group(1)):
+    for number, match in source.find_lines(_LAUNCH_URL()):
+        for url in _URL_PORT().finditer(match.group(1)):
             yield Found(int(url.group(1)), "config", [number], "dotnet_launch")
 
 
@@ -275,15 +274,15 @@ def scan_elixir_config(source: SourceText) -> Iterator[Found]:
     if "port" not in source.text:
         return
     profile = PROFILE_KEYS.get(PurePosixPath(source.path).stem.lower(), "")
-    for number, match in source.find_lines(_ELIXIR_HTTP):
+    for number, match in source.find_lines(_ELIXIR_HTTP()):
         value = match.group(1)
-        env = _ELIXIR_ENV_PORT.search(value)
+        env = _ELIXIR_ENV_PORT().search(value)
         if env:
             name = env.group(1) or env.group(3)
             port = env.group(2) or env.group(4)
             yield Found(int(port), "default", [number], "phoenix", name, profile)
             continue
-        literal = _ELIXIR_NUMBER.match(value)
+        literal = _ELIXIR_NUMBER().match(value)
         if literal:
             yield Found(
                 int(literal.group(1)), "config", [number], "phoenix", "", profile
@@ -293,5 +292,5 @@ def scan_elixir_config(source: SourceText) -> Iterator[Found]:
 def scan_php_server(source: SourceText) -> Iterator[Found]:
     if "-S" not in source.text or "php" not in source.text:
         return
-    for number, match in source.find_lines(_PHP_SERVER):
+    for number, match in source.find_lines(_PHP_SERVER()):
         yield Found(int(match.group(1)), "bind", [number], "php_server")

@@ -6,29 +6,29 @@ into single commands, unwraps ``sh -c '...'``, and says which of them install
 dependencies, build, migrate or only print something.
 """
 
-import re
 import shlex
 from collections.abc import Iterator
 
 from pta_analyzer import shellcmd
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import is_secret_name
 from pta_analyzer.facts import FactKind
 
 # Words that, besides ``evidence.SECRET_NAME``, mark a variable set for a
 # process (a container, a deployment) as a credential whose value is never
 # reported.
-MORE_SECRET_NAME = re.compile(
+MORE_SECRET_NAME = regex(
     r"(?i)(_PASS$|^PASS|PWD|AUTH|DSN|SALT|SIGNING_?KEY|ENCRYPTION_?KEY)"
 )
 
-_MIGRATION = re.compile(
+_MIGRATION = regex(
     r"(manage\.py\s+migrate\b|\bdb:migrate\b|\balembic\s+upgrade\b|"
     r"\bflask\s+(?:--app[ =]\S+\s+)?db\s+upgrade\b|\bprisma\s+migrate\s+deploy\b|"
     r"\bknex\s+migrate|\bsequelize(-cli)?\s+db:migrate\b|\bflyway\s+migrate\b|"
     r"\btypeorm\s+migration:run\b|\bmigrate\s+(-database|up)\b)"
 )
-_SHELL_WRAPPER = re.compile(r"^(?:/bin/|/usr/bin/)?(?:sh|bash|ash|zsh)\s+-\w*c\s+(.+)$")
-_NIX_RUN = re.compile(r"^nix-shell\b.*?--run\s+(.+)$")
+_SHELL_WRAPPER = regex(r"^(?:/bin/|/usr/bin/)?(?:sh|bash|ash|zsh)\s+-\w*c\s+(.+)$")
+_NIX_RUN = regex(r"^nix-shell\b.*?--run\s+(.+)$")
 _QUIET_PROGRAMS = frozenset(
     {
         "echo", "printf", "cat", "ls", "rm", "mkdir", "cp", "mv", "cd", "touch",
@@ -37,7 +37,7 @@ _QUIET_PROGRAMS = frozenset(
         "test", "[", "wait", "trap", "unset", "source", ".",
     }
 )  # fmt: skip
-_URL_PASSWORD = re.compile(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)")
+_URL_PASSWORD = regex(r"(?i)([a-z][a-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)")
 _PIP_SELF = frozenset({"pip", "setuptools", "wheel", "pip-tools", "uv", "poetry"})
 
 
@@ -57,7 +57,7 @@ def unwrap(command: str) -> list[str]:
 
     Returns ``[command]`` when it wraps nothing.
     """
-    for pattern in (_SHELL_WRAPPER, _NIX_RUN):
+    for pattern in (_SHELL_WRAPPER(), _NIX_RUN()):
         match = pattern.match(command.strip())
         if match is None:
             continue
@@ -84,7 +84,7 @@ def is_noise(command: str) -> bool:
 
 def runs_migrations(command: str) -> bool:
     """True when the command applies database migrations."""
-    return _MIGRATION.search(command) is not None
+    return _MIGRATION().search(command) is not None
 
 
 def step_kind(command: str) -> FactKind | None:
@@ -108,14 +108,14 @@ def step_kind(command: str) -> FactKind | None:
 
 def secret_name(name: str) -> bool:
     """True when a variable's name says it holds a credential."""
-    return is_secret_name(name, MORE_SECRET_NAME)
+    return is_secret_name(name, MORE_SECRET_NAME())
 
 
 def shown_value(name: str, value: str | None) -> str | None:
     """A default value fit for the output: none for secrets, URLs redacted."""
     if value is None or secret_name(name):
         return None
-    return _URL_PASSWORD.sub(r"\1***\3", value)
+    return _URL_PASSWORD().sub(r"\1***\3", value)
 
 
 def join_exec_form(words: list[str]) -> str:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.extractors._compose_values import (
@@ -29,7 +30,7 @@ from pta_analyzer.yamlmap import YNode, load_yaml
 
 logger = logging.getLogger(__name__)
 
-COMPOSE_NAME = re.compile(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
+COMPOSE_NAME = regex(r"^(docker-)?compose([._-][\w.-]*)?\.ya?ml$")
 DEFAULT_NAMES = (
     "compose.yaml",
     "compose.yml",
@@ -58,7 +59,7 @@ _NAME_PATTERNS = (
     ("pyproject.toml", re.compile(r'^name\s*=\s*"([^"]+)"', re.M)),
     ("Cargo.toml", re.compile(r'^name\s*=\s*"([^"]+)"', re.M)),
 )
-_DEV_WORDS = re.compile(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\b)")
+_DEV_WORDS = regex(r"(--reload\b|\bnodemon\b|\brunserver\b|\bdev\b|--watch\b)")
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -66,7 +67,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     paths = [
         p
         for p in index.paths()
-        if "compose" in p and COMPOSE_NAME.match(p.rpartition("/")[2])
+        if "compose" in p and COMPOSE_NAME().match(p.rpartition("/")[2])
     ]  # every name COMPOSE_NAME matches holds "compose": the cheap test first
     bases = {str(PurePosixPath(p).parent): p for p in sorted(paths, key=_base_rank)}
     own_names = _own_names(index) if paths else frozenset()
@@ -363,7 +364,7 @@ def _service_command(compose: ComposeFile, name: str, service: YNode) -> Iterato
 def _command_kind(compose: ComposeFile, command: str) -> FactKind:
     if compose.kind is not FactKind.DEV:
         return compose.kind
-    return FactKind.DEV if _DEV_WORDS.search(command) else FactKind.PROD
+    return FactKind.DEV if _DEV_WORDS().search(command) else FactKind.PROD
 
 
 def _build_context(compose: ComposeFile, build: YNode | None) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.extractors._kubernetes import kubernetes_facts
@@ -30,8 +31,8 @@ from pta_analyzer.yamlmap import YNode, load_yaml
 logger = logging.getLogger(__name__)
 
 _SKIPPED_SCOPES = (Scope.TEST, Scope.EXAMPLE, Scope.CI)
-_NGINX_NAME = re.compile(r"^nginx[\w.-]*\.conf(\.template)?$")
-_LISTEN = re.compile(r"^\s*listen\s+(?:[^\s;]*:)?(\d{1,5})\b[^;]*;")
+_NGINX_NAME = regex(r"^nginx[\w.-]*\.conf(\.template)?$")
+_LISTEN = regex(r"^\s*listen\s+(?:[^\s;]*:)?(\d{1,5})\b[^;]*;")
 _PLATFORM_FILES: dict[str, tuple[str, str]] = {
     "heroku.yml": ("heroku", "Heroku container build and run"),
     "render.yaml": ("render", "Render blueprint"),
@@ -296,7 +297,7 @@ def _nginx(index: RepoIndex) -> Iterator[Fact]:
             continue
         scope = index.scope(source.path)
         yield _deploy(source, scope, f"nginx:{source.path}", "nginx configuration")
-        for number, match in source.find_lines(_LISTEN):
+        for number, match in source.find_lines(_LISTEN()):
             port = int(match.group(1))
             if not 0 < port <= 65535:
                 continue
@@ -315,7 +316,7 @@ def _nginx(index: RepoIndex) -> Iterator[Fact]:
 def _is_nginx_config(path: str) -> bool:
     pure = PurePosixPath(path)
     return bool(
-        _NGINX_NAME.match(pure.name)
+        _NGINX_NAME().match(pure.name)
         or pure.parent.name in ("conf.d", "sites-enabled", "sites-available")
         or "nginx" in pure.parent.parts
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.facts import (
@@ -38,17 +39,17 @@ RUNTIME_IMAGES: dict[str, str] = {
     "dotnet/sdk": "dotnet", "dotnet/aspnet": "dotnet", "erlang": "erlang",
 }  # fmt: skip
 
-_DOCKERFILE_NAME = re.compile(r"(?i)^(dockerfile(\..+)?|.+\.dockerfile)$")
-_NOT_DOCKERFILE = re.compile(r"(?i)\.(md|txt|rst|adoc|html|orig|bak|swp|lock|json)$")
-_INSTRUCTION = re.compile(r"^([A-Za-z]+)\s*(.*)$")
-_ESCAPE_DIRECTIVE = re.compile(r"^#\s*escape\s*=\s*`\s*$")
-_VARIABLE = re.compile(r"\$(?:\{(\w+)(?::?-([^}]*))?\}|(\w+))")
-_VERSION = re.compile(r"^v?(\d+(?:\.\d+)*)")
-_COMMENTED_DOCKER = re.compile(r"^\s*#+\s*((?:sudo\s+)?docker\s+(build|run)\s.*?)\s*$")
-_PUBLISH_FLAG = re.compile(
+_DOCKERFILE_NAME = regex(r"(?i)^(dockerfile(\..+)?|.+\.dockerfile)$")
+_NOT_DOCKERFILE = regex(r"(?i)\.(md|txt|rst|adoc|html|orig|bak|swp|lock|json)$")
+_INSTRUCTION = regex(r"^([A-Za-z]+)\s*(.*)$")
+_ESCAPE_DIRECTIVE = regex(r"^#\s*escape\s*=\s*`\s*$")
+_VARIABLE = regex(r"\$(?:\{(\w+)(?::?-([^}]*))?\}|(\w+))")
+_VERSION = regex(r"^v?(\d+(?:\.\d+)*)")
+_COMMENTED_DOCKER = regex(r"^\s*#+\s*((?:sudo\s+)?docker\s+(build|run)\s.*?)\s*$")
+_PUBLISH_FLAG = regex(
     r"(?:^|\s)(?:-p|--publish)[\s=](?:[\d.]+:)?(\d{1,5}):(\d{1,5})(?:/\w+)?(?=\s|$)"
 )
-_PORT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp|sctp))?$")
+_PORT = regex(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp|sctp))?$")
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _is_dockerfile(path: str) -> bool:
     # case (others may fold onto it otherwise): the cheap test first.
     if name.isascii() and "dockerfile" not in name.lower():
         return False
-    return bool(_DOCKERFILE_NAME.match(name)) and not _NOT_DOCKERFILE.search(path)
+    return bool(_DOCKERFILE_NAME().match(name)) and not _NOT_DOCKERFILE().search(path)
 
 
 def parse_instructions(lines: tuple[str, ...]) -> list[Instruction]:
@@ -101,7 +102,7 @@ def parse_instructions(lines: tuple[str, ...]) -> list[Instruction]:
     Heredoc bodies are not understood; their lines read as instructions of
     unknown keywords, which every rule ignores.
     """
-    escape = "`" if lines and _ESCAPE_DIRECTIVE.match(lines[0].strip()) else "\\"
+    escape = "`" if lines and _ESCAPE_DIRECTIVE().match(lines[0].strip()) else "\\"
     found: list[Instruction] = []
     parts: list[str] = []
     start = 0
@@ -115,7 +116,7 @@ def parse_instructions(lines: tuple[str, ...]) -> list[Instruction]:
         parts.append(stripped[:-1].strip() if continues else stripped)
         if continues and number < len(lines):
             continue
-        match = _INSTRUCTION.match(" ".join(p for p in parts if p))
+        match = _INSTRUCTION().match(" ".join(p for p in parts if p))
         if match is not None:
             keyword, args = match.group(1).upper(), match.group(2).strip()
             found.append(Instruction(keyword, args, start, number))
@@ -170,7 +171,7 @@ def _commented_commands(context: _Context) -> Iterator[Fact]:
     the ``-p host:container`` of a ``docker run`` is a published port.
     """
     source = context.source
-    for number, match in source.find_lines(_COMMENTED_DOCKER):
+    for number, match in source.find_lines(_COMMENTED_DOCKER()):
         command = _runlines.normalize(match.group(1))
         kind = FactKind.BUILD if match.group(2) == "build" else FactKind.PROD
         evidence = (source.evidence(number),)
@@ -192,7 +193,7 @@ def _commented_commands(context: _Context) -> Iterator[Fact]:
 def _published_ports(
     context: _Context, command: str, evidence: tuple[Evidence, ...]
 ) -> Iterator[Fact]:
-    for match in _PUBLISH_FLAG.finditer(command):
+    for match in _PUBLISH_FLAG().finditer(command):
         host, container = int(match.group(1)), int(match.group(2))
         for port, side in ((container, "container"), (host, "host")):
             if not 0 < port <= 65535 or (side == "host" and host == container):
@@ -290,7 +291,7 @@ def _runtime_of_image(image: str) -> str | None:
     runtime = RUNTIME_IMAGES.get("/".join(parts[-2:])) or RUNTIME_IMAGES.get(parts[-1])
     if runtime is None:
         return None
-    version = _VERSION.match(tag)
+    version = _VERSION().match(tag)
     return f"{runtime} {version.group(1)}" if version else runtime
 
 
@@ -335,7 +336,7 @@ def _resolve(text: str, values: dict[str, tuple[str, int]]) -> str | None:
         unresolved = True
         return match.group(0)
 
-    result = _VARIABLE.sub(substitute, text)
+    result = _VARIABLE().sub(substitute, text)
     return None if unresolved else result
 
 
@@ -343,12 +344,12 @@ def _expose(
     context: _Context, item: Instruction, values: dict[str, tuple[str, int]]
 ) -> Iterator[Fact]:
     for word in item.args.split():
-        names = [m.group(1) or m.group(3) for m in _VARIABLE.finditer(word)]
+        names = [m.group(1) or m.group(3) for m in _VARIABLE().finditer(word)]
         resolved = _resolve(word, values)
         if resolved is None:
             logger.debug("port not resolved", extra={"path": context.source.path})
             continue
-        match = _PORT.match(resolved)
+        match = _PORT().match(resolved)
         if match is None:
             continue
         cited = {item.line_start} | {values[n][1] for n in names if n in values}

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._ecosystems import (
     default_port,
@@ -42,8 +43,8 @@ DEP_SERVICES: dict[str, str] = {
     "swoosh": "smtp", "bamboo": "smtp",
 }  # fmt: skip
 
-_DEP = re.compile(r"\{\s*:(\w+)\s*,")
-_ELIXIR = re.compile(r"\belixir:\s*\"([^\"]+)\"")
+_DEP = regex(r"\{\s*:(\w+)\s*,")
+_ELIXIR = regex(r"\belixir:\s*\"([^\"]+)\"")
 
 
 @dataclass
@@ -91,7 +92,7 @@ def _parse(source: SourceText) -> MixProject:
         if "escript:" in line and not project.escript_line:
             project.escript_line = number
         if in_deps:
-            for match in _DEP.finditer(line):
+            for match in _DEP().finditer(line):
                 project.deps.setdefault(match[1], number)
     return project
 
@@ -106,7 +107,7 @@ def _project_facts(
     if umbrella is None:
         manifest = line_evidence(source, r"^\s*def\s+project\b")
         yield from _root_facts(index, project, manifest, scope)
-    for number, match in source.find_lines(_ELIXIR):
+    for number, match in source.find_lines(_ELIXIR()):
         cited = source.evidence(number)
         yield fact(FactKind.RUNTIME, f"elixir {match[1]}", rule, [cited], scope)
         break

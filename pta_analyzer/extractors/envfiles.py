@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence, is_secret_name
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -37,27 +38,27 @@ MAX_VALUE_CHARS = 200  # longer defaults are kept out of the facts
 
 # Words that, besides ``evidence.SECRET_NAME``, mark a name in an env file as a
 # credential: an env file holds little else, so any ``_KEY`` or ``WEBHOOK``.
-MORE_SECRET_NAME = re.compile(
+MORE_SECRET_NAME = regex(
     r"(?i)(?:(?:^|_)PASS(?:$|_)|(?:^|_)PWD$|(?:^|_)KEY$|(?:^|_)AUTH(?:$|_)|"
     r"DSN|SALT|SIGNING|ENCRYPTION|WEBHOOK)"
 )
 # Names whose value is the port the application itself listens on.
-APP_PORT_NAME = re.compile(
+APP_PORT_NAME = regex(
     r"^(?:(?:APP|SERVER|HTTP|HTTPS|API|WEB|LISTEN|SERVICE|BACKEND|FRONTEND|"
     r"NODE|FLASK_RUN|DJANGO|EXPRESS|VITE)_)?PORT$"
 )
-APP_ADDRESS_NAME = re.compile(
+APP_ADDRESS_NAME = regex(
     r"^(?:(?:APP|SERVER|HTTP|API|WEB|LISTEN|SERVICE)_)?(?:ADDR|ADDRESS|BIND|LISTEN)$"
 )
 
-_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
-_URL_PASSWORD = re.compile(r"://[^/\s:@]+:[^@\s/]+@")
+_LINE = regex(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$")
+_URL_PASSWORD = regex(r"://[^/\s:@]+:[^@\s/]+@")
 # Values that stand for "put yours here" rather than a usable default.
-_PLACEHOLDER = re.compile(
+_PLACEHOLDER = regex(
     r"^<.*>$|^\{\{.*\}\}$|^\[.*\]$|(?i:^(?:your|my)[-_ ]|change[-_ ]?me|"
     r"^x{3,}$|replace[-_ ]?(?:me|this)|^todo$|\.\.\.$)"
 )
-_ADDRESS_PORT = re.compile(r"^[\w.\-\[\]]*:(\d{2,5})$")
+_ADDRESS_PORT = regex(r"^[\w.\-\[\]]*:(\d{2,5})$")
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -75,7 +76,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 def _declarations(source: SourceText, scope: Scope, real: bool) -> Iterator[Fact]:
     seen: set[str] = set()
     for number, line in enumerate(source.lines, start=1):
-        match = _LINE.match(line)
+        match = _LINE().match(line)
         if match is None or line.lstrip().startswith("#"):
             continue
         name, value = match.group(1), _unquote(match.group(2))
@@ -107,7 +108,7 @@ def _variable(
     secret: bool,
     evidence: Evidence,
 ) -> Fact:
-    placeholder = bool(_PLACEHOLDER.search(value))
+    placeholder = bool(_PLACEHOLDER().search(value))
     hidden = secret or placeholder or len(value) > MAX_VALUE_CHARS
     attrs: dict[str, object] = {
         "declared_only": True,
@@ -160,18 +161,20 @@ def _unquote(value: str) -> str:
 
 
 def _is_secret(name: str, value: str) -> bool:
-    return is_secret_name(name, MORE_SECRET_NAME) or bool(_URL_PASSWORD.search(value))
+    return is_secret_name(name, MORE_SECRET_NAME()) or bool(
+        _URL_PASSWORD().search(value)
+    )
 
 
 def _port_of(name: str, value: str) -> int | None:
     upper = name.upper()
     text = value
-    if APP_ADDRESS_NAME.match(upper):
-        match = _ADDRESS_PORT.match(value)
+    if APP_ADDRESS_NAME().match(upper):
+        match = _ADDRESS_PORT().match(value)
         if match is None:
             return None
         text = match.group(1)
-    elif not APP_PORT_NAME.match(upper):
+    elif not APP_PORT_NAME().match(upper):
         return None
     if not text.isdigit():
         return None

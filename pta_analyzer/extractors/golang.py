@@ -7,11 +7,11 @@ line. Packages under ``cmd/<name>`` also get ``go build -o <name>``.
 """
 
 import logging
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._ecosystems import (
     default_port,
@@ -41,14 +41,14 @@ FRAMEWORKS: dict[str, str] = {
 # Beego is the one Go framework with a default port of its own.
 DEFAULT_PORTS: dict[str, int] = {"beego": 8080}
 
-_MODULE = re.compile(r"^\s*module\s+(\S+)")
-_GO_DIRECTIVE = re.compile(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?)\s*$")
-_TOOLCHAIN = re.compile(r"^\s*toolchain\s+go(\S+)")
-_REQUIRE_ONE = re.compile(r"^\s*require\s+([^\s(]+)\s+v\S+")
-_REQUIRE_BLOCK_ITEM = re.compile(r"^\s*([^\s/]+\.[^\s]+)\s+v\S+")
-_MAJOR_SUFFIX = re.compile(r"/v\d+$")
-_PACKAGE_MAIN = re.compile(r"^package\s+main\b")
-_FUNC_MAIN = re.compile(r"^func\s+main\s*\(\s*\)")
+_MODULE = regex(r"^\s*module\s+(\S+)")
+_GO_DIRECTIVE = regex(r"^\s*go\s+(\d+\.\d+(?:\.\d+)?)\s*$")
+_TOOLCHAIN = regex(r"^\s*toolchain\s+go(\S+)")
+_REQUIRE_ONE = regex(r"^\s*require\s+([^\s(]+)\s+v\S+")
+_REQUIRE_BLOCK_ITEM = regex(r"^\s*([^\s/]+\.[^\s]+)\s+v\S+")
+_MAJOR_SUFFIX = regex(r"/v\d+$")
+_PACKAGE_MAIN = regex(r"^package\s+main\b")
+_FUNC_MAIN = regex(r"^func\s+main\s*\(\s*\)")
 
 
 @dataclass
@@ -101,18 +101,18 @@ def parse_go_mod(source: SourceText) -> GoModule:
         if in_block:
             if stripped.startswith(")"):
                 in_block = False
-            elif match := _REQUIRE_BLOCK_ITEM.match(line):
+            elif match := _REQUIRE_BLOCK_ITEM().match(line):
                 module.requires.append((match[1], number, "// indirect" in raw))
             continue
         if stripped.startswith("require") and stripped.endswith("("):
             in_block = True
-        elif match := _REQUIRE_ONE.match(line):
+        elif match := _REQUIRE_ONE().match(line):
             module.requires.append((match[1], number, "// indirect" in raw))
-        elif match := _MODULE.match(line):
+        elif match := _MODULE().match(line):
             module.name, module.module_line = match[1].strip('"'), number
-        elif match := _GO_DIRECTIVE.match(line):
+        elif match := _GO_DIRECTIVE().match(line):
             module.go_version, module.go_line = match[1], number
-        elif match := _TOOLCHAIN.match(line):
+        elif match := _TOOLCHAIN().match(line):
             module.toolchain, module.toolchain_line = match[1], number
     return module
 
@@ -251,7 +251,7 @@ def _main_facts(index: RepoIndex, cwd: str, mains: list[MainPackage]) -> Iterato
 def _framework_facts(module: GoModule, scope: Scope) -> Iterator[Fact]:
     seen: set[str] = set()
     for path, number, indirect in module.requires:
-        name = FRAMEWORKS.get(_MAJOR_SUFFIX.sub("", path))
+        name = FRAMEWORKS.get(_MAJOR_SUFFIX().sub("", path))
         if name is None or indirect or name in seen:
             continue
         seen.add(name)
@@ -272,7 +272,7 @@ def _service_facts(module: GoModule, scope: Scope) -> Iterator[Fact]:
         lines,
         lambda path: (
             service_of_dependency(path)
-            or service_of_dependency(_MAJOR_SUFFIX.sub("", path))
+            or service_of_dependency(_MAJOR_SUFFIX().sub("", path))
         ),
         lambda path: module.source.evidence(lines[path]),
         "golang.require",
@@ -345,9 +345,9 @@ def _find_main_packages(
         if "func main" not in text or "package main" not in text:
             continue
         owner = owners[source.path]
-        if source.find_line(_PACKAGE_MAIN) is None:
+        if source.find_line(_PACKAGE_MAIN()) is None:
             continue
-        line = source.find_line(_FUNC_MAIN)
+        line = source.find_line(_FUNC_MAIN())
         if line is None or _has_build_ignore(source):
             continue
         directory = directory_of(source.path)

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._ecosystems import (
     default_port,
@@ -58,14 +59,14 @@ MIGRATION_LIBRARIES: dict[str, str] = {
     "org.liquibase:liquibase-core": "liquibase",
 }
 
-_COORDINATE = re.compile(r"""["']([\w.\-]+):([\w.\-]+)(?::[^"'\s]*)?["']""")
-_GRADLE_TEST_CONFIG = re.compile(r"^\s*(test|androidTest|testFixtures)\w*\b")
-_SPRING_PLUGIN = re.compile(r"""["']org\.springframework\.boot["']""")
-_JAVA_VERSION = re.compile(
+_COORDINATE = regex(r"""["']([\w.\-]+):([\w.\-]+)(?::[^"'\s]*)?["']""")
+_GRADLE_TEST_CONFIG = regex(r"^\s*(test|androidTest|testFixtures)\w*\b")
+_SPRING_PLUGIN = regex(r"""["']org\.springframework\.boot["']""")
+_JAVA_VERSION = regex(
     r"(?:sourceCompatibility\s*=\s*(?:JavaVersion\.VERSION_)?['\"]?([\d_.]+)"
     r"|JavaLanguageVersion\.of\(\s*(\d+)\s*\)|jvmToolchain\(\s*(\d+)\s*\))"
 )
-_ARCHIVE_NAME = re.compile(
+_ARCHIVE_NAME = regex(
     r"""archiveFileName(?:\.set\(|\s*=\s*)\s*["']([^"'$]+\.jar)["']"""
 )
 
@@ -203,18 +204,18 @@ def _parse_gradle(source: SourceText) -> Project:
         if not code.strip():
             continue
         if not code.lstrip().startswith(("'", '"')):
-            in_test_config = bool(_GRADLE_TEST_CONFIG.match(code))
-        if _SPRING_PLUGIN.search(code) and not project.spring_boot_line:
+            in_test_config = bool(_GRADLE_TEST_CONFIG().match(code))
+        if _SPRING_PLUGIN().search(code) and not project.spring_boot_line:
             project.spring_boot_line = number
-        for match in _COORDINATE.finditer(code):
+        for match in _COORDINATE().finditer(code):
             project.dependencies.append(
                 (f"{match[1]}:{match[2]}", number, in_test_config)
             )
-        if (version := _JAVA_VERSION.search(code)) and not project.java_version:
+        if (version := _JAVA_VERSION().search(code)) and not project.java_version:
             value = next(v for v in version.groups() if v)
             project.java_version = value.replace("_", ".").removeprefix("1.")
             project.java_line = number
-        if (archive := _ARCHIVE_NAME.search(code)) and not project.jar_name:
+        if (archive := _ARCHIVE_NAME().search(code)) and not project.jar_name:
             project.jar_name, project.jar_line = f"build/libs/{archive[1]}", number
         if "org.flywaydb.flyway" in code and "id" in code:
             project.migrate_plugins.append(("flywayMigrate", number))

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -65,14 +66,14 @@ _LINTERS = frozenset(
     }
 )  # fmt: skip
 
-_MAKE_TARGET = re.compile(r"^([^\s:=#][^:=#]*)(::?)(?!=)\s*(.*)$")
-_MAKE_ASSIGNMENT = re.compile(
+_MAKE_TARGET = regex(r"^([^\s:=#][^:=#]*)(::?)(?!=)\s*(.*)$")
+_MAKE_ASSIGNMENT = regex(
     r"^(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*([:+?!]?=|::=)\s*(.*)$"
 )
-_MAKE_VARIABLE = re.compile(r"\$[({](\w+)[)}]")
-_CLI_ARGS = re.compile(r"\s*\{\{\s*\.CLI_ARGS\s*\}\}")
-_JUST_RECIPE = re.compile(r"^@?([A-Za-z_][\w-]*)((?:\s+[^:]+?)?)\s*:(?!=)(.*)$")
-_JUST_PARAMETER = re.compile(r"([*+$]?)([A-Za-z_]\w*)(?:=('[^']*'|\"[^\"]*\"|\S+))?")
+_MAKE_VARIABLE = regex(r"\$[({](\w+)[)}]")
+_CLI_ARGS = regex(r"\s*\{\{\s*\.CLI_ARGS\s*\}\}")
+_JUST_RECIPE = regex(r"^@?([A-Za-z_][\w-]*)((?:\s+[^:]+?)?)\s*:(?!=)(.*)$")
+_JUST_PARAMETER = regex(r"([*+$]?)([A-Za-z_]\w*)(?:=('[^']*'|\"[^\"]*\"|\S+))?")
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,8 @@ def parse_makefile(source: SourceText) -> list[Target]:
             continue
         if ":" not in line or len(line) > MAX_LINE_CHARS:
             continue
-        match = _MAKE_TARGET.match(line)
-        if match is None or _MAKE_ASSIGNMENT.match(line) or "=" in match.group(3):
+        match = _MAKE_TARGET().match(line)
+        if match is None or _MAKE_ASSIGNMENT().match(line) or "=" in match.group(3):
             continue
         start = number
         commands, number = _recipe(lines, number, variables)
@@ -151,7 +152,7 @@ def parse_justfile(source: SourceText) -> list[Target]:
     for number, line in enumerate(lines, start=1):
         if not line or line[0].isspace() or line.startswith(("#", "[")):
             continue
-        match = _JUST_RECIPE.match(line)
+        match = _JUST_RECIPE().match(line)
         if match is None or match.group(1) in ("set", "alias", "export", "import"):
             continue
         parameters = _just_parameters(match.group(2))
@@ -184,7 +185,7 @@ def parse_taskfile(source: SourceText) -> list[Target]:
         for node in _task_commands(task):
             text = node.text() if node.text() is not None else _cmd_text(node)
             # CLI_ARGS is empty unless the caller passes `task NAME -- ARGS`.
-            text = _CLI_ARGS.sub("", text or "").strip()
+            text = _CLI_ARGS().sub("", text or "").strip()
             if text and "{{" not in text:
                 commands.append((_runlines.normalize(text), node.line, node.end_line))
         deps = task.get("deps")
@@ -328,7 +329,7 @@ def _make_variables(lines: tuple[str, ...]) -> dict[str, str]:
     for line in lines:
         if line.startswith("\t"):
             continue
-        match = _MAKE_ASSIGNMENT.match(line.split("#", 1)[0].rstrip())
+        match = _MAKE_ASSIGNMENT().match(line.split("#", 1)[0].rstrip())
         if match is None:
             continue
         name, operator, value = match.groups()
@@ -344,7 +345,7 @@ def _make_variables(lines: tuple[str, ...]) -> dict[str, str]:
 def _expand_make(text: str, variables: dict[str, str]) -> str:
     """``text`` with known variables replaced; unknown ones stay as written."""
     for _ in range(MAX_EXPANSION_DEPTH):
-        expanded = _MAKE_VARIABLE.sub(
+        expanded = _MAKE_VARIABLE().sub(
             lambda m: variables.get(m.group(1), m.group(0)), text
         )
         if expanded == text:
@@ -356,7 +357,7 @@ def _expand_make(text: str, variables: dict[str, str]) -> str:
 def _just_parameters(text: str) -> dict[str, str | None]:
     """Parameter names to what to put in their place (None: leave as written)."""
     parameters: dict[str, str | None] = {}
-    for match in _JUST_PARAMETER.finditer(text):
+    for match in _JUST_PARAMETER().finditer(text):
         prefix, name, default = match.groups()
         if prefix == "*":
             parameters[name] = ""

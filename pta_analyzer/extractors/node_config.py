@@ -5,9 +5,9 @@ tools' configs) replaces the tool's default port, so it is the port to report
 and the default is not.
 """
 
-import re
 from collections.abc import Iterator
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex
 from pta_analyzer.scope import Scope
@@ -20,8 +20,8 @@ CONFIG_NAMES = tuple(
 # Characters after ``server`` within which its ``port`` must stand.
 SERVER_BLOCK_CHARS = 400
 
-_SERVER = re.compile(r"\bserver\s*:\s*\{")
-_PORT = re.compile(r"\bport\s*:\s*(?P<port>\d{2,5})\b")
+_SERVER = regex(r"\bserver\s*:\s*\{")
+_PORT = regex(r"\bport\s*:\s*(?P<port>\d{2,5})\b")
 
 
 def config_ports(index: RepoIndex, directory: str, scope: Scope) -> Iterator[Fact]:
@@ -29,9 +29,9 @@ def config_ports(index: RepoIndex, directory: str, scope: Scope) -> Iterator[Fac
     prefix = f"{directory}/" if directory else ""
     for source in index.texts(prefix + name for name in CONFIG_NAMES):
         text = source.text
-        for server in _SERVER.finditer(text):
+        for server in _SERVER().finditer(text):
             block = text[server.end() : server.end() + SERVER_BLOCK_CHARS]
-            found = _PORT.search(block)
+            found = _PORT().search(block)
             if found is None or not 1 <= int(found["port"]) <= 65535:
                 continue
             line = source.line_of_offset(server.end() + found.start())

@@ -5,7 +5,7 @@ A default port is reported only where the framework's own server has one
 listen wherever the code says, so they have none here.
 """
 
-import re
+from pta_analyzer.deferred import regex
 
 # Dependency name -> framework name.
 FRAMEWORKS: dict[str, str] = {
@@ -36,9 +36,9 @@ DEFAULT_PORTS: dict[str, int] = {
 }  # fmt: skip
 VITE_LEGACY_PORT = 3000  # Vite before 3.0
 
-_MAJOR = re.compile(r"^\D*(\d+)")
-_PORT_FLAG = re.compile(r"(?:--port[= ]|(?<![\w-])-p\s+)(\d{2,5})\b(?![:.\d])")
-_PORT_ENV = re.compile(r"(?<![\w])PORT=(\d{2,5})\b")
+_MAJOR = regex(r"^\D*(\d+)")
+_PORT_FLAG = regex(r"(?:--port[= ]|(?<![\w-])-p\s+)(\d{2,5})\b(?![:.\d])")
+_PORT_ENV = regex(r"(?<![\w])PORT=(\d{2,5})\b")
 
 
 def framework_of(dependency: str) -> str | None:
@@ -49,7 +49,7 @@ def framework_of(dependency: str) -> str | None:
 def default_port(framework: str, version: str) -> int | None:
     """The framework's default port for a dependency at ``version``, or None."""
     if framework == "vite":
-        major = _MAJOR.match(version)
+        major = _MAJOR().match(version)
         if major is not None and 0 < int(major.group(1)) < 3:
             return VITE_LEGACY_PORT
     return DEFAULT_PORTS.get(framework)
@@ -57,6 +57,6 @@ def default_port(framework: str, version: str) -> int | None:
 
 def script_ports(body: str) -> list[int]:
     """Ports a script sets with ``--port N``, ``-p N`` or ``PORT=N``."""
-    found = [int(m.group(1)) for m in _PORT_FLAG.finditer(body)]
-    found += [int(m.group(1)) for m in _PORT_ENV.finditer(body)]
+    found = [int(m.group(1)) for m in _PORT_FLAG().finditer(body)]
+    found += [int(m.group(1)) for m in _PORT_ENV().finditer(body)]
     return sorted({port for port in found if 0 < port < 65536})

@@ -7,9 +7,9 @@ A script is classified first by its name (``start``, ``dev``, ``build:prod``,
 manager runs them.
 """
 
-import re
 from collections.abc import Collection
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.facts import FactKind
 
 RUN_KINDS = frozenset({FactKind.DEV, FactKind.PROD})  # kinds that run the app
@@ -79,22 +79,22 @@ PNPM_BUILTINS = frozenset(
     }
 )  # fmt: skip
 
-_WORD_SPLIT = re.compile(r"[:\-_./ ]+")
-_WATCH_FLAG = re.compile(r"(?:^|\s)(?:--watch(?:All)?|-w)(?:\s|$)")
-_PRODUCTION_ENV = re.compile(r"NODE_ENV=['\"]?prod")
-_TEST_RUNNER = re.compile(
+_WORD_SPLIT = regex(r"[:\-_./ ]+")
+_WATCH_FLAG = regex(r"(?:^|\s)(?:--watch(?:All)?|-w)(?:\s|$)")
+_PRODUCTION_ENV = regex(r"NODE_ENV=['\"]?prod")
+_TEST_RUNNER = regex(
     r"(?:^|[\s;&|(])(?:jest|mocha|vitest|ava|tap|tape|karma\s+start|jasmine"
     r"|playwright\s+test|cypress\s+run|lab|nyc\s+.*mocha|c8\s+.*(?:mocha|node)"
     r"|node\s+--test|(?:npm|pnpm|yarn|bun)\s+(?:run\s+)?test)\b"
 )
-_MIGRATION_TOOL = re.compile(
+_MIGRATION_TOOL = regex(
     r"\b(?:prisma\s+migrate\s+(?:deploy|dev)|prisma\s+db\s+push"
     r"|knex\s+migrate:latest|sequelize(?:-cli)?\s+db:migrate(?:\s|$)"
     r"|typeorm(?:-ts-node-\w+)?\s+migration:run|db-migrate\s+up"
     r"|node-pg-migrate\s+up|mikro-orm\s+migration:up|drizzle-kit\s+(?:migrate|push))"
 )
 # Bodies that start a long-running server or a development server.
-_SERVER = re.compile(
+_SERVER = regex(
     r"(?:^|[\s;&|(])(?:nodemon|pm2(?:-docker|-runtime)?\s+start|pm2-runtime"
     r"|forever\s+start|node-dev|ts-node-dev|supervisor|next\s+(?:start|dev)"
     r"|nuxt\s+(?:start|dev)|nuxi\s+(?:dev|preview)|nest\s+start|remix\s+dev"
@@ -104,27 +104,25 @@ _SERVER = re.compile(
     r"|electron\s)"
 )
 # Development servers: a ``start`` script running one is not a production start.
-_DEV_SERVER = re.compile(
+_DEV_SERVER = regex(
     r"(?:^|[\s;&|(])(?:nodemon|node-dev|ts-node-dev|next\s+dev|nuxt\s+dev"
     r"|nuxi\s+dev|remix\s+dev|react-scripts\s+start|ng\s+serve"
     r"|vue-cli-service\s+serve|gatsby\s+develop|webpack\s+serve"
     r"|webpack-dev-server|vite(?=\s*$|\s+(?:dev|serve)\b|\s+-))"
 )
 # Bodies that only compile: a ``dev`` script running one starts no server.
-_COMPILE_ONLY = re.compile(
+_COMPILE_ONLY = regex(
     r"^\s*(?:cross-env\s+)?(?:\w+=\S*\s+)*"
     r"(?:tsc|tsup|babel|rollup|esbuild|swc|unbuild|microbundle|vite\s+build"
     r"|webpack(?!\s+serve|-dev-server))\b[^;&|]*$"
 )
 # ``node FILE`` and friends start a server only when FILE looks like one.
-_NODE_FILE = re.compile(
+_NODE_FILE = regex(
     r"(?:^|[\s;&|(])(?:node|ts-node|tsx|bun)\s+"
     r"(?:(?:-r|--require|--loader|--import)\s+\S+\s+|--?[\w-]+(?:=\S+)?\s+)*"
     r"([\w./@-]+)"
 )
-_TOOL = re.compile(
-    r"^\s*(?:npx\s+)?(?:eslint|stylelint|prettier|storybook|jsdoc|typedoc)\b"
-)
+_TOOL = regex(r"^\s*(?:npx\s+)?(?:eslint|stylelint|prettier|storybook|jsdoc|typedoc)\b")
 _SERVER_FILE_NAMES = frozenset({"index", "server", "app", "main", "www", "start"})
 
 
@@ -140,21 +138,21 @@ def classify_script(
     if name == "start":
         if is_compile_only(body):
             return None  # `webpack --watch`: a rebuild loop, no server
-        return FactKind.DEV if _DEV_SERVER.search(body) else FactKind.PROD
+        return FactKind.DEV if _DEV_SERVER().search(body) else FactKind.PROD
     if body.strip() == NPM_TEST_PLACEHOLDER:
         return None
 
-    words = [w.lower() for w in _WORD_SPLIT.split(name) if w]
+    words = [w.lower() for w in _WORD_SPLIT().split(name) if w]
     if not words:
         return None
     kind = _kind_of_words(words, body)
-    if kind in RUN_KINDS and (TOOL_WORDS.intersection(words) or _TOOL.match(body)):
+    if kind in RUN_KINDS and (TOOL_WORDS.intersection(words) or _TOOL().match(body)):
         return None  # `debug:eslint`: a tool's session, not the application
-    if kind in RUN_KINDS and _TEST_RUNNER.search(body) and not _SERVER.search(body):
+    if kind in RUN_KINDS and _TEST_RUNNER().search(body) and not _SERVER().search(body):
         return None  # `debug: PWDEBUG=1 ava`: a debugging run of the tests
     if kind is None and words[0] not in OTHER_WORDS:
         kind = _kind_of_body(words, body)
-    is_watcher = "watch" in words or _WATCH_FLAG.search(body)
+    is_watcher = "watch" in words or _WATCH_FLAG().search(body)
     is_debugger = "debug" in words or "--inspect-brk" in body
     if kind in (FactKind.TEST, FactKind.BUILD) and (is_watcher or is_debugger):
         return None  # a watcher or a debugger session, not a run that ends
@@ -163,7 +161,7 @@ def classify_script(
 
 def is_compile_only(body: str) -> bool:
     """Whether ``body`` only compiles (``tsc``, ``tsup``...) and serves nothing."""
-    return _COMPILE_ONLY.search(body) is not None
+    return _COMPILE_ONLY().search(body) is not None
 
 
 def script_command(manager: str, name: str) -> str:
@@ -218,29 +216,29 @@ def _kind_of_words(words: list[str], body: str) -> FactKind | None:
         return _run_kind(words, body)
     if any(w.startswith(BUILD_WORDS) for w in rest):
         return FactKind.BUILD
-    if any(w.startswith("prod") for w in rest) and _SERVER.search(body):
+    if any(w.startswith("prod") for w in rest) and _SERVER().search(body):
         return FactKind.PROD
     return None
 
 
 def _kind_of_body(words: list[str], body: str) -> FactKind | None:
-    if _TEST_RUNNER.search(body):
+    if _TEST_RUNNER().search(body):
         return FactKind.TEST
-    if _MIGRATION_TOOL.search(body):
+    if _MIGRATION_TOOL().search(body):
         return FactKind.MIGRATE
-    if _SERVER.search(body) or _runs_server_file(words, body):
+    if _SERVER().search(body) or _runs_server_file(words, body):
         return _run_kind(words, body)
     return None
 
 
 def _run_kind(words: list[str], body: str) -> FactKind:
-    if any(w.startswith("prod") for w in words) or _PRODUCTION_ENV.search(body):
+    if any(w.startswith("prod") for w in words) or _PRODUCTION_ENV().search(body):
         return FactKind.PROD
     return FactKind.DEV
 
 
 def _runs_server_file(words: list[str], body: str) -> bool:
-    match = _NODE_FILE.search(body)
+    match = _NODE_FILE().search(body)
     if match is None:
         return False
     target = match.group(1).rstrip("/").rsplit("/", 1)[-1]

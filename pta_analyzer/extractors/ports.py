@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._ports_langs import (
     CLIENT_NAME,
     PROFILE_KEYS,
@@ -50,44 +51,44 @@ CONFIG_STEMS = frozenset({"config", "configuration", "settings", "env", "vars"})
 
 # Configuration of tools (bundlers, test runners) whose ``port`` is not the
 # application's: a Karma runner port is a test port, a dev server another's.
-_TOOL_CONFIG = re.compile(
+_TOOL_CONFIG = regex(
     r"^(?:webpack|vite|vitest|rollup|karma|jest|babel|eslint|prettier|tailwind|"
     r"postcss|next|nuxt|svelte|astro|playwright|cypress|wdio|protractor|"
     r"tsconfig|jsconfig|angular|vue|gatsby|remix|metro|nodemon|pm2|ecosystem)"
     r"[.\-]",
     re.IGNORECASE,
 )
-_PORT_WORD = re.compile(r"(?:^|_)PORT(?:_|$)")
+_PORT_WORD = regex(r"(?:^|_)PORT(?:_|$)")
 
-_JS_ENV_DEFAULT = re.compile(
+_JS_ENV_DEFAULT = regex(
     r"process\.env(?:\.(\w+)|\[\s*['\"](\w+)['\"]\s*\])\s*(?:,\s*10\s*)?\)?\s*"
     r"(?:\|\||\?\?)\s*['\"]?(\d{1,5})\b"
 )
-_JS_LISTEN_NUMBER = re.compile(r"\.listen\(\s*['\"]?(\d{1,5})\b")
-_JS_LISTEN_IDENT = re.compile(r"\.listen\(\s*([A-Za-z_$][\w$]*)\s*[,)]")
-_JS_CONFIG_PORT = re.compile(
+_JS_LISTEN_NUMBER = regex(r"\.listen\(\s*['\"]?(\d{1,5})\b")
+_JS_LISTEN_IDENT = regex(r"\.listen\(\s*([A-Za-z_$][\w$]*)\s*[,)]")
+_JS_CONFIG_PORT = regex(
     r"""^\s*['"]?port['"]?\s*:\s*(?:process\.env\.(\w+)\s*(?:\|\||\?\?)\s*)?"""
     r"""['"]?(\d{1,5})\b"""
 )
-_JS_PORT_CONST = re.compile(
+_JS_PORT_CONST = regex(
     r"^\s*(?:export\s+)?(?:const|let|var)\s+(\w*(?:port|Port|PORT))\s*"
     r"(?::\s*\w+\s*)?=\s*['\"]?(\d{1,5})\b"
 )
-_JS_KEY_BEFORE_BRACE = re.compile(r"""(?:['"]?([\w$-]+)['"]?)\s*[:=]\s*$""")
-_BRACE = re.compile(r"[{}]")
+_JS_KEY_BEFORE_BRACE = regex(r"""(?:['"]?([\w$-]+)['"]?)\s*[:=]\s*$""")
+_BRACE = regex(r"[{}]")
 
-_PY_BIND_TUPLE = re.compile(
+_PY_BIND_TUPLE = regex(
     r"(?:\.bind|HTTPServer|TCPServer|UDPServer|WSGIServer)\(\s*\(\s*"
     r"['\"][^'\"]*['\"]\s*,\s*([A-Za-z_]\w*|\d{1,5})\s*\)"
 )
-_PY_MAKE_SERVER = re.compile(
+_PY_MAKE_SERVER = regex(
     r"make_server\(\s*['\"][^'\"]*['\"]\s*,\s*([A-Za-z_]\w*|\d{1,5})\s*,"
 )
-_PY_RUN_APP = re.compile(r"run_app\([^)]*\bport\s*=\s*(\d{1,5})\b")
-_PY_ENV_DEFAULT = re.compile(
+_PY_RUN_APP = regex(r"run_app\([^)]*\bport\s*=\s*(\d{1,5})\b")
+_PY_ENV_DEFAULT = regex(
     r"(?:environ\.get|getenv)\(\s*['\"](\w+)['\"]\s*,\s*['\"]?(\d{1,5})\b"
 )
-_PY_SKIP_LINE = re.compile(r"\.run\(|uvicorn|gunicorn")
+_PY_SKIP_LINE = regex(r"\.run\(|uvicorn|gunicorn")
 
 # The words each scanner needs a file to hold before it reads its lines.
 _JS_PORT_WORDS = register("port", "PORT")
@@ -221,7 +222,7 @@ def _js_ports(source: SourceText) -> Iterator[Found]:
             yield found
     if has_port and source.holds("process.env"):
         for number, match in code_matches(
-            source, text, _JS_ENV_DEFAULT, ("process.env",)
+            source, text, _JS_ENV_DEFAULT(), ("process.env",)
         ):
             env = match.group(1) or match.group(2)
             if number not in configured and _is_listen_port_name(env):
@@ -230,10 +231,10 @@ def _js_ports(source: SourceText) -> Iterator[Found]:
 
 def _js_listens(source: SourceText, text: str) -> Iterator[Found]:
     listen = (".listen(",)
-    for number, match in code_matches(source, text, _JS_LISTEN_NUMBER, listen):
+    for number, match in code_matches(source, text, _JS_LISTEN_NUMBER(), listen):
         yield Found(int(match.group(1)), "bind", [number], "js_listen")
 
-    for number, match in code_matches(source, text, _JS_LISTEN_IDENT, listen):
+    for number, match in code_matches(source, text, _JS_LISTEN_IDENT(), listen):
         name = match.group(1)
         if not re.fullmatch(r"(?i)\w*port\w*", name):
             continue
@@ -246,7 +247,7 @@ def _js_listens(source: SourceText, text: str) -> Iterator[Found]:
             if literal:
                 yield Found(int(literal.group(1)), "bind", [line, number], "js_listen")
                 continue
-            env = _JS_ENV_DEFAULT.search(value)
+            env = _JS_ENV_DEFAULT().search(value)
             if env:
                 variable = env.group(1) or env.group(2)
                 yield Found(
@@ -259,12 +260,12 @@ def _scan_js_config_only(source: SourceText) -> Iterator[Found]:
     text = source.text
     if not source.holds(*_CONFIG_PORT_WORDS):
         return
-    if _TOOL_CONFIG.match(PurePosixPath(source.path).name):
+    if _TOOL_CONFIG().match(PurePosixPath(source.path).name):
         return
     profile_of_file = PROFILE_KEYS.get(PurePosixPath(source.path).stem.lower(), "")
     port_words = ("port", "Port", "PORT")
-    for number, constant in code_matches(source, text, _JS_PORT_CONST, port_words):
-        if CLIENT_NAME.search(constant.group(1)) is None:
+    for number, constant in code_matches(source, text, _JS_PORT_CONST(), port_words):
+        if CLIENT_NAME().search(constant.group(1)) is None:
             yield Found(
                 int(constant.group(2)),
                 "config",
@@ -277,11 +278,11 @@ def _scan_js_config_only(source: SourceText) -> Iterator[Found]:
     candidates = [
         number
         for number in lines_with(text, ("port",))
-        if _JS_CONFIG_PORT.match(lines[number - 1])
+        if _JS_CONFIG_PORT().match(lines[number - 1])
     ]
     for number, keys in _key_paths(text, candidates):
-        match = _JS_CONFIG_PORT.match(lines[number - 1])
-        if match is None or any(CLIENT_NAME.search(k) for k in keys):
+        match = _JS_CONFIG_PORT().match(lines[number - 1])
+        if match is None or any(CLIENT_NAME().search(k) for k in keys):
             continue
         profile = profile_of_file
         for key in keys:
@@ -301,7 +302,7 @@ def _key_paths(text: str, numbers: list[int]) -> Iterator[tuple[int, list[str]]]
     stack: list[str] = []
     number = 1
     last = 0
-    for brace in _BRACE.finditer(text):
+    for brace in _BRACE().finditer(text):
         at = brace.start()
         number += text.count("\n", last, at)
         last = at
@@ -312,7 +313,7 @@ def _key_paths(text: str, numbers: list[int]) -> Iterator[tuple[int, list[str]]]
             return
         if brace.group() == "{":
             line_start = text.rfind("\n", 0, at) + 1
-            before = _JS_KEY_BEFORE_BRACE.search(text[line_start:at])
+            before = _JS_KEY_BEFORE_BRACE().search(text[line_start:at])
             stack.append(before.group(1) if before else "")
         elif stack:
             stack.pop()
@@ -324,7 +325,7 @@ def _key_paths(text: str, numbers: list[int]) -> Iterator[tuple[int, list[str]]]
 def _is_config_module(path: str) -> bool:
     parts = path.lower().split("/")
     name = parts[-1]
-    if _TOOL_CONFIG.match(name) or name in ("package.json", "tsconfig.json"):
+    if _TOOL_CONFIG().match(name) or name in ("package.json", "tsconfig.json"):
         return False
     return bool(CONFIG_DIRS.intersection(parts[:-1])) or (
         name.split(".")[0] in CONFIG_STEMS
@@ -335,9 +336,9 @@ def _is_config_module(path: str) -> bool:
 def _is_listen_port_name(name: str) -> bool:
     """True for ``PORT``, ``APP_PORT``, ``HTTP_PORT``; not ``DB_PORT``."""
     upper = name.upper()
-    if _PORT_WORD.search(upper) is None:
+    if _PORT_WORD().search(upper) is None:
         return False
-    return CLIENT_NAME.search(_PORT_WORD.sub("", upper)) is None
+    return CLIENT_NAME().search(_PORT_WORD().sub("", upper)) is None
 
 
 # Python
@@ -357,21 +358,21 @@ def _python_ports(source: SourceText) -> Iterator[Found]:
 
     if has_bind:
         binds = ("bind(", "Server(")
-        for number, match in code_matches(source, text, _PY_BIND_TUPLE, binds):
+        for number, match in code_matches(source, text, _PY_BIND_TUPLE(), binds):
             yield from _python_port_value(source, text, match.group(1), number)
     if source.holds("make_server("):
         makes = ("make_server(",)
-        for number, match in code_matches(source, text, _PY_MAKE_SERVER, makes):
+        for number, match in code_matches(source, text, _PY_MAKE_SERVER(), makes):
             yield from _python_port_value(source, text, match.group(1), number)
     if has_run_app:
-        for number, match in code_matches(source, text, _PY_RUN_APP, ("run_app(",)):
+        for number, match in code_matches(source, text, _PY_RUN_APP(), ("run_app(",)):
             yield Found(int(match.group(1)), "bind", [number], "py_bind")
     if has_port:
         env_words = ("environ.get(", "getenv(")
-        for number, match in code_matches(source, text, _PY_ENV_DEFAULT, env_words):
+        for number, match in code_matches(source, text, _PY_ENV_DEFAULT(), env_words):
             name = match.group(1)
             line = match.string
-            if _is_listen_port_name(name) and not _PY_SKIP_LINE.search(line):
+            if _is_listen_port_name(name) and not _PY_SKIP_LINE().search(line):
                 yield Found(int(match.group(2)), "default", [number], "py_env", name)
 
 
@@ -387,7 +388,7 @@ def _python_port_value(
         literal = re.match(r"(\d{1,5})\b", rhs)
         if literal:
             yield Found(int(literal.group(1)), "bind", [line, number], "py_bind")
-        env = _PY_ENV_DEFAULT.search(rhs)
+        env = _PY_ENV_DEFAULT().search(rhs)
         if env:
             yield Found(
                 int(env.group(2)), "default", [line, number], "py_env", env.group(1)

@@ -7,18 +7,18 @@ runs before each deploy, usually migrations. A ``web`` line that chains steps
 in the commands are left to the assembler.
 """
 
-import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors import _runlines
 from pta_analyzer.facts import WEIGHT_DECLARED, WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 
 PART_WEIGHT = WEIGHT_MANIFEST  # one step of a chained Procfile command
 
-_PROCESS_LINE = re.compile(r"^([A-Za-z0-9_-]+)\s*:\s*(\S.*?)\s*$")
-_PROCFILE_NAME = re.compile(r"^Procfile(\.[\w.-]+)?$")
+_PROCESS_LINE = regex(r"^([A-Za-z0-9_-]+)\s*:\s*(\S.*?)\s*$")
+_PROCFILE_NAME = regex(r"^Procfile(\.[\w.-]+)?$")
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -26,7 +26,7 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
     paths = [
         p
         for p in index.paths()
-        if "Procfile" in p and _PROCFILE_NAME.match(p.rpartition("/")[2])
+        if "Procfile" in p and _PROCFILE_NAME().match(p.rpartition("/")[2])
     ]  # every name _PROCFILE_NAME matches holds "Procfile": the cheap test first
     for source in index.texts(paths):
         yield from _procfile_facts(index, source)
@@ -36,7 +36,7 @@ def _procfile_facts(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
     parent = str(PurePosixPath(source.path).parent)
     cwd = "" if parent == "." else parent
     is_dev = "dev" in PurePosixPath(source.path).suffix.lower()
-    for number, match in source.find_lines(_PROCESS_LINE):
+    for number, match in source.find_lines(_PROCESS_LINE()):
         process, command = match.group(1), _runlines.normalize(match.group(2))
         if command.startswith("#"):
             continue

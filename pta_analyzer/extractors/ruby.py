@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._ecosystems import (
     default_port,
@@ -48,15 +49,15 @@ ADAPTER_SERVICES: dict[str, str] = {
     "oracle_enhanced": "oracle",
 }  # fmt: skip
 
-_GEM = re.compile(r"""^\s*gem\s*\(?\s*["']([\w.\-]+)["'](.*)$""")
-_GROUP = re.compile(r"^\s*group\s+(.+?)\s+do\b")
-_BLOCK_START = re.compile(
+_GEM = regex(r"""^\s*gem\s*\(?\s*["']([\w.\-]+)["'](.*)$""")
+_GROUP = regex(r"^\s*group\s+(.+?)\s+do\b")
+_BLOCK_START = regex(
     r"^\s*(?:(platforms?|source|git|path|install_if)\b.*\bdo\b|(if|unless|case)\b)"
 )
-_RUBY = re.compile(r"""^\s*ruby\s*\(?\s*["']([^"']+)["']""")
-_VERSION = re.compile(r"(\d+)(?:\.\d+)*")
-_LOCK_RAILS = re.compile(r"^    (rails|railties) \((\d+)[\d.]*\)")
-_ADAPTER = re.compile(r"^\s*adapter:\s*[\"']?([\w-]+)")
+_RUBY = regex(r"""^\s*ruby\s*\(?\s*["']([^"']+)["']""")
+_VERSION = regex(r"(\d+)(?:\.\d+)*")
+_LOCK_RAILS = regex(r"^    (rails|railties) \((\d+)[\d.]*\)")
+_ADAPTER = regex(r"^\s*adapter:\s*[\"']?([\w-]+)")
 
 
 @dataclass(frozen=True)
@@ -96,23 +97,23 @@ def parse_gemfile(source: SourceText) -> Gemfile:
     stack: list[frozenset[str]] = []
     for number, raw in enumerate(source.lines, start=1):
         line = raw.split("#", 1)[0]
-        if match := _GROUP.match(line):
+        if match := _GROUP().match(line):
             stack.append(_symbols(match[1]))
             continue
-        if _BLOCK_START.match(line):
+        if _BLOCK_START().match(line):
             stack.append(frozenset())
             continue
         if re.match(r"^\s*end\b", line) and stack:
             stack.pop()
             continue
         groups = frozenset().union(*stack) if stack else frozenset()
-        if match := _GEM.match(line):
+        if match := _GEM().match(line):
             inline = re.search(r"group[s]?\s*(?::|=>)\s*(\[[^\]]*\]|:\w+)", match[2])
             if inline:
                 groups = groups | _symbols(inline[1])
             gem = Gem(match[1], number, groups, match[2])
             gemfile.gems.setdefault(gem.name, gem)
-        elif match := _RUBY.match(line):
+        elif match := _RUBY().match(line):
             gemfile.ruby, gemfile.ruby_line = match[1], number
     return gemfile
 
@@ -203,9 +204,9 @@ def _rails_major(
     """The Rails major version and the Gemfile.lock line stating it, if any."""
     lock = index.read(lock_path)
     if lock is not None:
-        for number, match in lock.find_lines(_LOCK_RAILS):
+        for number, match in lock.find_lines(_LOCK_RAILS()):
             return int(match[2]), (lock.evidence(number),)
-    constraint = _VERSION.search(rails.constraint)
+    constraint = _VERSION().search(rails.constraint)
     return (int(constraint[1]) if constraint else None), ()
 
 
@@ -418,7 +419,7 @@ def _database_yml_services(index: RepoIndex, cwd: str) -> Iterator[Fact]:
     if source is None:
         return
     lines: dict[str, int] = {}
-    for number, match in source.find_lines(_ADAPTER):
+    for number, match in source.find_lines(_ADAPTER()):
         lines.setdefault(match[1], number)
     yield from service_facts(
         lines,
