@@ -136,6 +136,10 @@ _DJANGO_CANDIDATE = (
 _CANDIDATE_WORDS = register(
     *(rule.word for rule in (*_PY_CANDIDATE, *_DJANGO_CANDIDATE))
 )
+# The rules after the decorator one are asked about together first: one
+# ask of a few words costs less than an ask for each.
+_PY_DECORATOR_ONLY = _PY_CANDIDATE[:1]
+_PY_CALL_RULE_WORDS = tuple(rule.word for rule in _PY_CANDIDATE[1:])
 # A Python file is read for routes only when it holds one of the first words
 # and one of the second ones.
 _PY_GATE = register("@", "add_", "Route(")
@@ -224,7 +228,8 @@ def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     if not source.holds(*_PY_GATE) or not source.holds(*_PY_ROUTE_WORDS):
         return
     text = source.text
-    starts = _candidate_starts(source, _PY_CANDIDATE)
+    held = source.holds(*_PY_CALL_RULE_WORDS)
+    starts = _candidate_starts(source, _PY_CANDIDATE if held else _PY_DECORATOR_ONLY)
     if not any(_may_declare(line_at(text, start)) for start in starts):
         return  # then no line adds a route, a prefix or a mount: nothing to do
 
