@@ -8,7 +8,7 @@ newline, so any byte of a match gives its line.
 The searches run over a text's UTF-8 bytes, case-insensitive for ASCII letters
 only (as ``bytes.lower``): in one Hyperscan pass, or with ``re`` where
 Hyperscan cannot load, finding the same lines. A text holding one of
-``FOLDS_TO_ASCII`` is read with ``keyword_lines`` instead.
+``FOLDS_TO_ASCII`` is searched ``folded_to_ascii``.
 """
 
 import logging
@@ -24,9 +24,10 @@ logger = logging.getLogger(__name__)
 # api_key, private_key, access_key...).
 SECRET_WORDS = ("secret", "passw", "pwd", "token", "key", "credential")
 # Characters that a case-insensitive match or ``str.lower`` equates with ASCII
-# letters (dotted and dotless i, long s, Kelvin sign): the byte searches below
-# would miss what the rules find in a text holding them.
+# letters (dotted and dotless i, long s, Kelvin sign), and those letters: the
+# byte searches below would miss what the rules find in a text holding them.
 FOLDS_TO_ASCII = ("\u0130", "\u0131", "\u017f", "\u212a")
+_ASCII_LETTERS = tuple(zip(FOLDS_TO_ASCII, "iisk", strict=True))
 
 # Written in the syntax that ``re`` and Hyperscan read alike.
 _SPACE = rb" \t\n\r\f\x0b"  # what ``\s`` matches in a bytes regex, spelled out
@@ -64,7 +65,8 @@ def candidate_lines(
 
     In line order; ``data`` is the text in UTF-8, ``offset`` where the line
     starts in it; ``holds_tokens`` when the text holds one of
-    ``TOKEN_WORDS``. Only valid for texts without ``FOLDS_TO_ASCII``.
+    ``TOKEN_WORDS``. A text holding one of ``FOLDS_TO_ASCII`` is searched
+    ``folded_to_ascii``: its lines are then the folded ones.
     """
     offsets = _search_offsets(data)
     if holds_tokens:
@@ -74,22 +76,15 @@ def candidate_lines(
     return _lines_at(data, offsets) if offsets else []
 
 
-def keyword_lines(
-    source: SourceText, keywords: tuple[str, ...]
-) -> list[tuple[int, str]]:
-    """``(number, line)`` of the lines holding one of ``keywords``, lower-cased."""
-    lowered = source.text.lower()  # as many newlines as the text
-    positions: list[int] = []
-    for keyword in keywords:
-        position = lowered.find(keyword)
-        while position != -1:
-            positions.append(position)
-            next_line = lowered.find("\n", position)
-            if next_line == -1:
-                break
-            position = lowered.find(keyword, next_line)
-    numbers = _line_numbers(lowered, positions)
-    return [(number, source.lines[number - 1]) for number in sorted(numbers)]
+def folded_to_ascii(text: str) -> str:
+    """``text`` with each of ``FOLDS_TO_ASCII`` replaced by its ASCII letter.
+
+    A case-insensitive match of a rule on a line of ``text`` is then a match
+    of the searches on the same line of the result (as many newlines).
+    """
+    for char, letter in _ASCII_LETTERS:
+        text = text.replace(char, letter)
+    return text
 
 
 class LineCounter:
@@ -191,15 +186,3 @@ def _lines_at(data: bytes, offsets: list[int]) -> list[tuple[int, str]]:
             line_end = len(data)
         lines.append((start, data[start:line_end].decode("utf-8", "surrogatepass")))
     return lines
-
-
-def _line_numbers(text: str, positions: list[int]) -> set[int]:
-    """1-based line numbers of the offsets ``positions`` of ``text``."""
-    numbers: set[int] = set()
-    line = 1
-    previous = 0
-    for position in sorted(positions):
-        line += text.count("\n", previous, position)
-        previous = position
-        numbers.add(line)
-    return numbers

@@ -31,7 +31,7 @@ from pta_analyzer.extractors._secret_lines import (
     TOKEN_WORDS,
     LineCounter,
     candidate_lines,
-    keyword_lines,
+    folded_to_ascii,
 )
 from pta_analyzer.facts import WEIGHT_DECLARED, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
@@ -189,9 +189,6 @@ _IDENTIFIER_LIKE = re.compile(r"[A-Za-z_]+(?:[_.-][A-Za-z]+)*\Z")
 _WORDLESS_RULES = tuple(
     rule for rule in RULES if rule.kind in ("aws-secret-access-key", "url-password")
 )
-_ALL_KEYWORDS = tuple(
-    {"private key-----", *SECRET_WORDS, *(k for r in RULES for k in r.keywords)}
-)
 
 
 def extract(index: RepoIndex) -> Iterator[Fact]:
@@ -231,18 +228,32 @@ def _scan(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
     none); only those are matched against the rules, in order: private key,
     the token rules, the generic rule.
     """
-    text = source.text
     holds_tokens = source.holds(*TOKEN_WORDS)
-    if not text.isascii() and any(char in text for char in FOLDS_TO_ASCII):
-        lines = keyword_lines(source, _ALL_KEYWORDS)
-        yield from _findings(index, source, lines, _same_number, holds_tokens)
-        return
-
-    data = text.encode("utf-8", "surrogatepass")
-    lines = candidate_lines(source, data, holds_tokens)
+    lines, number_at = _candidates(source, holds_tokens)
     if lines:
-        number_at = LineCounter(data).number_at
         yield from _findings(index, source, lines, number_at, holds_tokens)
+
+
+def _candidates(
+    source: SourceText, holds_tokens: bool
+) -> tuple[list[tuple[int, str]], Callable[[int], int]]:
+    """``(at, line)`` of the lines where a rule may match, and ``number_at``.
+
+    ``number_at(at)`` is the line's number, asked in line order.
+    ``holds_tokens`` when the text holds one of ``TOKEN_WORDS``.
+    """
+    text = source.text
+    folds = not text.isascii() and any(char in text for char in FOLDS_TO_ASCII)
+    data = (folded_to_ascii(text) if folds else text).encode("utf-8", "surrogatepass")
+    lines = candidate_lines(source, data, holds_tokens)
+    if not lines:
+        return lines, _same_number
+
+    number_at = LineCounter(data).number_at
+    if not folds:
+        return lines, number_at
+    numbers = [number_at(at) for at, _line in lines]  # the text's own lines
+    return [(number, source.lines[number - 1]) for number in numbers], _same_number
 
 
 def _findings(
@@ -264,7 +275,7 @@ def _findings(
 
 
 def _same_number(number: int) -> int:
-    return number  # the lines of ``keyword_lines`` come numbered
+    return number  # lines that come numbered
 
 
 def _finding(

@@ -279,27 +279,26 @@ EDGE_LINES = (
     f"secret\u3000:\u3000'{RANDOM}'",
 )
 FOLDING_LINE = f"token_\u017fecret = '{RANDOM}'"  # a long s: case-insensitively s
+FOLDING_LINES = (
+    FOLDING_LINE,
+    f"to\u212aen = '{RANDOM}'",  # the Kelvin sign lower-cases to k
+    f"\u0130\u0131 api_key = '{RANDOM}'",
+)
 texts_strategy = st.lists(lines_strategy, min_size=1, max_size=6).map("\n".join)
 
 
 def candidate_numbers(source: SourceText, holds_tokens: bool) -> set[int]:
-    """Numbers of the lines ``_scan`` reads further."""
-    if any(char in source.text for char in secret_lines.FOLDS_TO_ASCII):
-        return {
-            number
-            for number, _line in secret_lines.keyword_lines(
-                source, secrets._ALL_KEYWORDS
-            )
-        }
-    data = source.text.encode("utf-8", "surrogatepass")
-    lines = secret_lines.candidate_lines(source, data, holds_tokens)
-    return {data.count(b"\n", 0, start) + 1 for start, _line in lines}
+    """Numbers of the lines ``_scan`` reads further, checked to be its lines."""
+    lines, number_at = secrets._candidates(source, holds_tokens)
+    numbers = [number_at(at) for at, _line in lines]
+    assert [line for _at, line in lines] == [source.lines[n - 1] for n in numbers]
+    return set(numbers)
 
 
 @given(texts_strategy)
 @settings(max_examples=300)
 @example("\n".join(EDGE_LINES))
-@example("\n".join((*EDGE_LINES, FOLDING_LINE)))
+@example("\n".join((*EDGE_LINES, *FOLDING_LINES)))
 def test_every_finding_is_on_a_candidate_line(text: str) -> None:
     source = SourceText(path="a.env", encoding="utf-8", file_sha256="", text=text)
     holds_tokens = source.holds(*secret_lines.TOKEN_WORDS)
@@ -352,7 +351,7 @@ def test_generic_matches_are_those_of_the_plain_regex(line: str) -> None:
     assert found == unanchored_generic_matches(line)
 
 
-@pytest.mark.parametrize("line", (*EDGE_LINES, FOLDING_LINE))
+@pytest.mark.parametrize("line", (*EDGE_LINES, *FOLDING_LINES))
 def test_generic_matches_at_the_edges_are_those_of_the_plain_regex(line: str) -> None:
     found = list(secrets._assignments(line, line.lower()))
 
