@@ -6,9 +6,10 @@ turn a job's script into command, deploy and service facts in CI scope.
 
 import fnmatch
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.facts import WEIGHT_CI, Fact, FactKind
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.installs import named_packages
@@ -26,9 +27,10 @@ from pta_analyzer.yamlmap import YNode
 # the application is run.
 CI_ROLES = frozenset({Role.INSTALL, Role.BUILD, Role.TEST, Role.MIGRATE})
 
-# Commands that ship the project somewhere, to the deploy target they name.
-DEPLOY_COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), target)
+# Commands that ship the project somewhere, to the deploy target they name
+# (patterns compiled on first use: most commands are no candidate).
+DEPLOY_COMMANDS: tuple[tuple[Callable[[], re.Pattern[str]], str], ...] = tuple(
+    (regex(pattern), target)
     for pattern, target in (
         (r"^(?:docker|podman) (?:image )?push\b|buildx build\b.*--push", "registry"),
         (r"^kubectl (?:apply|set image|rollout|create|replace)\b", "kubernetes"),
@@ -173,7 +175,7 @@ def _deploy_target(command: str) -> str:
     if not _may_deploy(command):
         return ""
     for pattern, target in DEPLOY_COMMANDS:
-        if pattern.search(command):
+        if pattern().search(command):
             return target
     return ""
 

@@ -409,7 +409,7 @@ def test_ci_installs_of_named_tools_are_not_the_project_install(
     assert_evidence_verifies(index, facts)
 
 
-DEPLOY_PATTERNS = [pattern for pattern, _ in _ci_jobs.DEPLOY_COMMANDS]
+DEPLOY_PATTERNS = [pattern() for pattern, _ in _ci_jobs.DEPLOY_COMMANDS]
 
 
 @given(st.sampled_from(DEPLOY_PATTERNS).flatmap(st.from_regex))

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pta_analyzer import yamlmap
+from pta_analyzer import _yamltrees
 from pta_analyzer.index import SourceText
 from pta_analyzer.yamlmap import YNode, load_yaml
 
@@ -63,6 +63,9 @@ TRICKY = [
     "!",
     "a: !\nb: &x !\nc: !!str\nd: ! x",
     "- !\n- [!, b]",
+    "a: !x.y!z v\nb: 1",
+    "%TAG !e! tag:e.org,2000:\n---\na: !e!x!y v",
+    "a: !<tag:x!y> v",
     "a: [b:, c]",
     "<<: {a: 1}\nb: 2",
     "a: &a [*a]",
@@ -102,7 +105,7 @@ def test_libyaml_and_pure_python_give_the_same_tree(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fast = loaded(text)
-    monkeypatch.setattr(yamlmap, "_FAST_LOADER", None)
+    monkeypatch.setattr(_yamltrees, "_FAST_LOADER", None)
 
     assert fast == loaded(text)
 
