@@ -14,6 +14,7 @@ Hyperscan cannot load, finding the same lines. A text holding one of
 import logging
 import re
 import threading
+from functools import cache
 
 from pta_analyzer.index import SourceText
 from pta_analyzer.needles import register
@@ -39,7 +40,6 @@ _SEARCHES = (
     # A URL with a password (no letter in it: the case does not matter).
     rb"://[^/%s:@'\"]+:[^@%s/'\"]+@[^%s/'\"]" % (_SPACE, _SPACE, _SPACE),
 )
-_REGEXES = tuple(re.compile(search) for search in _SEARCHES)  # on lowered bytes
 # The other token rules (all case-sensitive): ``(word, regex)``, the regex a
 # necessary condition of the rules named beside it, holding ``word``. Most
 # files hold none of the words (asked of ``needles``), and go no further.
@@ -54,7 +54,6 @@ _TOKEN_SEARCHES = (
     ("eyJ", rb"eyJ[A-Za-z0-9_-]{10,}\.eyJ"),  # JWT
 )  # fmt: skip
 TOKEN_WORDS = register(*(word for word, _ in _TOKEN_SEARCHES))
-_TOKEN_REGEXES = tuple((word, re.compile(regex)) for word, regex in _TOKEN_SEARCHES)
 _LOCAL = threading.local()  # a Hyperscan database is not shared by threads
 
 
@@ -70,7 +69,7 @@ def candidate_lines(
     """
     offsets = _search_offsets(data)
     if holds_tokens:
-        for word, regex in _TOKEN_REGEXES:
+        for word, regex in _token_regexes():
             if source.holds(word):
                 offsets.extend([match.start() for match in regex.finditer(data)])
     return _lines_at(data, offsets) if offsets else []
@@ -118,9 +117,21 @@ def _regex_offsets(data: bytes) -> list[int]:
     """Offsets in ``data`` of the start of each match of ``_SEARCHES``."""
     lowered = data.lower()
     offsets: list[int] = []
-    for regex in _REGEXES:
+    for regex in _search_regexes():
         offsets.extend([match.start() for match in regex.finditer(lowered)])
     return offsets
+
+
+@cache
+def _search_regexes() -> tuple["re.Pattern[bytes]", ...]:
+    """``_SEARCHES`` for ``re``, on lower-cased bytes (compiled when first asked)."""
+    return tuple(re.compile(search) for search in _SEARCHES)
+
+
+@cache
+def _token_regexes() -> tuple[tuple[str, "re.Pattern[bytes]"], ...]:
+    """``_TOKEN_SEARCHES`` compiled, when a text first holds one of the words."""
+    return tuple((word, re.compile(regex)) for word, regex in _TOKEN_SEARCHES)
 
 
 class _SearchScanner:

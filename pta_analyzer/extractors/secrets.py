@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._secret_lines import (
     FOLDS_TO_ASCII,
     SECRET_WORDS,
@@ -144,7 +145,7 @@ RULES = (
     ),
 )
 
-_SECRET_WORD = re.compile("|".join(SECRET_WORDS))  # on lower-cased text
+_SECRET_WORD = regex("|".join(SECRET_WORDS))  # on lower-cased text
 _PLACEHOLDER_WORD = re.compile("|".join(re.escape(w) for w in PLACEHOLDER_WORDS))
 _PRIVATE_KEY_BEGIN = re.compile(
     r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
@@ -162,7 +163,7 @@ _GENERIC_PATTERN = (
     r"|encryption_?key)[A-Za-z0-9_.-]*)[\"']?\s*(?:=|:|=>|:=)\s*"
     r"(?P<quote>[\"'`]?)(?P<value>[^\"'`\s,;)]{16,})(?P=quote)"
 )
-_GENERIC = re.compile("(?i)" + _GENERIC_PATTERN)
+_GENERIC = regex("(?i)" + _GENERIC_PATTERN)  # for lines with FOLDS_TO_ASCII
 # The same without case folding, which costs the engine as much again, on the
 # lower-cased line: that has the same length and the same matches when the
 # line holds none of ``FOLDS_TO_ASCII`` (the tests check every code point).
@@ -363,8 +364,8 @@ def _assignments(line: str, lowered: str) -> Iterator[tuple[str, str, str]]:
             value_start, value_end = match.span("value")
             name, value = line[name_start:name_end], line[value_start:value_end]
             yield name, match["quote"], value
-    elif _SECRET_WORD.search(lowered) and _LONG_VALUE.search(line):
-        for match in _GENERIC.finditer(line):
+    elif _SECRET_WORD().search(lowered) and _LONG_VALUE.search(line):
+        for match in _GENERIC().finditer(line):
             yield match["name"], match["quote"], match["value"]
 
 
