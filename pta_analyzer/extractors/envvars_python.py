@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 PRECHECK = register("environ", "getenv", "decouple", "BaseSettings", "from_envvar")
 
 _NAME_CHAR = r"[\w.]"  # before a name read as a whole: not part of another
+# The words of ``PRECHECK`` but environ, and django-environ's Env(.
+_OTHER_READ_WORDS = ("getenv", "decouple", "BaseSettings", "from_envvar", "Env(")
 _ENVIRON = r"(?<![\w.])(?:os\.)?environ"
 # The same names, matched from the name itself (a literal start is searched
 # for fast) with the ``os.`` before it checked behind: a match starts at the
@@ -91,7 +93,7 @@ _DJANGO_URL_DEFAULTS = {
 
 def scan(text: str) -> Iterator[EnvRead]:
     """Every variable read of one Python file."""
-    if not any(word in text for word in PRECHECK):
+    if not _may_read(text):
         return
     code = blank_comments(text, "hash")
     consts = constants(code)
@@ -109,6 +111,25 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_flask(code, consts, lines)
     if "BaseSettings" in code and _BASE_SETTINGS.search(code):
         yield from _scan_pydantic(text)
+
+
+def _may_read(text: str) -> bool:
+    """False when no rule of ``scan`` can find a read in ``text``.
+
+    Every rule needs one of these words, or ``environ`` as a whole word
+    (``environ[``, ``environ.get``, ``in environ``): ``environment`` alone,
+    common in prose and names, is no reason to blank and search the file.
+    The django-environ rule asks for ``Env(`` and ``environ`` anywhere.
+    """
+    if any(word in text for word in _OTHER_READ_WORDS):
+        return True
+    at = text.find("environ")
+    while at != -1:
+        after = text[at + len("environ") : at + len("environ") + 1]
+        if not (after.isalnum() or after == "_"):  # \b: no word character
+            return True
+        at = text.find("environ", at + 1)
+    return False
 
 
 def loads_dotenv(text: str) -> bool:

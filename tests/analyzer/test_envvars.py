@@ -172,6 +172,21 @@ def test_django_environ_required_and_defaults(make_repo: MakeRepo) -> None:
     assert facts["DATABASE_URL"].attrs["required"] is True
 
 
+def test_environment_alone_is_no_read_but_environs_env_is(make_repo: MakeRepo) -> None:
+    # "environment" is not environ as a word; the environs package's Env( is
+    # read like django-environ's (the file says "environ" only inside words).
+    facts = run(
+        make_repo,
+        {
+            "notes.py": "ENVIRONMENT = 'prod'\nx = get_environment()['A']\n",
+            "conf.py": "from environs import Env\nenv = Env()\nURL = env('API_URL')\n",
+        },
+    )
+
+    assert set(facts) == {"API_URL"}
+    assert facts["API_URL"].evidence[0].location == "conf.py:3"
+
+
 def test_decouple_config(make_repo: MakeRepo) -> None:
     code = (
         "from decouple import config\n"
