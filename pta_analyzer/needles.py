@@ -16,7 +16,7 @@ instructions it needs) every word is.
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 
 logger = logging.getLogger(__name__)
@@ -44,14 +44,13 @@ class WordsFound:
     found: frozenset[str]
     looked_for: frozenset[str]
 
-    def holds(self, text: str, words: Iterable[str]) -> bool:
+    def holds(self, text: str, words: Collection[str]) -> bool:
         """True when ``text`` (the text scanned) holds one of ``words``."""
-        for word in words:
-            if word in self.found:
-                return True
-            if word not in self.looked_for and word in text:
-                return True
-        return False
+        if not self.found.isdisjoint(words):
+            return True
+        if self.looked_for.issuperset(words):
+            return False
+        return any(word not in self.looked_for and word in text for word in words)
 
 
 def words_in(text: str) -> WordsFound:
