@@ -148,11 +148,10 @@ def _django_tests(index: RepoIndex, directory: str) -> Iterator[Fact]:
         return
     number = manage.find_line(r"execute_from_command_line")
     evidence = [manage.evidence(number) if number else manage.file_evidence()]
-    prefix = f"{directory}/" if directory else ""
     tests = sorted(
         p
-        for p in index.glob(f"{prefix}*.py")
-        if _TEST_MODULE.fullmatch(p.rpartition("/")[2])
+        for p in _python_files_under(index, directory)
+        if _is_test_module(p.rpartition("/")[2])
     )
     # startapp writes a tests.py holding only "# Create your tests here.":
     # the runner is there, but a suite with no test is not a test command.
@@ -172,6 +171,28 @@ def _django_tests(index: RepoIndex, directory: str) -> Iterator[Fact]:
         cwd=directory,
         note=f"Django's test runner; {first} holds tests",
     )
+
+
+def _python_files_under(index: RepoIndex, directory: str) -> list[str]:
+    """The ``.py`` paths of ``directory`` at any depth: the glob ``dir/*.py``.
+
+    Cut as strings when the directory holds no glob character (the glob then
+    means exactly that), which spares a regex over every path.
+    """
+    prefix = f"{directory}/" if directory else ""
+    if any(char in prefix for char in "*?["):
+        return index.glob(f"{prefix}*.py")
+    least = len(prefix) + len(".py")
+    return [
+        p
+        for p in index.paths()
+        if p.endswith(".py") and p.startswith(prefix) and len(p) >= least
+    ]
+
+
+def _is_test_module(name: str) -> bool:
+    """``tests.py``, ``test_x.py``, ``x_test.py``: every such name says test."""
+    return "test" in name and _TEST_MODULE.fullmatch(name) is not None
 
 
 def _defines_a_test(index: RepoIndex, path: str) -> bool:

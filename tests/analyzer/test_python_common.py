@@ -1,4 +1,4 @@
-"""Path helpers of the Python rules: string cuts that agree with pathlib."""
+"""Path helpers of the Python rules: string cuts that agree with pathlib and glob."""
 
 from pathlib import PurePosixPath
 
@@ -6,6 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pta_analyzer.extractors._python_common import directory_of, module_name
+from pta_analyzer.extractors.python_wsgi import _python_files_under
+from tests.analyzer.conftest import MakeRepo
 
 # Normalised repository paths, as the index lists them: no "", "." or "..".
 _PART = st.one_of(
@@ -34,3 +36,22 @@ def test_module_name_is_the_dotted_pathlib_path(path: str, depth: int) -> None:
         expected.pop()
 
     assert module_name(path, root) == ".".join(expected)
+
+
+def test_python_files_under_a_directory_are_the_glob(make_repo: MakeRepo) -> None:
+    index = make_repo(
+        {
+            "a/x.py": "",
+            "a/b/y.py": "",
+            "ab/z.py": "",
+            "a.py": "",
+            "a/n.txt": "",
+            "a/b/c.py.txt": "",
+            "[a]/w.py": "",
+        }
+    )
+
+    for directory in ("", "a", "a/b", "ab", "[a]", "missing"):
+        prefix = f"{directory}/" if directory else ""
+        expected = index.glob(f"{prefix}*.py")
+        assert _python_files_under(index, directory) == expected, directory
