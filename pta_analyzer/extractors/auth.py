@@ -224,15 +224,24 @@ _API_KEY_HEADER_GATE = register("pi-key", "PI-KEY", "pi-Key", "pi_key")
 _NON_ASCII_FOLDS = register("\u0130", "\u0131", "\u212a")
 _PASSPORT_CALL = register("passport.use(")
 _ALLAUTH_PROVIDERS = register("allauth.socialaccount.providers.")
+
+
+def _fewest(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` without those holding another: a text holds one all the same."""
+    return tuple(w for w in words if not any(o != w and o in w for o in words))
+
+
 # By suffix, the words a file must hold for _code_uses to find anything in
 # it (a necessary condition: each rule's word, or a gate of the others).
 _CODE_WORDS = {
-    suffix: (
-        *(rule[0] for rule in _CODE_RULES if suffix in rule[3]),
-        *_AUTH_HEADER_GATE,
-        *_API_KEY_HEADER_GATE,
-        *_PASSPORT_CALL,
-        *_ALLAUTH_PROVIDERS,
+    suffix: _fewest(
+        (
+            *(rule[0] for rule in _CODE_RULES if suffix in rule[3]),
+            *_AUTH_HEADER_GATE,
+            *_API_KEY_HEADER_GATE,
+            *_PASSPORT_CALL,
+            *_ALLAUTH_PROVIDERS,
+        )
     )
     for suffix in _CODE_SUFFIXES
 }
