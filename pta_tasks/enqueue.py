@@ -5,10 +5,11 @@ transaction (or returns the existing run for the same repository, commit and
 analyzer version within the dedupe window), and only after the commit sends
 the broker message, which carries nothing but the run id.
 
-On Postgres the submission is two statements in one transaction: an advisory
-lock on the submission's identity, then one statement that either finds the
-duplicate or inserts the run and its job. This is the API's hottest path:
-every statement and every round trip on it counts.
+On Postgres the submission is one statement, a call of the function
+``pta_submit_run`` (migration 0003): the advisory lock on the submission's
+identity, the lookup of a duplicate and the inserts of the run and its job
+run on the server in one round trip. This is the API's hottest path: every
+statement and every round trip on it counts.
 """
 
 import functools
@@ -39,55 +40,15 @@ Dispatcher = Callable[[uuid.UUID, float], None]
 DEDUPE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.SUCCEEDED)
 IN_FLIGHT_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
 
-# The SQL of the Postgres path. The dedupe rules are those of
-# ``_find_duplicate``: the same commit, when a finished success is as good as
-# a run in flight; or the same branch (a branch moves), when only a run still
-# in flight for it is the same run. Statuses are literals, values are bound:
-# only these constants are formatted into the SQL (hence the S608 marks).
-_DEDUPE = ", ".join(f"'{status}'" for status in DEDUPE_STATUSES)
-_IN_FLIGHT = ", ".join(f"'{status}'" for status in IN_FLIGHT_STATUSES)
-DEDUPE_RULES = {
-    "commit": f"commit_sha = :commit_sha AND status IN ({_DEDUPE})",
-    "ref": f"ref = :ref AND status IN ({_IN_FLIGHT})",
-    "no_ref": f"ref IS NULL AND status IN ({_IN_FLIGHT})",
-}
-_RUN_COLUMNS = (
-    "id, repo_url, repo_owner, repo_name, ref, commit_sha, event_type,"
-    " analyzer_version, status, attempts, created_at"
+# One call does the whole submission on Postgres (see migration 0003); it
+# runs as a statement of its own, so it is its own transaction.
+SUBMIT_CALL = text(
+    "SELECT run_id, run_status, created FROM pta_submit_run(:lock_key, :since,"
+    " :run_id, :job_id, :now, :repo_url, :repo_owner, :repo_name, :ref,"
+    " :commit_sha, :event_type, :analyzer_version)"
 )
-_RUN_VALUES = (
-    ":id, :repo_url, :repo_owner, :repo_name, :ref, :commit_sha, :event_type,"
-    f" :analyzer_version, '{RunStatus.QUEUED}', 0, :now"
-)
-_NEW_JOB = (
-    "new_job AS (INSERT INTO ci_jobs"  # noqa: S608
-    " (id, run_id, status, attempts, created_at, sent_at)"
-    f" SELECT :job_id, id, '{JobStatus.QUEUED}', 0, :now, :now FROM new_run)"
-)
-LOCK_STATEMENT = text("SELECT pg_advisory_xact_lock(:key)")
 SQLITE_WRITE_LOCK = text("UPDATE ci_runs SET id = id WHERE 0")
-# The run and its job in one statement (a data-modifying CTE).
-INSERT_STATEMENT = text(
-    f"WITH new_run AS (INSERT INTO ci_runs ({_RUN_COLUMNS})"  # noqa: S608
-    f" VALUES ({_RUN_VALUES}) RETURNING id, status), {_NEW_JOB}"
-    " SELECT id, status, true AS created FROM new_run"
-)
-# Per dedupe rule: the duplicate, or (only when there is none) the run and
-# its job inserted; one row comes back either way.
-SUBMIT_STATEMENTS = {
-    rule: text(
-        "WITH found AS (SELECT id, status FROM ci_runs"  # noqa: S608
-        " WHERE repo_url = :repo_url AND analyzer_version = :analyzer_version"
-        f" AND created_at >= :since AND {condition}"
-        " ORDER BY created_at DESC LIMIT 1),"
-        f" new_run AS (INSERT INTO ci_runs ({_RUN_COLUMNS})"
-        f" SELECT {_RUN_VALUES} WHERE NOT EXISTS (SELECT FROM found)"
-        f" RETURNING id, status), {_NEW_JOB}"
-        " SELECT id, status, true AS created FROM new_run"
-        " UNION ALL SELECT id, status, false FROM found"
-    )
-    for rule, condition in DEDUPE_RULES.items()
-}
+AUTOCOMMIT = {"isolation_level": "AUTOCOMMIT"}
 
 
 @dataclass(frozen=True)
@@ -140,11 +101,12 @@ def enqueue_run(
         "analyzer_version": analyzer_version(),
     }
 
-    with transaction(factory) as session:
+    with factory() as session:
         if session.get_bind().dialect.name == "postgresql":
             result = _submit_postgres(session, settings, values)
-        else:  # SQLite has no data-modifying CTE
-            result = _submit_orm(session, settings, values)
+        else:
+            with session.begin():
+                result = _submit_orm(session, settings, values)
 
     if not result.created:
         logger.info(
@@ -207,15 +169,19 @@ def _submit_postgres(
     session: Session, settings: Settings, values: dict[str, Any]
 ) -> EnqueueResult:
     now = utcnow()
-    params = {**values, "id": uuid.uuid4(), "job_id": uuid.uuid4(), "now": now}
-    if settings.dedupe_window_s > 0:
-        _lock_submission(session, values)
-        params["since"] = now - timedelta(seconds=settings.dedupe_window_s)
-        statement = SUBMIT_STATEMENTS[_dedupe_rule(values)]
-    else:
-        statement = INSERT_STATEMENT
-    row = session.execute(statement, params).one()
-    return EnqueueResult(row.id, RunStatus(row.status), row.created)
+    window_s = settings.dedupe_window_s
+    params = {
+        **values,
+        "lock_key": _lock_key(values),
+        "since": now - timedelta(seconds=window_s) if window_s > 0 else None,
+        "run_id": uuid.uuid4(),
+        "job_id": uuid.uuid4(),
+        "now": now,
+    }
+    # No BEGIN and COMMIT around the call: two round trips saved.
+    connection = session.connection(execution_options=AUTOCOMMIT)
+    row = connection.execute(SUBMIT_CALL, params).one()
+    return EnqueueResult(row.run_id, RunStatus(row.run_status), row.created)
 
 
 def _submit_orm(
@@ -235,16 +201,13 @@ def _submit_orm(
     return EnqueueResult(run.id, RunStatus.QUEUED, True)
 
 
-def _lock_submission(session: Session, values: dict[str, Any]) -> None:
-    # Two identical submissions at once must not both insert: an advisory
-    # lock per (url, commit or ref, version) serializes them. It is taken in
-    # a statement of its own, so the next statement's snapshot sees whatever
-    # the previous holder committed.
+def _lock_key(values: dict[str, Any]) -> int:
+    # Two identical submissions at once must not both insert: they take the
+    # same advisory lock, named by (url, commit or ref, version).
     target = values["commit_sha"] or values["ref"] or ""
     identity = f"{values['repo_url']}\0{target}\0{values['analyzer_version']}"
     digest = hashlib.sha256(identity.encode()).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)
-    session.execute(LOCK_STATEMENT, {"key": key})
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _dedupe_rule(values: dict[str, Any]) -> str:
