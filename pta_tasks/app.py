@@ -13,6 +13,7 @@ from celery import Celery
 
 from pta_tasks.enqueue import Dispatcher
 from pta_tasks.settings import Settings
+from pta_tasks.transport import PUBLISH_TRANSPORT
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,15 @@ PUBLISH_RETRY_POLICY = {
 
 
 def create_celery(settings: Settings, with_tasks: bool = True) -> Celery:
-    """A configured Celery app for ``settings`` (tasks registered if asked)."""
+    """A configured Celery app for ``settings`` (tasks registered if asked).
+
+    An app without tasks only publishes (the API, ``pta enqueue``): on Redis
+    it sends through ``PublishTransport``, one client per channel.
+    """
     app = Celery("pta", set_as_current=False)
     app.conf.update(celery_config(settings))
+    if not with_tasks and settings.redis_url is not None:
+        app.conf.broker_transport = PUBLISH_TRANSPORT
     app.pta_settings = settings
     from pta_tasks.worker import Runtime
 
@@ -105,14 +112,23 @@ def make_dispatcher(app: Celery) -> Dispatcher:
     settings: Settings = app.pta_settings
 
     def dispatch(run_id: uuid.UUID, delay_s: float) -> None:
+        args = [str(run_id)]
         app.send_task(
             RUN_TASK,
-            args=[str(run_id)],
+            args=args,
             queue=settings.queue,
             countdown=delay_s if delay_s > 0 else None,
             task_id=f"{run_id}.{uuid.uuid4().hex[:12]}",
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
+            # What Celery would compute with its generic safe repr, a
+            # visible part of the cost of a send.
+            argsrepr=repr(args),
+            kwargsrepr="{}",
+            # The message goes straight to the queue's list (the default
+            # exchange); declaring the queue again on every send adds
+            # nothing, and the workers declare it when they consume.
+            declare=[],
         )
 
     return dispatch

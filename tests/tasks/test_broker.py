@@ -4,13 +4,18 @@ Postgres keeps the runs; nothing is lost, nothing stays RUNNING."""
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import redis
 
+from pta_tasks.app import create_celery, make_dispatcher
 from pta_tasks.reconcile import reconcile_once
+from pta_tasks.settings import Settings
+from pta_tasks.transport import PublishChannel
 
 from .conftest import fake_repo
 from .gitserver import GitHttpServer
@@ -107,3 +112,27 @@ def test_redis_restarted_mid_run_delays_the_run_but_does_not_lose_it(
 
     assert run["status"] == "SUCCEEDED", run
     assert run["job"]["status"] == "DONE"
+
+
+def test_a_publisher_sends_through_one_client_and_survives_a_redis_restart(
+    settings: Settings, private_redis: PrivateRedis
+) -> None:
+    app = create_celery(replace(settings, redis_url=private_redis.url), False)
+    dispatch = make_dispatcher(app)
+    queue = redis.Redis.from_url(private_redis.url)
+
+    dispatch(uuid.uuid4(), 0.0)
+    with app.producer_or_acquire() as producer:
+        channel = producer.channel
+        first_client = channel._shared_client
+    dispatch(uuid.uuid4(), 0.0)
+    second_client = channel._shared_client
+    sent_before_restart = queue.llen(settings.queue)
+    private_redis.stop()
+    private_redis.start()
+    dispatch(uuid.uuid4(), 0.0)
+
+    assert isinstance(channel, PublishChannel)
+    assert first_client is not None and second_client is first_client
+    assert sent_before_restart == 2
+    assert queue.llen(settings.queue) == 1
