@@ -15,7 +15,6 @@ this process.
 """
 
 import logging
-import multiprocessing
 import os
 import pickle
 import struct
@@ -98,6 +97,8 @@ def _run_forked(
 ) -> list[ExtractorRun]:
     order = _costly_first([name for name, _ in extractors])
     by_name = dict(extractors)
+    import multiprocessing  # only here: most runs never fork
+
     next_task = multiprocessing.get_context("fork").Value("i", 0)
 
     def take() -> str | None:

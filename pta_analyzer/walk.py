@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pathspec
+if TYPE_CHECKING:  # imported when a tree without git is walked
+    import pathspec
 
 logger = logging.getLogger(__name__)
 
@@ -273,7 +275,7 @@ def _filesystem_paths(root: Path, result: WalkResult) -> Iterator[str]:
                 yield rel
 
 
-def _load_gitignore(directory: Path) -> pathspec.PathSpec | None:
+def _load_gitignore(directory: Path) -> "pathspec.PathSpec | None":
     path = directory / ".gitignore"
     try:
         if not path.is_file() or path.is_symlink():
@@ -281,10 +283,12 @@ def _load_gitignore(directory: Path) -> pathspec.PathSpec | None:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return None
+    import pathspec
+
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
-def _ignored(rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
+def _ignored(rel: str, ignores: list[tuple[str, "pathspec.PathSpec"]]) -> bool:
     """Git's rule: the deepest ``.gitignore`` with an opinion decides."""
     ignored = False
     for base, spec in ignores:
