@@ -43,6 +43,8 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+# Routes under the lower submission limit (RATE_LIMIT_ENQUEUE_PER_MINUTE).
+WRITE_ENDPOINTS = frozenset({"runs.enqueue", "runs.cancel", "runs.retry"})
 
 
 @dataclass
@@ -144,11 +146,13 @@ def _celery_dispatcher(config: ApiConfig) -> Dispatcher:
 
 
 def _make_limiter(app: Flask, config: ApiConfig) -> Limiter:
-    limit = f"{config.rate_limit_per_minute} per minute"
     return Limiter(
         key_func=rate_limit_key,
         app=app,
-        default_limits=[limit],
+        # One limit per route, chosen by the route when the request arrives:
+        # a limit decorated on a view costs a second pass over the limits of
+        # every request to it.
+        default_limits=[_RouteLimit(config)],
         storage_uri=config.rate_limit_storage_uri,
         storage_options={"socket_timeout": 2, "socket_connect_timeout": 2}
         if config.settings.redis_url
@@ -163,6 +167,17 @@ def _make_limiter(app: Flask, config: ApiConfig) -> Limiter:
     )
 
 
+class _RouteLimit:
+    """The client limit of the current route: lower for submissions."""
+
+    def __init__(self, config: ApiConfig) -> None:
+        self._default = f"{config.rate_limit_per_minute} per minute"
+        self._write = f"{config.enqueue_rate_limit_per_minute} per minute"
+
+    def __call__(self) -> str:
+        return self._write if request.endpoint in WRITE_ENDPOINTS else self._default
+
+
 def _register_views(app: Flask, services: Services) -> None:
     from pta_api.views import admin, health, metrics, openapi, runs, webhooks
 
@@ -173,12 +188,10 @@ def _register_views(app: Flask, services: Services) -> None:
     limiter = services.limiter
     for endpoint in ("health.liveness", "health.api_health", "metrics.metrics"):
         limiter.exempt(app.view_functions[endpoint])
-    # A decorated limit is checked by the wrapper, so the wrapper replaces
-    # the view (it keeps the view's access level).
+    # Webhooks count by address, not by client key: a limit of their own,
+    # checked by a wrapper that replaces the view (and keeps its access
+    # level).
     views: dict[str, Any] = app.view_functions
-    write_limit = f"{config.enqueue_rate_limit_per_minute} per minute"
-    for endpoint in ("runs.enqueue", "runs.cancel", "runs.retry"):
-        views[endpoint] = limiter.limit(write_limit)(views[endpoint])
     webhook_limit = f"{config.webhook_rate_limit_per_minute} per minute"
     views["webhooks.github"] = limiter.limit(webhook_limit, key_func=_address)(
         views["webhooks.github"]
