@@ -9,9 +9,10 @@ worker sends back, extractor by extractor, its facts and which files it read.
 An extractor a worker took but never reported (the worker died) is run again
 here, so a lost worker costs time, never facts.
 
-Each process reads and decodes the files its extractors need, within its own
-share of the read cache. Where ``os.fork`` does not exist, everything runs in
-this process.
+Each process reads and decodes the files its extractors need into its own
+read cache (a share of one budget would make each process re-read files that
+its extractors scan one after another). Where ``os.fork`` does not exist,
+everything runs in this process.
 """
 
 import logging
@@ -107,7 +108,6 @@ def _run_forked(
             next_task.value += 1
         return order[position] if position < len(order) else None
 
-    index.share_cache(jobs)
     workers = [_Worker.fork(index, by_name, take) for _ in range(jobs - 1)]
     runs: dict[str, ExtractorRun] = {}
     while (name := take()) is not None:

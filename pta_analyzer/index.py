@@ -171,7 +171,6 @@ class RepoIndex:
         self._read_skips: dict[str, SkippedEntry] = {}
         self._cache: OrderedDict[str, SourceText] = OrderedDict()
         self._cached_chars = 0
-        self._cache_budget = CACHE_MAX_CHARS
         self._read: set[str] = set()
         self._reads_sent = (0, 0)  # how much of _read/_read_skips was sent
         self._read_order: list[str] = []
@@ -270,10 +269,6 @@ class RepoIndex:
                 size = self._files[path].size
                 self._note_skip(SkippedEntry(path, SkipReason.BINARY, size))
 
-    def share_cache(self, processes: int) -> None:
-        """Keep this process's cache to its share when ``processes`` read."""
-        self._cache_budget = max(1, CACHE_MAX_CHARS // max(1, processes))
-
     def take_new_reads(self) -> tuple[list[str], list[SkippedEntry]]:
         """Paths read, and files found unreadable, since the last call."""
         read_from, skips_from = self._reads_sent
@@ -339,7 +334,7 @@ class RepoIndex:
     def _remember(self, source: SourceText) -> None:
         self._cache[source.path] = source
         self._cached_chars += source.chars
-        while self._cached_chars > self._cache_budget and len(self._cache) > 1:
+        while self._cached_chars > CACHE_MAX_CHARS and len(self._cache) > 1:
             _, dropped = self._cache.popitem(last=False)
             self._cached_chars -= dropped.chars
 
