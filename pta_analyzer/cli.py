@@ -9,6 +9,7 @@ code per error (see ``pta_analyzer.errors.EXIT_CODES`` and the README).
 
 import argparse
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -31,6 +32,8 @@ from pta_analyzer.source import checkout
 from pta_analyzer.validate import validate_dossier
 
 logger = logging.getLogger(__name__)
+
+GC_THRESHOLD_ALLOCATIONS = 50_000  # young objects before a collection
 
 PLUGIN_GROUP = "pta.commands"
 BUILTIN_COMMANDS = frozenset({"analyze", "validate"})
@@ -143,6 +146,9 @@ def _add_validate(
 
 def _run_analyze(args: argparse.Namespace) -> int:
     _check_output_dir(args.out)
+    # An analysis allocates many small objects that live until it ends: with
+    # the default threshold (700) the collector walks them over and over.
+    gc.set_threshold(GC_THRESHOLD_ALLOCATIONS)
     show = _progress_printer(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     with checkout(args.target, args.ref) as source:
         target = dataclasses.replace(
