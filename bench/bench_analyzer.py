@@ -8,6 +8,7 @@ the ratio analyze / baseline. Goals: ratio at most 3x, and under 300 MB peak
 on a 50,000-file tree.
 
 Usage: python bench/bench_analyzer.py [REPO_DIR ...] [--runs N] [--synthetic N]
+                                      [--jobs N]
 Without REPO_DIR it measures this repository and a generated tree.
 """
 
@@ -42,6 +43,9 @@ def main() -> int:
     parser.add_argument("repos", nargs="*", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--synthetic", type=int, default=SYNTHETIC_FILES)
+    parser.add_argument(
+        "--jobs", type=int, help="pta analyze --jobs (default: the CLI's own)"
+    )
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="pta-bench-"))
@@ -49,7 +53,7 @@ def main() -> int:
         repos = list(args.repos) or [ROOT]
         if args.synthetic:
             repos.append(make_synthetic_tree(scratch / "synthetic", args.synthetic))
-        rows = [measure(repo, scratch, args.runs) for repo in repos]
+        rows = [measure(repo, scratch, args.runs, args.jobs) for repo in repos]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -57,11 +61,15 @@ def main() -> int:
     return 0
 
 
-def measure(repo: Path, scratch: Path, runs: int) -> dict[str, object]:
+def measure(
+    repo: Path, scratch: Path, runs: int, jobs: int | None
+) -> dict[str, object]:
     """Median time and peak memory of analyze and of the baseline on ``repo``."""
     out = scratch / f"out-{repo.name}"
     analyze = [sys.executable, "-m", "pta_analyzer", "analyze", str(repo), "-o",
                str(out), "--json", "-q"]  # fmt: skip
+    if jobs is not None:
+        analyze += ["--jobs", str(jobs)]
     baseline = [sys.executable, "-c", BASELINE, str(repo)]
 
     run_child(baseline)
