@@ -43,6 +43,9 @@ def test_api_health_is_degraded_when_the_database_is_unreachable(
     try:
         answer = Client(server).get("/api/health")
         runs = Client(server).get("/api/ci/runs")
+        submission = Client(server).post(
+            "/api/ci/enqueue", json={"repo_url": "http://127.0.0.1:9/acme/app.git"}
+        )
     finally:
         server.stop()
 
@@ -54,6 +57,8 @@ def test_api_health_is_degraded_when_the_database_is_unreachable(
     assert runs.status_code == 503
     assert runs.json()["error"] == "DB_UNAVAILABLE"
     assert runs.headers["Retry-After"]
+    assert submission.status_code == 503
+    assert submission.json()["error"] == "DB_UNAVAILABLE"
 
 
 def test_ci_health_counts_jobs_and_names_the_last_completed_run(

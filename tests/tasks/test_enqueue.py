@@ -1,4 +1,5 @@
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -6,7 +7,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import Engine, select, text, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from pta_tasks.db import make_engine, make_sessionmaker, upgrade_database
@@ -223,6 +225,32 @@ def test_broker_down_leaves_the_run_queued_for_the_reconciler(
         assert job.sent_at is None
 
 
+def test_a_submission_cut_off_by_postgres_fails_as_unavailable_and_the_next_works(
+    engine: Engine, settings: Settings
+) -> None:
+    factory = make_sessionmaker(engine)
+    errors: list[Exception] = []
+
+    def submit() -> None:
+        try:
+            enqueue_run(factory, settings, Recorder(factory), URL, ref="cut")
+        except Exception as error:
+            errors.append(error)
+
+    with engine.connect() as blocker:
+        blocker.execute(text("LOCK TABLE ci_runs IN ACCESS EXCLUSIVE MODE"))
+        thread = threading.Thread(target=submit)
+        thread.start()
+        _terminate_backend_waiting_in(engine, "pta_submit_run")
+        thread.join(30)
+        blocker.rollback()
+    after = enqueue_run(factory, settings, Recorder(factory), URL, ref="after")
+
+    assert len(errors) == 1
+    assert isinstance(errors[0], OperationalError)
+    assert after.created
+
+
 def test_invalid_url_writes_nothing(
     factory: sessionmaker[Session], settings: Settings
 ) -> None:
@@ -237,3 +265,21 @@ def test_invalid_url_writes_nothing(
     assert recorder.sent == []
     with factory() as session:
         assert session.scalars(select(Run)).all() == []
+
+
+def _terminate_backend_waiting_in(engine: Engine, call: str) -> None:
+    query = text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+        " AND query LIKE '%' || :call || '%'"
+    )
+    with engine.connect() as connection:
+        for _ in range(300):
+            pid = connection.execute(query, {"call": call}).scalar()
+            if pid is not None:
+                connection.execute(
+                    text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}
+                )
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"no backend waited in {call}")
