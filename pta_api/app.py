@@ -43,6 +43,11 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 HSTS = "max-age=31536000; includeSubDomains"
+# Added to an answer that has none of its own: (lower-case name, name, value).
+DEFAULT_HEADERS = tuple(
+    (name.lower(), name, value)
+    for name, value in (*SECURITY_HEADERS.items(), ("Cache-Control", "no-store"))
+)
 # Routes under the lower submission limit (RATE_LIMIT_ENQUEUE_PER_MINUTE).
 WRITE_ENDPOINTS = frozenset({"runs.enqueue", "runs.cancel", "runs.retry"})
 
@@ -212,10 +217,8 @@ def _finish_response(response: Response) -> Response:
     services: Services = current_app.extensions["pta"]
     config = services.config
     request_id = g.get("request_id") or uuid.uuid4().hex
+    _add_default_headers(response)
     response.headers["X-Request-Id"] = request_id
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Cache-Control", "no-store")
     if not config.force_http:
         response.headers["Strict-Transport-Security"] = HSTS
     _add_cors(response, config)
@@ -230,6 +233,15 @@ def _finish_response(response: Response) -> Response:
         extra=_log_fields(request_id, response.status_code, duration_s),
     )
     return response
+
+
+def _add_default_headers(response: Response) -> None:
+    # One pass over the answer's headers (a lookup by name is a pass each).
+    headers = response.headers
+    present = {name.lower() for name, _ in headers}
+    for lower, name, value in DEFAULT_HEADERS:
+        if lower not in present:
+            headers.add(name, value)
 
 
 def _log_fields(request_id: str, status: int, duration_s: float) -> dict[str, Any]:
