@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from gunicorn.glogging import Logger as GunicornLogger
+
 from pta_api.config import ApiConfig, load_config
 from pta_tasks.errors import ConfigError, SchemaOutdated
 
@@ -101,6 +103,7 @@ def gunicorn_options(config: ApiConfig) -> dict[str, Any]:
         "keepalive": KEEPALIVE_S,
         "proc_name": "pta-api",
         "accesslog": None,
+        "logger_class": ErrorLogger,
         "errorlog": "-",
         "loglevel": config.log_level.lower(),
         "logconfig_dict": _log_config(config.log_level),
@@ -110,6 +113,17 @@ def gunicorn_options(config: ApiConfig) -> dict[str, Any]:
         # (and tests) would share it.
         "control_socket_disable": True,
     }
+
+
+class ErrorLogger(GunicornLogger):  # type: ignore[misc]
+    """gunicorn's logger without its access log: the app logs every request.
+
+    With its logging configured by a dictionary, gunicorn builds an access
+    line for every request, even one that no handler writes.
+    """
+
+    def access(self, resp: Any, req: Any, environ: Any, request_time: Any) -> None:
+        """Nothing (see the class)."""
 
 
 class _Gunicorn:
