@@ -51,10 +51,11 @@ def enqueue() -> Response:
     commit_sha = _commit_sha(body)
     key = check_key(request.headers.get("Idempotency-Key"))
     found = services()
-    owner = rate_limit_key()
-    print_ = fingerprint({"url": url, "ref": ref, "commit_sha": commit_sha})
+    owner = print_ = ""  # who asked what: only an Idempotency-Key needs them
 
     if key is not None:
+        owner = rate_limit_key()
+        print_ = fingerprint({"url": url, "ref": ref, "commit_sha": commit_sha})
         stored = found.idempotency.find(owner, key, print_)
         if stored is not None:
             return _replay(stored)
