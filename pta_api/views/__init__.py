@@ -18,6 +18,15 @@ def services() -> "Services":
     return found
 
 
+def base_url() -> str:
+    """``PUBLIC_URL``, else the scheme and host the request was sent to.
+
+    Built from the two parts, not werkzeug's ``host_url`` (which turns the
+    URI into an IRI, a visible cost on every submission).
+    """
+    return services().config.public_url or f"{request.scheme}://{request.host}"
+
+
 def parse_run_id(text: str) -> uuid.UUID:
     """The run id in a URL; an unknown shape is a 404, like an unknown id."""
     try:

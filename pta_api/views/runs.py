@@ -15,7 +15,13 @@ from sqlalchemy.orm import joinedload, selectinload
 from pta_api.auth import rate_limit_key
 from pta_api.errors import ApiError, ApiErrorCode, InvalidRequest
 from pta_api.idempotency import Stored, check_key, fingerprint
-from pta_api.views import json_object, optional_text, parse_run_id, services
+from pta_api.views import (
+    base_url,
+    json_object,
+    optional_text,
+    parse_run_id,
+    services,
+)
 from pta_tasks.enqueue import enqueue_run
 from pta_tasks.errors import ErrorCode, InvalidRepoUrl, RunNotFound
 from pta_tasks.models import Run, RunStatus
@@ -234,8 +240,7 @@ def _replay(stored: Stored, replayed: bool = True) -> Response:
 
 
 def _run_url(run_id: uuid.UUID, suffix: str = "") -> str:
-    base = services().config.public_url or request.host_url.rstrip("/")
-    return f"{base}/api/ci/runs/{run_id}{suffix}"
+    return f"{base_url()}/api/ci/runs/{run_id}{suffix}"
 
 
 def _limit(value: str | None) -> int:

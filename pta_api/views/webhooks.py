@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from pta_api.auth import Access, access
 from pta_api.errors import ApiError, ApiErrorCode, InvalidRequest
-from pta_api.views import services
+from pta_api.views import base_url, services
 from pta_tasks.enqueue import enqueue_run
 from pta_tasks.models import WebhookDelivery
 from pta_tasks.runs import record_webhook_delivery
@@ -102,11 +102,10 @@ def _enqueue(event: str, delivery: str, target: "Target") -> dict[str, Any]:
     found.metrics.webhook_deliveries.labels(event, "queued").inc()
     outcome = "created" if result.created else "deduplicated"
     found.metrics.submissions.labels("webhook", outcome).inc()
-    base = config.public_url or request.host_url.rstrip("/")
     return {
         "status": "queued",
         "run_id": str(result.run_id),
-        "url": f"{base}/api/ci/runs/{result.run_id}",
+        "url": f"{base_url()}/api/ci/runs/{result.run_id}",
         "deduplicated": not result.created,
     }
 
