@@ -1,18 +1,20 @@
 """The broker goes away: a private Redis server is stopped and started again.
 Postgres keeps the runs; nothing is lost, nothing stays RUNNING."""
 
+import json
 import socket
 import subprocess
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import redis
 
-from pta_tasks.app import create_celery, make_dispatcher
+from pta_tasks.app import RUN_TASK, create_celery, make_dispatcher
 from pta_tasks.reconcile import reconcile_once
 from pta_tasks.settings import Settings
 from pta_tasks.transport import PublishChannel
@@ -122,9 +124,8 @@ def test_a_publisher_sends_through_one_client_and_survives_a_redis_restart(
     queue = redis.Redis.from_url(private_redis.url)
 
     dispatch(uuid.uuid4(), 0.0)
-    with app.producer_or_acquire() as producer:
-        channel = producer.channel
-        first_client = channel._shared_client
+    channel = app.pta_publisher._channel
+    first_client = channel._shared_client
     dispatch(uuid.uuid4(), 0.0)
     second_client = channel._shared_client
     sent_before_restart = queue.llen(settings.queue)
@@ -136,3 +137,36 @@ def test_a_publisher_sends_through_one_client_and_survives_a_redis_restart(
     assert first_client is not None and second_client is first_client
     assert sent_before_restart == 2
     assert queue.llen(settings.queue) == 1
+
+
+def test_a_run_message_is_the_one_send_task_would_send(
+    settings: Settings, redis_url: str
+) -> None:
+    app = create_celery(settings, False)
+    run_id = uuid.uuid4()
+    queue = redis.Redis.from_url(redis_url)
+
+    make_dispatcher(app)(run_id, 0.0)
+    ours = json.loads(queue.rpop(settings.queue) or b"")
+    task_id = ours["headers"]["id"]
+    app.send_task(RUN_TASK, args=[str(run_id)], queue=settings.queue, task_id=task_id)
+    theirs = json.loads(queue.rpop(settings.queue) or b"")
+
+    for message in (ours, theirs):
+        message["properties"].pop("delivery_tag")  # a new one for each message
+    assert ours == theirs
+    assert task_id.startswith(f"{run_id}.")
+
+
+def test_a_delayed_run_message_carries_its_eta(
+    settings: Settings, redis_url: str
+) -> None:
+    app = create_celery(settings, False)
+    queue = redis.Redis.from_url(redis_url)
+
+    before = datetime.now(UTC)
+    make_dispatcher(app)(uuid.uuid4(), 30.0)
+    message = json.loads(queue.rpop(settings.queue) or b"")
+
+    eta = datetime.fromisoformat(message["headers"]["eta"])
+    assert before + timedelta(seconds=29) < eta < before + timedelta(seconds=40)
