@@ -159,15 +159,16 @@ class RunPublisher:
     def _process_channel(self) -> Any:
         # A channel serves only the process that opened it (not one forked
         # from it), from any of its threads: kombu's Redis and file channels
-        # keep no state between sends. Its connection is held for the life of
-        # the process, from the app's own pool, which closes it with the app.
+        # keep no state between sends. Its connection is the publisher's own,
+        # held for the life of the process: one borrowed from the app's pool
+        # would never go back, and a pool with none left blocks every caller.
         with self._lock:
             if self._channel is None or self._pid != os.getpid():
-                connection = self._app.pool.acquire(block=True)
+                connection = self._app.connection_for_write()
                 try:
                     self._channel = connection.default_channel
                 except Exception:
-                    connection.release()
+                    connection.close()
                     raise
                 self._pid = os.getpid()
             return self._channel
