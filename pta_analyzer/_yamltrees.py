@@ -33,19 +33,28 @@ _BLOCK_HEADER_COMMENT = re.compile(
 # and it reads an empty node tagged ``!`` as a string, where PyYAML resolves it.
 _FLOW_DIFFERS = ("?", "!")
 _STR_TAG = "tag:yaml.org,2002:str"
+# Deeper than this, a document is not read: no configuration file nests so
+# far, and the trees are walked recursively. PyYAML's own parser recurses
+# too, and fails with RecursionError a few hundred levels down.
+MAX_DEPTH = 100
+
+
+class _Unreadable(Exception):
+    """A composed document that cannot become a tree (with the reason)."""
 
 
 def load_documents(source: SourceText) -> list[YNode]:
     """Every document of a YAML file; an empty list when it does not parse."""
     try:
         documents = _composed(source.text)
-    except yaml.YAMLError as error:
-        logger.debug(
-            "yaml not parsed", extra={"path": source.path, "error": str(error)}
-        )
-        return []
-    converter = _Converter(last_line=source.text.count("\n"))
-    return [converter.convert(doc) for doc in documents if doc is not None]
+        converter = _Converter(last_line=source.text.count("\n"))
+        return [converter.convert(doc) for doc in documents if doc is not None]
+    except (yaml.YAMLError, _Unreadable) as error:
+        reason = str(error)
+    except RecursionError:  # raised by PyYAML's parser, before MAX_DEPTH
+        reason = "nested too deeply"
+    logger.debug("yaml not parsed", extra={"path": source.path, "error": reason})
+    return []
 
 
 def _composed(text: str) -> list[yaml.Node]:
@@ -114,13 +123,24 @@ class _Converter:
     def __init__(self, last_line: int) -> None:
         self._last_line = last_line  # 0-based, as marks count lines
         self._done: dict[int, YNode] = {}
+        self._open: set[int] = set()  # nodes whose children are being converted
         self._scalars = SafeConstructor()
 
     def convert(self, node: yaml.Node) -> YNode:
+        """The tree of ``node``; raises _Unreadable for a cycle or MAX_DEPTH."""
         known = self._done.get(id(node))
         if known is not None:
             return known
-        converted = self._convert_new(node)
+        if id(node) in self._open:
+            raise _Unreadable("an alias refers to a node that holds it")
+        if len(self._open) >= MAX_DEPTH:
+            raise _Unreadable(f"nested deeper than {MAX_DEPTH} levels")
+
+        self._open.add(id(node))
+        try:
+            converted = self._convert_new(node)
+        finally:
+            self._open.discard(id(node))
         self._done[id(node)] = converted
         return converted
 

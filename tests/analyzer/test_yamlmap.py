@@ -93,10 +93,7 @@ def tree(node: YNode) -> Any:
 
 
 def loaded(text: str) -> Any:
-    try:
-        return [tree(document) for document in load_yaml(source_of(text))]
-    except RecursionError as error:  # a self-referring alias
-        return type(error).__name__
+    return [tree(document) for document in load_yaml(source_of(text))]
 
 
 @needs_libyaml
@@ -141,3 +138,43 @@ def test_lines_are_cited_as_in_the_file() -> None:
 
 def test_not_yaml_gives_no_documents() -> None:
     assert load_yaml(source_of("a: [b\nc: d")) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &a [*a]",
+        "a: &a {b: *a}",
+        "- &a\n  - x\n  - *a",
+        "a: &a\n  <<: *a",
+        "[" * 150 + "]" * 150,
+        "a:\n" + "".join(f"{' ' * (2 * i)}- \n" for i in range(1, 400)),
+        "[" * 5000 + "]" * 5000,
+    ],
+    ids=[
+        "alias-in-list",
+        "alias-in-map",
+        "alias-block",
+        "merge",
+        "deep-150",
+        "deep-400",
+        "deep-5000",
+    ],
+)
+def test_a_recursive_or_too_deep_document_is_not_read(
+    text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert load_yaml(source_of(text)) == []
+
+    monkeypatch.setattr(_yamltrees, "_FAST_LOADER", None)
+    assert load_yaml(source_of(text)) == []
+
+
+def test_a_document_nested_up_to_the_limit_is_read() -> None:
+    depth = _yamltrees.MAX_DEPTH - 1
+    (document,) = load_yaml(source_of("[" * depth + "x" + "]" * depth))
+
+    node = document
+    for _ in range(depth - 1):
+        (node,) = node.elements()
+    assert [child.value for child in node.elements()] == ["x"]
