@@ -67,8 +67,12 @@ class SourceText:
 
     path: str
     encoding: str
-    file_sha256: str
+    # None until asked for when the file's bytes are ``text`` in UTF-8 (with
+    # the final newline that ``text`` drops when ``newline_ended``): most files
+    # are never cited whole, and hashing every one costs as much as decoding.
+    file_sha256: str | None
     bom: str = ""
+    newline_ended: bool = False
     chars: int = 0  # size of the decoded text, for the cache's budget
     text: str = ""  # the lines joined by newlines, so offsets map to lines
     # None until asked for when ``text`` splits into them at its newlines
@@ -126,7 +130,11 @@ class SourceText:
 
     def file_evidence(self) -> Evidence:
         """Evidence for the whole file: its first line and its bytes' hash."""
-        return _whole_file_evidence(self.path, self.lines, self.file_sha256, self.bom)
+        file_sha256 = self.file_sha256
+        if file_sha256 is None:
+            file_sha256 = _text_bytes_sha256(self.text, self.newline_ended)
+            object.__setattr__(self, "file_sha256", file_sha256)
+        return _whole_file_evidence(self.path, self.lines, file_sha256, self.bom)
 
     def find_line(
         self, pattern: "str | re.Pattern[str]", start: int = 1, end: int | None = None
@@ -306,16 +314,21 @@ class RepoIndex:
             return None
         text, encoding, bom = decoded
         lines: tuple[str, ...] | None = None
+        newline_ended = text.endswith("\n")
+        file_sha256: str | None = None
         if text and _breaks_only_at_newlines(text):
-            joined = text[:-1] if text.endswith("\n") else text
+            joined = text[:-1] if newline_ended else text
         else:
             lines = tuple(split_lines(text))
             joined = "\n".join(lines)
+        if encoding != "utf-8" or lines is not None:
+            file_sha256 = hashlib.sha256(data).hexdigest()  # text is not its bytes
         return SourceText(
             path=path,
             encoding=encoding,
-            file_sha256=hashlib.sha256(data).hexdigest(),
+            file_sha256=file_sha256,
             bom=bom,
+            newline_ended=newline_ended,
             chars=2 * len(joined),  # the lines and their joined copy
             text=joined,
             cached_lines=lines,
@@ -403,6 +416,17 @@ def _whole_file_evidence(
         kind=EvidenceKind.FILE,
         file_sha256=file_sha256,
     )
+
+
+def _text_bytes_sha256(text: str, newline_ended: bool) -> str:
+    """SHA-256 of the bytes that ``text`` was strictly decoded from as UTF-8.
+
+    Strict UTF-8 decoding is one-to-one, so encoding gives the bytes back.
+    """
+    digest = hashlib.sha256(text.encode("utf-8"))
+    if newline_ended:
+        digest.update(b"\n")
+    return digest.hexdigest()
 
 
 def _sha256_text(text: str) -> str:

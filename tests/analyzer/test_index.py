@@ -104,6 +104,31 @@ def test_whole_file_evidence_carries_the_bytes_hash(make_repo: MakeRepo) -> None
     assert evidence.snippet_hash == hash_snippet(["lockfileVersion: 3"])
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"no final newline",
+        b"one\ntwo\n",
+        b"blank lines after\n\n\n",
+        "caf\u00e9 \u2028 \U0001f600\n".encode(),
+        b"crlf\r\nlines\r\n",
+        b"\xef\xbb\xbfbom\n",
+        b"latin-1 caf\xe9\n",
+        "utf-16\n".encode("utf-16"),
+    ],
+)
+def test_whole_file_hash_is_the_bytes_hash_however_decoded(
+    make_repo: MakeRepo, data: bytes
+) -> None:
+    index = make_repo({"f.txt": data})
+
+    source = index.read("f.txt")
+
+    assert source is not None
+    assert source.file_evidence().file_sha256 == hashlib.sha256(data).hexdigest()
+
+
 def test_too_large_file_still_has_existence_evidence(tmp_path: Path) -> None:
     from pta_analyzer.walk import WalkLimits
 
