@@ -7,18 +7,20 @@ services can cite it. The module's name starts with an underscore so the
 extractor registry skips it.
 """
 
-import configparser
 import logging
 import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.yamlmap import load_yaml
+
+if TYPE_CHECKING:
+    import configparser
 
 logger = logging.getLogger(__name__)
 
@@ -352,8 +354,12 @@ def conda_deps(source: SourceText) -> Iterator[Dep]:
                 yield Dep(parsed[0], parsed[1], source.evidence(item.line), False)
 
 
-def read_setup_cfg(source: SourceText) -> configparser.ConfigParser | None:
+def read_setup_cfg(source: SourceText) -> "configparser.ConfigParser | None":
     """setup.cfg (or tox.ini) parsed leniently, or None when it does not parse."""
+    # Imported here: configparser compiles its patterns when imported, and
+    # most trees hold no setup.cfg.
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(source.text)

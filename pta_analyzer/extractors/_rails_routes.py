@@ -14,6 +14,8 @@ import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
+from pta_analyzer.deferred import regex
+
 RailsRoute = tuple[str, str, int, str]  # method, path, 1-based line, handler
 
 PLURAL_ACTIONS = (
@@ -36,24 +38,24 @@ SINGULAR_ACTIONS = (
     ("destroy", "DELETE", ""),
 )
 
-_BLOCK_START = re.compile(r"\bdo(?:\s*\|[^|]*\|)?\s*$")
-_SCOPE = re.compile(
+_BLOCK_START = regex(r"\bdo(?:\s*\|[^|]*\|)?\s*$")
+_SCOPE = regex(
     r"^scope\s*\(?\s*(?::(\w+)|['\"]([^'\"]*)['\"]|path:\s*['\"]([^'\"]*)['\"])?"
 )
-_NAMESPACE = re.compile(r"^namespace\s*\(?\s*(?::(\w+)|['\"]([^'\"]*)['\"])")
-_RESOURCES = re.compile(r"^(resources|resource)\s*\(?\s*((?::\w+\s*,?\s*)+)(.*)")
-_VERB = re.compile(
+_NAMESPACE = regex(r"^namespace\s*\(?\s*(?::(\w+)|['\"]([^'\"]*)['\"])")
+_RESOURCES = regex(r"^(resources|resource)\s*\(?\s*((?::\w+\s*,?\s*)+)(.*)")
+_VERB = regex(
     r"^(get|post|put|patch|delete|match)\s*\(?\s*(?:['\"]([^'\"]*)['\"]|:(\w+))(.*)"
 )
-_ROOT = re.compile(r"^root\b(.*)")
+_ROOT = regex(r"^root\b(.*)")
 _ACTION_LIST = r"(\[[^\]]*\]|%i\[[^\]]*\]|:\w+)"
-_ONLY = re.compile(rf"(?::only\s*=>|\bonly:)\s*{_ACTION_LIST}")
-_EXCEPT = re.compile(rf"(?::except\s*=>|\bexcept:)\s*{_ACTION_LIST}")
-_PARAM = re.compile(r"(?::param\s*=>|\bparam:)\s*:(\w+)")
-_PATH_OPTION = re.compile(r"(?::path\s*=>|\bpath:)\s*['\"]([^'\"]*)['\"]")
-_ON = re.compile(r"(?::on\s*=>|\bon:)\s*:(member|collection)")
-_TARGET = re.compile(r"(?:=>|\bto:)\s*['\"]([\w/]+#\w+)['\"]")
-_VIA = re.compile(rf"(?::via\s*=>|\bvia:)\s*{_ACTION_LIST}")
+_ONLY = regex(rf"(?::only\s*=>|\bonly:)\s*{_ACTION_LIST}")
+_EXCEPT = regex(rf"(?::except\s*=>|\bexcept:)\s*{_ACTION_LIST}")
+_PARAM = regex(r"(?::param\s*=>|\bparam:)\s*:(\w+)")
+_PATH_OPTION = regex(r"(?::path\s*=>|\bpath:)\s*['\"]([^'\"]*)['\"]")
+_ON = regex(r"(?::on\s*=>|\bon:)\s*:(member|collection)")
+_TARGET = regex(r"(?:=>|\bto:)\s*['\"]([\w/]+#\w+)['\"]")
+_VIA = regex(rf"(?::via\s*=>|\bvia:)\s*{_ACTION_LIST}")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ def rails_routes(lines: Sequence[str]) -> Iterator[RailsRoute]:
                 stack.pop()
             continue
         frame = stack[-1]
-        opens = _BLOCK_START.search(line) is not None
+        opens = _BLOCK_START().search(line) is not None
         new_frame = yield from _statement(line, number, frame)
         if opens:
             stack.append(new_frame or frame)
@@ -88,15 +90,15 @@ def _statement(
     line: str, number: int, frame: _Frame
 ) -> Generator[RailsRoute, None, _Frame | None]:
     """Routes of one line; returns the frame of the block the line opens."""
-    resources = _RESOURCES.match(line)
+    resources = _RESOURCES().match(line)
     if resources:
         return (yield from _resources(resources, number, frame))
 
-    scope = _SCOPE.match(line)
+    scope = _SCOPE().match(line)
     if scope:
         path = next((g for g in scope.groups() if g), "")
         return _Frame(_join(frame.prefix, path))
-    namespace = _NAMESPACE.match(line)
+    namespace = _NAMESPACE().match(line)
     if namespace:
         path = namespace.group(1) or namespace.group(2)
         return _Frame(_join(frame.prefix, path))
@@ -105,13 +107,13 @@ def _statement(
     if re.match(r"^collection\b", line):
         return _Frame(frame.collection or frame.prefix, controller=frame.controller)
 
-    verb = _VERB.match(line)
+    verb = _VERB().match(line)
     if verb:
         yield from _verb(verb, number, frame)
         return None
-    root = _ROOT.match(line)
+    root = _ROOT().match(line)
     if root:
-        target = _TARGET.search(line) or re.search(r"['\"]([\w/]+#\w+)['\"]", line)
+        target = _TARGET().search(line) or re.search(r"['\"]([\w/]+#\w+)['\"]", line)
         yield (
             "GET",
             _join(frame.prefix, "/"),
@@ -127,10 +129,10 @@ def _resources(
     kind, names_text, options = match.groups()
     names = re.findall(r":(\w+)", names_text)
     singular = kind == "resource"
-    param = _PARAM.search(options)
+    param = _PARAM().search(options)
     param_name = param.group(1) if param else "id"
     actions = _allowed(options, PLURAL_ACTIONS if not singular else SINGULAR_ACTIONS)
-    custom_path = _PATH_OPTION.search(options)
+    custom_path = _PATH_OPTION().search(options)
 
     last = _Frame(frame.prefix)
     for name in names:
@@ -150,8 +152,8 @@ def _resources(
 
 def _verb(match: "re.Match[str]", number: int, frame: _Frame) -> Iterator[RailsRoute]:
     verb, path, symbol, options = match.groups()
-    target = _TARGET.search(options)
-    on = _ON.search(options)
+    target = _TARGET().search(options)
+    on = _ON().search(options)
     prefix = frame.prefix
     if on:
         prefix = frame.member if on.group(1) == "member" else frame.collection
@@ -161,7 +163,7 @@ def _verb(match: "re.Match[str]", number: int, frame: _Frame) -> Iterator[RailsR
     full = _join(prefix, path if path is not None else symbol)
     methods = [verb.upper()]
     if verb == "match":
-        via = _VIA.search(options)
+        via = _VIA().search(options)
         listed = re.findall(r"(\w+)", via.group(1)) if via else []
         methods = [m.upper() for m in listed if m != "i"] or ["ANY"]
         if "ALL" in methods:
@@ -173,8 +175,8 @@ def _verb(match: "re.Match[str]", number: int, frame: _Frame) -> Iterator[RailsR
 def _allowed(
     options: str, actions: tuple[tuple[str, str, str], ...]
 ) -> list[tuple[str, str, str]]:
-    only = _ONLY.search(options)
-    excluded = _EXCEPT.search(options)
+    only = _ONLY().search(options)
+    excluded = _EXCEPT().search(options)
     if only:
         names = set(re.findall(r"(\w+)", only.group(1))) - {"i"}
         return [a for a in actions if a[0] in names]

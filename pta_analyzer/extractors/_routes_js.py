@@ -4,6 +4,7 @@ import re
 from collections.abc import Set
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._routes_common import (
     Mount,
@@ -29,35 +30,35 @@ _JS_CALLS = register(
                          "route", "del"))
 )  # fmt: skip
 _JS_RECEIVER = r"(app|server|fastify|routes?|\w*[Rr]outer|\w*[Aa]pp)"
-_JS_ROUTE = re.compile(
+_JS_ROUTE = regex(
     rf"\b{_JS_RECEIVER}\s*\.(get|post|put|patch|delete|del|all|head|options)\(\s*"
     r"['\"`](/[^'\"`]*|\*)['\"`]"
 )
-_JS_ROUTE_CHAIN = re.compile(
+_JS_ROUTE_CHAIN = regex(
     rf"(?:\b{_JS_RECEIVER})?\s*\.route\(\s*['\"`](/[^'\"`]*)['\"`]\s*\)"
 )
-_JS_CHAINED = re.compile(r"\.(get|post|put|patch|delete|all|head|options)\(")
-_JS_USE = re.compile(
+_JS_CHAINED = regex(r"\.(get|post|put|patch|delete|all|head|options)\(")
+_JS_USE = regex(
     rf"\b{_JS_RECEIVER}\s*\.use\(\s*['\"`](/[^'\"`]*)['\"`]\s*,\s*(?:.*,\s*)?"
     r"(?:require\(\s*['\"]([^'\"]+)['\"]\s*\)|([\w$]+)(?:\.routes\(\))?)\s*\)"
 )
-_JS_IMPORT = re.compile(
+_JS_IMPORT = regex(
     r"(?:(?:const|let|var)\s+([\w$]+)\s*=\s*require\(\s*['\"](\.[^'\"]*)['\"]\s*\)"
     r"|import\s+([\w$]+)\s+from\s+['\"](\.[^'\"]*)['\"])"
 )
-_JS_LOCAL_PREFIX = re.compile(
+_JS_LOCAL_PREFIX = regex(
     r"\b([\w$]+)\s*=\s*new\s+\w*Router\(\s*\{[^}]*prefix\s*:\s*['\"`]([^'\"`]*)['\"`]"
 )
-_JS_HANDLER = re.compile(r",\s*([\w$]+(?:\.[\w$]+)*)\s*\)\s*;?\s*$")
+_JS_HANDLER = regex(r",\s*([\w$]+(?:\.[\w$]+)*)\s*\)\s*;?\s*$")
 
-_NEST_CONTROLLER = re.compile(
+_NEST_CONTROLLER = regex(
     r"@Controller\(\s*(?:['\"`]([^'\"`]*)['\"`]|\{[^}]*path\s*:\s*['\"`]([^'\"`]*)['\"`])?"
 )
-_NEST_GLOBAL_PREFIX = re.compile(r"\.setGlobalPrefix\(\s*['\"`]([^'\"`]*)['\"`]")
-_NEST_METHOD = re.compile(
+_NEST_GLOBAL_PREFIX = regex(r"\.setGlobalPrefix\(\s*['\"`]([^'\"`]*)['\"`]")
+_NEST_METHOD = regex(
     r"^\s*@(Get|Post|Put|Patch|Delete|All|Head|Options)\(\s*(?:['\"`]([^'\"`]*)['\"`])?"
 )
-_TS_METHOD_NAME = re.compile(r"^\s*(?:public\s+|private\s+|async\s+)*(\w+)\s*\(")
+_TS_METHOD_NAME = regex(r"^\s*(?:public\s+|private\s+|async\s+)*(\w+)\s*\(")
 # Every line _JS_ROUTE, _JS_ROUTE_CHAIN or _JS_USE matches holds one of these.
 _JS_CANDIDATE_WORDS = tuple(
     f".{verb}("
@@ -76,7 +77,7 @@ def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
     if source.holds("setGlobalPrefix("):
         lines = source.lines
         for number in lines_with(text, ("setGlobalPrefix(",)):
-            match = _NEST_GLOBAL_PREFIX.search(lines[number - 1])
+            match = _NEST_GLOBAL_PREFIX().search(lines[number - 1])
             if match:
                 found.global_prefixes["nestjs"] = (
                     match.group(1),
@@ -91,7 +92,7 @@ def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
     lines = source.lines
     imports = _js_imports(source, text, paths)
     for number in lines_with(text, ("Router(",)):
-        match = _JS_LOCAL_PREFIX.search(lines[number - 1])
+        match = _JS_LOCAL_PREFIX().search(lines[number - 1])
         if match:
             found.mounts.append(
                 Mount(match.group(2), source.evidence(number), source.path, "",
@@ -103,10 +104,10 @@ def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
         stripped = line.lstrip()
         if stripped.startswith(("//", "*", "/*")):
             continue
-        for match in _JS_ROUTE.finditer(line):
+        for match in _JS_ROUTE().finditer(line):
             method = match.group(2).upper()
             method = {"DEL": "DELETE", "ALL": "ANY"}.get(method, method)
-            handler = _JS_HANDLER.search(call_text(source.lines, number))
+            handler = _JS_HANDLER().search(call_text(source.lines, number))
             add_route(
                 found,
                 source.path,
@@ -119,10 +120,10 @@ def scan_js(source: SourceText, found: Routes, paths: Set[str]) -> None:
                     match.group(1),
                 ),
             )
-        chain = _JS_ROUTE_CHAIN.search(line)
+        chain = _JS_ROUTE_CHAIN().search(line)
         if chain:
             _js_route_chain(source, found, number, chain.group(1) or "", chain.group(2))
-        if ".use(" in line and (use := _JS_USE.search(line)):
+        if ".use(" in line and (use := _JS_USE().search(line)):
             _js_mount(source, found, number, use, imports, paths)
 
 
@@ -150,9 +151,9 @@ def _js_route_chain(
         if offset and stripped and not stripped.startswith("."):
             break
         segment = line if offset else line.split(".route(", 1)[1]
-        for method in _JS_CHAINED.findall(segment):
+        for method in _JS_CHAINED().findall(segment):
             verb = "ANY" if method == "all" else method.upper()
-            handler = _JS_HANDLER.search(call_text(lines, current))
+            handler = _JS_HANDLER().search(call_text(lines, current))
             evidence = [source.evidence(number)]
             if current != number:
                 evidence.append(source.evidence(current))
@@ -178,7 +179,7 @@ def _js_imports(source: SourceText, text: str, known: Set[str]) -> dict[str, str
         return {}
     imports: dict[str, str] = {}
     for number in lines_with(text, ("require(", "import")):
-        match = _JS_IMPORT.search(source.lines[number - 1])
+        match = _JS_IMPORT().search(source.lines[number - 1])
         if match is None:
             continue
         name = match.group(1) or match.group(3)
@@ -234,18 +235,18 @@ def _scan_nest(source: SourceText, found: Routes) -> None:
     lines = source.lines
     for number in lines_with(source.text, ("@",)):  # every decorator line
         line = lines[number - 1]
-        controller = _NEST_CONTROLLER.search(line)
+        controller = _NEST_CONTROLLER().search(line)
         if controller and line.lstrip().startswith("@Controller"):
             prefix = controller.group(1) or controller.group(2) or ""
             prefix_evidence = [source.evidence(number)] if prefix else []
             continue
-        method = _NEST_METHOD.match(line)
+        method = _NEST_METHOD().match(line)
         if method is None:
             continue
         verb = method.group(1).upper()
         handler = ""
         for following in lines[number : number + 6]:
-            name = _TS_METHOD_NAME.match(following)
+            name = _TS_METHOD_NAME().match(following)
             if name and not following.lstrip().startswith("@"):
                 handler = name.group(1)
                 break

@@ -2,10 +2,11 @@
 
 import re
 from bisect import bisect_right
-from collections.abc import Set
+from collections.abc import Callable, Set
 from pathlib import PurePosixPath
 from typing import NamedTuple
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._routes_common import (
     Mount,
@@ -34,35 +35,33 @@ _PY_DECORATOR = re.compile(
     r"^\s*@(\w+)\.(route|get|post|put|patch|delete|head|options|api_route|"
     r"websocket)\(\s*(?:path\s*=\s*)?[rf]?['\"](/[^'\"]*|)['\"]"
 )
-_PY_ADD_URL_RULE = re.compile(r"\.add_url_rule\(\s*['\"](/[^'\"]*)['\"]")
-_PY_ADD_RESOURCE = re.compile(
+_PY_ADD_URL_RULE = regex(r"\.add_url_rule\(\s*['\"](/[^'\"]*)['\"]")
+_PY_ADD_RESOURCE = regex(
     r"\.add_resource\(\s*(\w+)\s*,((?:\s*['\"]/[^'\"]*['\"]\s*,?)+)"
 )
-_PY_AIOHTTP_ADD = re.compile(
+_PY_AIOHTTP_ADD = regex(
     r"\.add_(get|post|put|patch|delete|head|options|view)\(\s*['\"](/[^'\"]*)['\"]"
     r"\s*,\s*([\w.]+)"
 )
-_PY_AIOHTTP_ROUTE = re.compile(
+_PY_AIOHTTP_ROUTE = regex(
     r"\.add_route\(\s*['\"](\w+|\*)['\"]\s*,\s*['\"](/[^'\"]*)['\"]\s*,\s*([\w.]+)"
 )
-_PY_AIOHTTP_TABLE = re.compile(
+_PY_AIOHTTP_TABLE = regex(
     r"\bweb\.(get|post|put|patch|delete|head|view)\(\s*['\"](/[^'\"]*)['\"]\s*,\s*([\w.]+)"
 )
-_PY_STARLETTE_ROUTE = re.compile(
+_PY_STARLETTE_ROUTE = regex(
     r"\bRoute\(\s*['\"](/[^'\"]*)['\"]\s*,\s*(?:endpoint\s*=\s*)?([\w.]+)"
 )
 _PY_ROUTER_PREFIX = re.compile(
     r"^\s*(\w+)\s*(?::\s*\w+\s*)?=\s*(?:\w+\.)?(APIRouter|Blueprint)\((.*)"
 )
-_PY_PREFIX_ARG = re.compile(r"\b(?:url_)?prefix\s*=\s*['\"]([^'\"]*)['\"]")
-_PY_INCLUDE = re.compile(r"\.(include_router|register_blueprint)\(\s*([\w.]+)\s*(.*)")
-_PY_DEF = re.compile(r"^\s*(?:async\s+)?def\s+(\w+)")
-_PY_FROM_IMPORT = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(.+)")
+_PY_PREFIX_ARG = regex(r"\b(?:url_)?prefix\s*=\s*['\"]([^'\"]*)['\"]")
+_PY_INCLUDE = regex(r"\.(include_router|register_blueprint)\(\s*([\w.]+)\s*(.*)")
+_PY_DEF = regex(r"^\s*(?:async\s+)?def\s+(\w+)")
+_PY_FROM_IMPORT = regex(r"^\s*from\s+([\w.]+)\s+import\s+(.+)")
 
 _DJANGO_PATH = re.compile(r"\b(path|re_path|url)\(\s*r?['\"]([^'\"]*)['\"]\s*,\s*(.+)")
-_DRF_REGISTER = re.compile(
-    r"\b(\w+)\.register\(\s*r?['\"]\^?([^'\"]*)['\"]\s*,\s*([\w.]+)"
-)
+_DRF_REGISTER = regex(r"\b(\w+)\.register\(\s*r?['\"]\^?([^'\"]*)['\"]\s*,\s*([\w.]+)")
 _DRF_INCLUDE = re.compile(r"^include\(\s*(\w+)\.urls\s*\)")
 _DJANGO_INCLUDE = re.compile(r"^include\(\s*['\"]([\w.]+)['\"]")
 
@@ -77,7 +76,7 @@ class _Rule(NamedTuple):
     """
 
     word: str
-    pattern: "re.Pattern[str]"
+    pattern: Callable[[], "re.Pattern[str]"]
     also: tuple[str, ...] = ()
     leads: bool = False
 
@@ -102,18 +101,18 @@ _PY_WEB_CALLS = register(
 _PY_CANDIDATE = (
     _Rule(
         "@",
-        re.compile(
+        regex(
             r"@\w+\.(?:route|get|post|put|patch|delete|head|options|api_route|"
             r"websocket)\("
         ),
         also=_PY_DECORATOR_VERBS,
         leads=True,
     ),
-    _Rule("APIRouter(", re.compile(r"APIRouter\(")),
-    _Rule("Blueprint(", re.compile(r"Blueprint\(")),
+    _Rule("APIRouter(", regex(r"APIRouter\(")),
+    _Rule("Blueprint(", regex(r"Blueprint\(")),
     _Rule(
         ".add_",
-        re.compile(
+        regex(
             r"\.add_(?:url_rule|resource|get|post|put|patch|delete|head|options|"
             r"view|route)\("
         ),
@@ -121,17 +120,17 @@ _PY_CANDIDATE = (
     ),
     _Rule(
         "web.",
-        re.compile(r"web\.(?:get|post|put|patch|delete|head|view)\("),
+        regex(r"web\.(?:get|post|put|patch|delete|head|view)\("),
         also=_PY_WEB_CALLS,
     ),
-    _Rule("Route(", re.compile(r"Route\(")),
-    _Rule("include_router(", re.compile(r"\.include_router\(")),
-    _Rule("register_blueprint(", re.compile(r"\.register_blueprint\(")),
+    _Rule("Route(", regex(r"Route\(")),
+    _Rule("include_router(", regex(r"\.include_router\(")),
+    _Rule("register_blueprint(", regex(r"\.register_blueprint\(")),
 )
 _DJANGO_CANDIDATE = (
-    _Rule(".register(", re.compile(r"\.register\(")),
-    _Rule("path(", re.compile(r"path\(")),
-    _Rule("url(", re.compile(r"url\(")),
+    _Rule(".register(", regex(r"\.register\(")),
+    _Rule("path(", regex(r"path\(")),
+    _Rule("url(", regex(r"url\(")),
 )
 _CANDIDATE_WORDS = register(
     *(rule.word for rule in (*_PY_CANDIDATE, *_DJANGO_CANDIDATE))
@@ -155,7 +154,7 @@ _PY_FRAMEWORKS = register("fastapi", "starlette", "aiohttp", "quart", "sanic", "
 _DJANGO_GATE = register("path(", "url(")
 _TRIPLE_QUOTES = ('"""', "'''")
 _DOCSTRING_STARTS = tuple(
-    (mark, re.compile(rf"^\w+\s*=\s*{mark}")) for mark in ('"""', "'''")
+    (mark, regex(rf"^\w+\s*=\s*{mark}")) for mark in ('"""', "'''")
 )
 
 
@@ -187,7 +186,7 @@ class _CodeLines:
                     quote = ""
             else:
                 for mark, assigned in _DOCSTRING_STARTS:
-                    if stripped.startswith(mark) or assigned.match(stripped):
+                    if stripped.startswith(mark) or assigned().match(stripped):
                         if stripped.count(mark) == 1:
                             quote = mark
                         break
@@ -249,7 +248,7 @@ def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
             continue
         router_def = _PY_ROUTER_PREFIX.match(line)
         if router_def:
-            prefix = _PY_PREFIX_ARG.search(call_text(lines, number))
+            prefix = _PY_PREFIX_ARG().search(call_text(lines, number))
             if prefix:
                 prefixes[router_def.group(1)] = (
                     prefix.group(1),
@@ -293,9 +292,9 @@ def _candidate_starts(source: SourceText, rules: tuple[_Rule, ...]) -> list[int]
         if not source.holds(rule.word) or (rule.also and not source.holds(*rule.also)):
             continue
         if rule.leads:
-            starts.extend(starts_at(text, rule.word, rule.pattern))
+            starts.extend(starts_at(text, rule.word, rule.pattern()))
         else:
-            starts.extend(match.start() for match in rule.pattern.finditer(text))
+            starts.extend(match.start() for match in rule.pattern().finditer(text))
     return sorted(starts)
 
 
@@ -323,7 +322,7 @@ def _add_decorated(
     framework: str,
 ) -> None:
     """The routes of stacked decorators, ended by line ``handler_line``."""
-    handler = _PY_DEF.match(source.lines[handler_line - 1])
+    handler = _PY_DEF().match(source.lines[handler_line - 1])
     name = handler.group(1) if handler else ""
     for receiver, kind, line_no, path in pending:
         _add_python_route(found, source, receiver, kind, path, line_no, name, framework)
@@ -365,32 +364,32 @@ def _scan_python_calls(
         route = Route(method, url, [source.evidence(number)], by, handler)
         add_route(found, path, route)
 
-    if ".add_url_rule(" in line and (rule := _PY_ADD_URL_RULE.search(line)):
+    if ".add_url_rule(" in line and (rule := _PY_ADD_URL_RULE().search(line)):
         call = call_text(source.lines, number)
         view = re.search(r"view_func\s*=\s*([\w.]+)", call)
         for method in methods_of(call) or [ROUTE_DEFAULT_METHOD]:
             add(method, rule.group(1), framework, view.group(1) if view else "")
-    if ".add_resource(" in line and (resource := _PY_ADD_RESOURCE.search(line)):
+    if ".add_resource(" in line and (resource := _PY_ADD_RESOURCE().search(line)):
         for url in re.findall(r"['\"]([^'\"]*)['\"]", resource.group(2)):
             add("ANY", url, "flask-restful", resource.group(1))
-    if ".add_" in line and (added := _PY_AIOHTTP_ADD.search(line)):
+    if ".add_" in line and (added := _PY_AIOHTTP_ADD().search(line)):
         method = "ANY" if added.group(1) == "view" else added.group(1).upper()
         add(method, added.group(2), "aiohttp", added.group(3))
-    if ".add_route(" in line and (route := _PY_AIOHTTP_ROUTE.search(line)):
+    if ".add_route(" in line and (route := _PY_AIOHTTP_ROUTE().search(line)):
         method = "ANY" if route.group(1) == "*" else route.group(1).upper()
         add(method, route.group(2), "aiohttp", route.group(3))
-    if "web." in line and (table := _PY_AIOHTTP_TABLE.search(line)):
+    if "web." in line and (table := _PY_AIOHTTP_TABLE().search(line)):
         method = "ANY" if table.group(1) == "view" else table.group(1).upper()
         add(method, table.group(2), "aiohttp", table.group(3))
-    if "Route(" in line and (star := _PY_STARLETTE_ROUTE.search(line)):
+    if "Route(" in line and (star := _PY_STARLETTE_ROUTE().search(line)):
         call = call_text(source.lines, number)
         for method in methods_of(call) or [ROUTE_DEFAULT_METHOD]:
             add(method, star.group(1), "starlette", star.group(2))
     if ("include_router" in line or "register_blueprint" in line) and (
-        include := _PY_INCLUDE.search(line)
+        include := _PY_INCLUDE().search(line)
     ):
         call = call_text(source.lines, number)
-        prefix = _PY_PREFIX_ARG.search(call)
+        prefix = _PY_PREFIX_ARG().search(call)
         if prefix:
             receiver = line.split(".", 1)[0].strip()
             target = include.group(2)
@@ -431,7 +430,7 @@ def resolve_python_includes(found: Routes) -> None:
 
 def _imported_from(text: str, module: str, path: str) -> bool:
     for line in text.splitlines():
-        match = _PY_FROM_IMPORT.match(line)
+        match = _PY_FROM_IMPORT().match(line)
         if match and re.search(rf"\b{re.escape(module)}\b", match.group(2)):
             package = match.group(1).replace(".", "/")
             return f"{package}/{module}" in path
@@ -488,7 +487,7 @@ def scan_django(source: SourceText, found: Routes, _paths: Set[str]) -> None:
 
 def _drf_register(source: SourceText, found: Routes, number: int, line: str) -> None:
     """A Django REST framework viewset: its list and detail routes."""
-    register = _DRF_REGISTER.search(line)
+    register = _DRF_REGISTER().search(line)
     if register is None:
         return
     router, prefix, viewset = register.groups()

@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._textlines import (
     caseless_lines,
     match_lines,
@@ -130,14 +131,14 @@ PASSPORT_PROVIDERS = {
     "oauth2": "",
     "openidconnect": "",
 }
-ALLAUTH_PROVIDER = re.compile(r"allauth\.socialaccount\.providers\.(\w+)")
+ALLAUTH_PROVIDER = regex(r"allauth\.socialaccount\.providers\.(\w+)")
 
 _PY_TOKEN = re.compile(r"(?<![\w./-])([A-Za-z][\w.-]*)")
-_GEM = re.compile(r"^\s*gem\s+['\"]([\w.-]+)['\"]")
-_ARTIFACT = re.compile(r"<artifactId>\s*([\w.-]+)\s*</artifactId>")
-_GRADLE_DEP = re.compile(r"['\"]([\w.-]+):([\w.-]+)(?::[^'\"]*)?['\"]")
-_GO_REQUIRE = re.compile(r"^\s*(?:require\s+)?([\w.-]+\.[\w.-]+/[\w./-]+)\s+v\d")
-_CARGO_DEP = re.compile(r"^\s*([\w-]+)\s*=")
+_GEM = regex(r"^\s*gem\s+['\"]([\w.-]+)['\"]")
+_ARTIFACT = regex(r"<artifactId>\s*([\w.-]+)\s*</artifactId>")
+_GRADLE_DEP = regex(r"['\"]([\w.-]+):([\w.-]+)(?::[^'\"]*)?['\"]")
+_GO_REQUIRE = regex(r"^\s*(?:require\s+)?([\w.-]+\.[\w.-]+/[\w./-]+)\s+v\d")
+_CARGO_DEP = regex(r"^\s*([\w-]+)\s*=")
 
 _CODE_SUFFIXES = frozenset(
     {".py", ".js", ".mjs", ".cjs", ".ts", ".go", ".java", ".kt", ".rb", ".php"}
@@ -157,7 +158,7 @@ def _header_read(name: str) -> "re.Pattern[str]":
 
 _AUTH_HEADER = _header_read("authorization")
 _API_KEY_HEADER = _header_read("x[-_]api[-_]key")
-_PASSPORT_USE = re.compile(
+_PASSPORT_USE = regex(
     r"passport\.use\(\s*(?:['\"]([\w-]+)['\"]|new\s+(\w+?)Strategy\b)"
 )
 _JWT_CALL = re.compile(
@@ -215,10 +216,10 @@ _RULE_WORDS = register(*(rule[0] for rule in _CODE_RULES))
 # IGNORECASE folds onto ASCII ones of them (the dotted and the dotless I
 # onto i, the Kelvin sign onto k): a text without those has the same lines
 # in any ASCII case.
-_AUTH_HEADER_WORD = re.compile("authorization", re.IGNORECASE)
+_AUTH_HEADER_WORD = regex("authorization", re.IGNORECASE)
 _AUTH_HEADER_CASES = ("authorization",)
 _AUTH_HEADER_GATE = register("uthorization", "UTHORIZATION")
-_API_KEY_HEADER_WORD = re.compile(r"x[-_]api[-_]key", re.IGNORECASE)
+_API_KEY_HEADER_WORD = regex(r"x[-_]api[-_]key", re.IGNORECASE)
 _API_KEY_HEADER_CASES = ("x-api-key", "x_api_key", "x-api_key", "x_api-key")
 _API_KEY_HEADER_GATE = register("pi-key", "PI-KEY", "pi-Key", "pi_key")
 _NON_ASCII_FOLDS = register("\u0130", "\u0131", "\u212a")
@@ -369,28 +370,28 @@ def _composer_json(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ..
 
 
 def _gemfile(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
-    for number, match in source.find_lines(_GEM):
+    for number, match in source.find_lines(_GEM()):
         name = match.group(1)
         if name in RUBY_GEMS:
             yield number, name, RUBY_GEMS[name]
 
 
 def _pom(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
-    for number, match in source.find_lines(_ARTIFACT):
+    for number, match in source.find_lines(_ARTIFACT()):
         name = match.group(1)
         if name in JVM_ARTIFACTS:
             yield number, name, JVM_ARTIFACTS[name]
 
 
 def _gradle(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
-    for number, match in source.find_lines(_GRADLE_DEP):
+    for number, match in source.find_lines(_GRADLE_DEP()):
         name = match.group(2)
         if name in JVM_ARTIFACTS:
             yield number, name, JVM_ARTIFACTS[name]
 
 
 def _go_mod(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
-    for number, match in source.find_lines(_GO_REQUIRE):
+    for number, match in source.find_lines(_GO_REQUIRE()):
         module = match.group(1)
         for known, keys in GO_MODULES.items():
             if module == known or module.startswith(known + "/"):
@@ -398,7 +399,7 @@ def _go_mod(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
 
 
 def _cargo_toml(source: SourceText) -> Iterator[tuple[int, str, tuple[str, ...]]]:
-    for number, match in source.find_lines(_CARGO_DEP):
+    for number, match in source.find_lines(_CARGO_DEP()):
         name = match.group(1)
         if name in RUST_CRATES:
             yield number, name, RUST_CRATES[name]
@@ -459,20 +460,20 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
 
     if source.holds(*_AUTH_HEADER_GATE):
         header = _first_header_read(
-            source, _AUTH_HEADER, _AUTH_HEADER_WORD, _AUTH_HEADER_CASES
+            source, _AUTH_HEADER, _AUTH_HEADER_WORD(), _AUTH_HEADER_CASES
         )
         if header is not None:
             bearer = source.holds("Bearer", "bearer")
             yield "bearer" if bearer else "authorization-header", header, "header"
     if source.holds(*_API_KEY_HEADER_GATE):
         api_key = _first_header_read(
-            source, _API_KEY_HEADER, _API_KEY_HEADER_WORD, _API_KEY_HEADER_CASES
+            source, _API_KEY_HEADER, _API_KEY_HEADER_WORD(), _API_KEY_HEADER_CASES
         )
         if api_key is not None:
             yield "api-key", api_key, "x-api-key"
     if source.holds(*_PASSPORT_CALL):
         for number, line in numbered_lines_with(source.text, _PASSPORT_CALL):
-            match = _PASSPORT_USE.search(line)
+            match = _PASSPORT_USE().search(line)
             if match is None:
                 continue
             strategy = (match.group(1) or match.group(2) or "").lower()
@@ -480,7 +481,7 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
                 yield key, number, "passport.use"
     if source.holds(*_ALLAUTH_PROVIDERS):
         for number, line in numbered_lines_with(source.text, _ALLAUTH_PROVIDERS):
-            provider = ALLAUTH_PROVIDER.search(line)
+            provider = ALLAUTH_PROVIDER().search(line)
             if provider:
                 yield f"oauth:{provider.group(1)}", number, "allauth"
 

@@ -9,7 +9,6 @@ own group and runs with plain ``dotnet run`` in its directory.
 
 import logging
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -103,6 +102,10 @@ def _contains(directory: str, path: str) -> bool:
 
 
 def _parse_project(source: SourceText) -> DotnetProject | None:
+    # Imported here: ElementTree compiles its path patterns when imported,
+    # and most trees hold no such file.
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(source.text.lstrip("\ufeff"))  # noqa: S314
     except ET.ParseError as error:

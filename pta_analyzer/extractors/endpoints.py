@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Iterator, Set
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._rails_routes import rails_routes
 from pta_analyzer.extractors._routes_common import (
@@ -43,15 +44,15 @@ MOUNT_DEPTH_MAX = 8  # prefixes are followed through at most this many mounts
 JS_SUFFIXES = frozenset({".js", ".mjs", ".cjs", ".ts", ".mts", ".cts"})
 JVM_SUFFIXES = frozenset({".java", ".kt"})
 
-_GO_ROUTE = re.compile(
+_GO_ROUTE = regex(
     r"\b(\w+)\.(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|Any|Get|Post|Put|Patch|"
     r"Delete|Head|Options|All)\(\s*\"(/[^\"]*)\"\s*(?:,\s*([\w.]+))?"
 )
-_GO_HANDLE = re.compile(
+_GO_HANDLE = regex(
     r"\b(\w+)\.(HandleFunc|Handle)\(\s*\"((?:[A-Z]+\s+)?/[^\"]*)\"\s*(?:,\s*([\w.]+))?"
 )
-_GO_MUX_METHODS = re.compile(r"\.Methods\(\s*([^)]*)\)")
-_GO_GROUP = re.compile(r"\b(\w+)\s*:?=\s*(\w+)\.(?:Group|Route)\(\s*\"([^\"]*)\"")
+_GO_MUX_METHODS = regex(r"\.Methods\(\s*([^)]*)\)")
+_GO_GROUP = regex(r"\b(\w+)\s*:?=\s*(\w+)\.(?:Group|Route)\(\s*\"([^\"]*)\"")
 # Every line _GO_GROUP, _GO_ROUTE or _GO_HANDLE matches holds one of these.
 _GO_CANDIDATE_WORDS = (
     ".Group(", ".Route(", ".Handle", ".GET(", ".POST(", ".PUT(", ".PATCH(",
@@ -62,19 +63,17 @@ _GO_CANDIDATE_WORDS = (
 _GO_GATE = register('("/', '("GET /', '("POST /')
 _GO_CLIENTS = frozenset({"http", "client", "c", "ctx", "req", "resty", "request", "s"})
 
-_SPRING_MAPPING = re.compile(
-    r"^\s*@(Get|Post|Put|Patch|Delete|Request)Mapping\b(?:\((.*))?"
-)
-_SPRING_PATHS = re.compile(r"['\"]([^'\"]*)['\"]")
-_SPRING_METHOD = re.compile(r"method\s*=\s*\{?\s*(?:RequestMethod\.)?([A-Z]+)")
-_JVM_CLASS = re.compile(r"^\s*(?:public\s+|abstract\s+|final\s+|open\s+)*class\s+\w+")
-_JVM_FUNCTION = re.compile(r"(?:fun\s+(\w+)|(\w+)\s*\([^)]*$|(\w+)\s*\()")
+_SPRING_MAPPING = regex(r"^\s*@(Get|Post|Put|Patch|Delete|Request)Mapping\b(?:\((.*))?")
+_SPRING_PATHS = regex(r"['\"]([^'\"]*)['\"]")
+_SPRING_METHOD = regex(r"method\s*=\s*\{?\s*(?:RequestMethod\.)?([A-Z]+)")
+_JVM_CLASS = regex(r"^\s*(?:public\s+|abstract\s+|final\s+|open\s+)*class\s+\w+")
+_JVM_FUNCTION = regex(r"(?:fun\s+(\w+)|(\w+)\s*\([^)]*$|(\w+)\s*\()")
 
 register("draw", "Mapping", "Route::")
-_LARAVEL_ROUTE = re.compile(
+_LARAVEL_ROUTE = regex(
     r"Route::(get|post|put|patch|delete|options|any)\(\s*['\"]([^'\"]*)['\"]\s*(?:,\s*(.*))?"
 )
-_LARAVEL_RESOURCE = re.compile(
+_LARAVEL_RESOURCE = regex(
     r"Route::(resource|apiResource)\(\s*['\"]([^'\"]+)['\"]\s*,\s*([\w\\]+)"
 )
 
@@ -203,14 +202,14 @@ def _scan_go(source: SourceText, found: Routes, _paths: Set[str]) -> None:
         line = source.lines[number - 1]
         if line.lstrip().startswith("//"):
             continue
-        group = _GO_GROUP.search(line)
+        group = _GO_GROUP().search(line)
         if group:
             outer, outer_evidence = groups.get(group.group(2), ("", []))
             groups[group.group(1)] = (
                 join_path(outer, group.group(3)),
                 [*outer_evidence, source.evidence(number)],
             )
-        route = _GO_ROUTE.search(line)
+        route = _GO_ROUTE().search(line)
         if route and route.group(1) not in _GO_CLIENTS:
             receiver, verb, path, handler = route.groups()
             prefix, evidence = groups.get(receiver, ("", []))
@@ -227,7 +226,7 @@ def _scan_go(source: SourceText, found: Routes, _paths: Set[str]) -> None:
                     handler or "",
                 ),
             )
-        handle = _GO_HANDLE.search(line)
+        handle = _GO_HANDLE().search(line)
         if handle and handle.group(1) not in _GO_CLIENTS - {"http"}:
             _go_handle(source, found, number, line, handle, groups)
 
@@ -243,7 +242,7 @@ def _go_handle(
     receiver, _kind, pattern, handler = handle.groups()
     method, _, path = pattern.rpartition(" ")
     methods = [method] if method else ["ANY"]
-    listed = _GO_MUX_METHODS.search(line)
+    listed = _GO_MUX_METHODS().search(line)
     if listed:
         named = re.findall(r"\"([A-Z]+)\"|http\.Method(\w+)", listed.group(1))
         methods = [(a or b).upper() for a, b in named] or methods
@@ -274,12 +273,12 @@ def _scan_spring(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     pending: tuple[str, list[str], int] | None = None  # verb, paths, line
     in_class = False
     for number, line in enumerate(lines, start=1):
-        mapping = _SPRING_MAPPING.match(line)
+        mapping = _SPRING_MAPPING().match(line)
         if mapping:
             call = call_text(lines, number) if mapping.group(2) is not None else ""
             verb = mapping.group(1).upper()
             if verb == "REQUEST":
-                stated = _SPRING_METHOD.search(call)
+                stated = _SPRING_METHOD().search(call)
                 verb = stated.group(1) if stated else "ANY"
             paths = _spring_paths(call)
             if not in_class or (pending is None and _next_is_class(lines, number)):
@@ -288,11 +287,11 @@ def _scan_spring(source: SourceText, found: Routes, _paths: Set[str]) -> None:
                 continue
             pending = (verb, paths or [""], number)
             continue
-        if _JVM_CLASS.match(line):
+        if _JVM_CLASS().match(line):
             in_class = True
             continue
         if pending and not line.lstrip().startswith("@") and line.strip():
-            function = _JVM_FUNCTION.search(line)
+            function = _JVM_FUNCTION().search(line)
             handler = ""
             if function:
                 handler = function.group(1) or function.group(2) or function.group(3)
@@ -318,18 +317,18 @@ def _spring_paths(call: str) -> list[str]:
         return []
     named = re.search(r"\b(?:value|path)\s*=\s*(\{[^}]*\}|\"[^\"]*\")", call)
     if named:
-        return _SPRING_PATHS.findall(named.group(1))
+        return _SPRING_PATHS().findall(named.group(1))
     if re.match(r"^\S*\(\s*(\{|\")", call.split("Mapping", 1)[-1]):
         first = re.match(
             r"^\S*\(\s*(\{[^}]*\}|\"[^\"]*\")", call.split("Mapping", 1)[-1]
         )
-        return _SPRING_PATHS.findall(first.group(1)) if first else []
+        return _SPRING_PATHS().findall(first.group(1)) if first else []
     return []
 
 
 def _next_is_class(lines: tuple[str, ...], number: int) -> bool:
     for line in lines[number : number + 8]:
-        if _JVM_CLASS.match(line):
+        if _JVM_CLASS().match(line):
             return True
         if not line.lstrip().startswith("@") and line.strip():
             return False
@@ -351,7 +350,7 @@ def _scan_laravel(source: SourceText, found: Routes, _paths: Set[str]) -> None:
     for number, line in enumerate(source.lines, start=1):
         if line.lstrip().startswith(("//", "#", "*")):
             continue
-        route = _LARAVEL_ROUTE.search(line)
+        route = _LARAVEL_ROUTE().search(line)
         if route:
             verb = route.group(1).upper()
             handler = re.sub(r"\s*\)\s*;?.*$", "", route.group(3) or "")[:80]
@@ -368,7 +367,7 @@ def _scan_laravel(source: SourceText, found: Routes, _paths: Set[str]) -> None:
                     note=note,
                 ),
             )
-        resource = _LARAVEL_RESOURCE.search(line)
+        resource = _LARAVEL_RESOURCE().search(line)
         if resource:
             kind, name, controller = resource.groups()
             for verb, path in _resource_routes(name, api=kind == "apiResource"):

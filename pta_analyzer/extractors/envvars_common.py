@@ -11,9 +11,11 @@ import bisect
 import functools
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import accumulate, repeat
 from typing import NamedTuple
+
+from pta_analyzer.deferred import regex
 
 # Names every process sees, set by the operating system, the shell or a CI
 # runner: reading them says nothing about how to configure the application.
@@ -100,7 +102,9 @@ _BLOCK_COMMENT = r"/\*[\s\S]*?\*/"
 _NOT_A_COMMENT = rf"(?!//|{_BLOCK_COMMENT})/"
 
 
-def _to_next_comment(plain: str, steps: str, comments: str) -> "re.Pattern[str]":
+def _to_next_comment(
+    plain: str, steps: str, comments: str
+) -> Callable[[], "re.Pattern[str]"]:
     """A pattern from where one comment ends to the end of the next (``c``).
 
     It steps as a left-to-right search for strings and comments does: over
@@ -109,7 +113,7 @@ def _to_next_comment(plain: str, steps: str, comments: str) -> "re.Pattern[str]"
     per string. Possessive: nothing is given back, so the last match fails in
     one pass. Used with ``match`` from the previous end, never a search.
     """
-    return re.compile(rf"(?:[^{plain}]++|{steps})*+(?P<c>{comments})")
+    return regex(rf"(?:[^{plain}]++|{steps})*+(?P<c>{comments})")
 
 
 _NOISE = {
@@ -142,9 +146,9 @@ _BRACKET_EVENT = re.compile(r"""[()\[\]{}"'`\\]""")
 # its end in one match. (Possessive: a run is never split on the way back.)
 _UNNESTED_BODY = r"""(?:[^()\[\]{}"'`\\]++|"[^"\\]*+"|'[^'\\]*+'|`[^`\\]*+`)*+"""
 _UNNESTED = {
-    "(": re.compile(rf"\({_UNNESTED_BODY}\)"),
-    "[": re.compile(rf"\[{_UNNESTED_BODY}\]"),
-    "{": re.compile(rf"\{{{_UNNESTED_BODY}\}}"),
+    "(": regex(rf"\({_UNNESTED_BODY}\)"),
+    "[": regex(rf"\[{_UNNESTED_BODY}\]"),
+    "{": regex(rf"\{{{_UNNESTED_BODY}\}}"),
 }
 
 
@@ -219,7 +223,7 @@ def blank_comments(text: str, style: str) -> str:
     cited at the right place; a commented-out read is no longer found.
     ``style`` is ``"c"`` (// and /* */), ``"hash"`` (#), ``"rust"`` or ``"php"``.
     """
-    pattern = _NOISE[style]
+    pattern = _NOISE[style]()
     parts: list[str] = []  # the text between comments is copied in slices
     kept = 0
     while (match := pattern.match(text, kept)) is not None:
@@ -292,7 +296,7 @@ def closing_paren(text: str, open_pos: int, limit: int = 4000) -> int:
     Quotes are skipped. Returns ``open_pos + 1`` when unbalanced within
     ``limit`` characters, so a caller never runs away on odd input.
     """
-    unnested = _UNNESTED[text[open_pos]].match(text, open_pos, open_pos + limit)
+    unnested = _UNNESTED[text[open_pos]]().match(text, open_pos, open_pos + limit)
     if unnested is not None:
         return unnested.end()
     return _closing_bracket_by_events(text, open_pos, limit)

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors.envvars_common import (
     NAME,
     NAME_ARG,
@@ -24,25 +25,23 @@ from pta_analyzer.needles import register
 PRECHECK = register("Getenv", "LookupEnv", "viper", 'env:"', 'envconfig:"')
 VIPER = register("viper")
 
-_GETENV = re.compile(rf"\bos\.Getenv\(\s*{NAME_ARG}\s*\)")
-_LOOKUP = re.compile(rf"\bos\.LookupEnv\(\s*{NAME_ARG}\s*\)")
-_TAG = re.compile(
+_GETENV = regex(rf"\bos\.Getenv\(\s*{NAME_ARG}\s*\)")
+_LOOKUP = regex(rf"\bos\.LookupEnv\(\s*{NAME_ARG}\s*\)")
+_TAG = regex(
     r"`[^`\n]*\b(?P<lib>env|envconfig):\"(?P<name>[A-Za-z_]\w*)(?P<opts>[^\"]*)\"[^`\n]*`"
 )
-_TAG_DEFAULT = re.compile(r"\b(?:envDefault|default):\"(?P<value>[^\"]*)\"")
-_TAG_REQUIRED = re.compile(r"\brequired:\"true\"")
-_ENVCONFIG_PREFIX = re.compile(
-    r"envconfig\.(?:Process|MustProcess)\(\s*\"(?P<prefix>\w+)\""
-)
-_VIPER_PREFIX = re.compile(r"\bSetEnvPrefix\(\s*\"(?P<prefix>\w+)\"\s*\)")
-_VIPER_GET = re.compile(
+_TAG_DEFAULT = regex(r"\b(?:envDefault|default):\"(?P<value>[^\"]*)\"")
+_TAG_REQUIRED = regex(r"\brequired:\"true\"")
+_ENVCONFIG_PREFIX = regex(r"envconfig\.(?:Process|MustProcess)\(\s*\"(?P<prefix>\w+)\"")
+_VIPER_PREFIX = regex(r"\bSetEnvPrefix\(\s*\"(?P<prefix>\w+)\"\s*\)")
+_VIPER_GET = regex(
     r"\bviper\.Get(?:String|Int|Int32|Int64|Bool|Float64|Duration|StringSlice|Uint|Time)?"
     r"\(\s*\"(?P<key>[\w.-]+)\"\s*\)"
 )
-_VIPER_BIND = re.compile(
+_VIPER_BIND = regex(
     r"\bBindEnv\(\s*\"(?P<key>[\w.-]+)\"\s*(?:,\s*\"(?P<env>\w+)\"\s*)?\)"
 )
-_VIPER_DEFAULT = re.compile(
+_VIPER_DEFAULT = regex(
     r"\bSetDefault\(\s*\"(?P<key>[\w.-]+)\"\s*,\s*(?P<value>\"[^\"\n]*\"|[\w.]+)"
 )
 
@@ -70,10 +69,10 @@ def viper_settings(texts: Iterable[str]) -> Viper:
             continue
         code = blank_comments(text, "c")
         automatic = automatic or "AutomaticEnv()" in code
-        found = _VIPER_PREFIX.search(code)
+        found = _VIPER_PREFIX().search(code)
         prefix = prefix or (found["prefix"].upper() + "_" if found else "")
         replaces_dots = replaces_dots or _replaces_dots(code)
-        for match in _VIPER_DEFAULT.finditer(code):
+        for match in _VIPER_DEFAULT().finditer(code):
             defaults.setdefault(match["key"], match["value"].strip('"'))
     return Viper(automatic, prefix, replaces_dots, defaults)
 
@@ -88,11 +87,11 @@ def scan(text: str, viper: Viper | None = None) -> Iterator[EnvRead]:
     code = blank_comments(text, "c")
     consts = constants(code)
     lines = LineMap(code)
-    for match in _GETENV.finditer(code):
+    for match in _GETENV().finditer(code):
         name = resolve_name(match, consts)
         if name:
             yield EnvRead(name, *lines.span(match.start(), match.end()), "go.getenv")
-    for match in _LOOKUP.finditer(code):
+    for match in _LOOKUP().finditer(code):
         name = resolve_name(match, consts)
         if name:
             yield EnvRead(
@@ -105,14 +104,14 @@ def scan(text: str, viper: Viper | None = None) -> Iterator[EnvRead]:
 def _scan_tags(text: str, lines: LineMap) -> Iterator[EnvRead]:
     if 'env:"' not in text and 'envconfig:"' not in text:
         return
-    prefix_match = _ENVCONFIG_PREFIX.search(text)
+    prefix_match = _ENVCONFIG_PREFIX().search(text)
     prefix = prefix_match["prefix"].upper() + "_" if prefix_match else ""
-    for match in _TAG.finditer(text):
+    for match in _TAG().finditer(text):
         options = match.group(0)
-        default = _TAG_DEFAULT.search(options)
+        default = _TAG_DEFAULT().search(options)
         required = (
             ",required" in match.group("opts")
-            or _TAG_REQUIRED.search(options) is not None
+            or _TAG_REQUIRED().search(options) is not None
         )
         name = match.group("name")
         if match.group("lib") == "envconfig":
@@ -129,12 +128,12 @@ def _scan_tags(text: str, lines: LineMap) -> Iterator[EnvRead]:
 
 
 def _scan_viper(code: str, lines: LineMap, module: Viper) -> Iterator[EnvRead]:
-    prefix_match = _VIPER_PREFIX.search(code)
+    prefix_match = _VIPER_PREFIX().search(code)
     prefix = prefix_match["prefix"].upper() + "_" if prefix_match else module.prefix
     replaces_dots = _replaces_dots(code) or module.replaces_dots
     defaults = dict(module.defaults)
     defaults.update(
-        {m["key"]: m["value"].strip('"') for m in _VIPER_DEFAULT.finditer(code)}
+        {m["key"]: m["value"].strip('"') for m in _VIPER_DEFAULT().finditer(code)}
     )
 
     def env_name(key: str) -> str | None:
@@ -143,14 +142,14 @@ def _scan_viper(code: str, lines: LineMap, module: Viper) -> Iterator[EnvRead]:
         name = (prefix + key).upper().replace("-", "_")
         return name if NAME.match(name) else None
 
-    for match in _VIPER_BIND.finditer(code):
+    for match in _VIPER_BIND().finditer(code):
         name = match["env"] or env_name(match["key"])
         if name:
             yield _viper_read(name, match, lines, defaults.get(match["key"]))
 
     if "AutomaticEnv()" not in code and not module.automatic:
         return
-    for match in _VIPER_GET.finditer(code):
+    for match in _VIPER_GET().finditer(code):
         name = env_name(match["key"])
         if name:
             yield _viper_read(name, match, lines, defaults.get(match["key"]))

@@ -13,6 +13,7 @@ example file by ``envvars.extract``.
 import re
 from collections.abc import Iterator
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors.envvars_common import (
     NAME,
     NAME_ARG,
@@ -41,43 +42,41 @@ SCHEMA_CALLS = ("z.object(", "Joi.object(", "createEnv(")
 VITE_BUILTINS = frozenset({"MODE", "BASE_URL", "PROD", "DEV", "SSR"})
 
 _NAME_CHAR = r"[\w.$]"  # before a name read as a whole: not part of another
-_MEMBER = re.compile(
+_MEMBER = regex(
     r"(?P<obj>process\.env|import\.meta\.env)(?:\?\.|\.)(?P<name>[A-Za-z_]\w*)\b"
     rf"|(?P<obj2>process\.env|import\.meta\.env)\??\.?\[\s*{NAME_ARG}\s*\]"
 )
-_AFTER = re.compile(r"\s*(?P<op>\|\||\?\?|!(?!=)|=(?![=>]))?")
-_DESTRUCTURE = re.compile(
-    r"(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*process\.env\b"
-)
-_DENO = re.compile(rf"Deno\.env\.get\(\s*{NAME_ARG}\s*\)")
-_ENV_VAR_GET = re.compile(rf"(?<![\w$])(?P<var>\w+)\.get\(\s*{NAME_ARG}\s*\)")
-_ENV_VAR_IMPORT = re.compile(
+_AFTER = regex(r"\s*(?P<op>\|\||\?\?|!(?!=)|=(?![=>]))?")
+_DESTRUCTURE = regex(r"(?:const|let|var)\s*\{(?P<body>[^{}]*)\}\s*=\s*process\.env\b")
+_DENO = regex(rf"Deno\.env\.get\(\s*{NAME_ARG}\s*\)")
+_ENV_VAR_GET = regex(rf"(?<![\w$])(?P<var>\w+)\.get\(\s*{NAME_ARG}\s*\)")
+_ENV_VAR_IMPORT = regex(
     r"""(?:(?:const|let|var)\s+(?P<a>\w+)\s*=\s*require\(\s*['"]env-var['"]\s*\)"""
     r"""|import\s+(?:\*\s+as\s+)?(?P<b>\w+)\s+from\s+['"]env-var['"])"""
 )
-_CHAIN_CALL = re.compile(r"\s*\.\s*(?P<method>\w+)\s*\(")
-_CLEAN_ENV = re.compile(r"cleanEnv\(\s*[\w.]+\s*,\s*\{")
-_ENVALID_KEY = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*:\s*\w+\s*\(")
-_ENV_MODULE_IMPORT = re.compile(
+_CHAIN_CALL = regex(r"\s*\.\s*(?P<method>\w+)\s*\(")
+_CLEAN_ENV = regex(r"cleanEnv\(\s*[\w.]+\s*,\s*\{")
+_ENVALID_KEY = regex(r"(?P<name>[A-Za-z_]\w*)\s*:\s*\w+\s*\(")
+_ENV_MODULE_IMPORT = regex(
     r"""import\s*\{[^}]*\benv\b[^}]*\}\s*from\s*['"][^'"]*/env(?:\.[cm]?[jt]s)?['"]"""
 )
-_ENV_MODULE_READ = re.compile(
+_ENV_MODULE_READ = regex(
     rf"{word_not_after('env', _NAME_CHAR)}\.(?P<name>[A-Z][A-Z0-9_]*)\b"
 )
-_SCHEMA_CALL = re.compile(r"\b(?P<lib>z\.object|Joi\.object|createEnv)\(\s*\{")
-_SCHEMA_KEY = re.compile(r"\s*[\"']?(?P<name>[A-Z][A-Z0-9_]*)[\"']?\s*:")
-_T3_GROUP = re.compile(r"\s*(?:server|client|shared)\s*:\s*\{")
-_ZOD_DEFAULT = re.compile(r"\.default\(")
-_ZOD_OPTIONAL = re.compile(r"\.(?:optional|nullish|default)\(")
-_WRAPPER = re.compile(
+_SCHEMA_CALL = regex(r"\b(?P<lib>z\.object|Joi\.object|createEnv)\(\s*\{")
+_SCHEMA_KEY = regex(r"\s*[\"']?(?P<name>[A-Z][A-Z0-9_]*)[\"']?\s*:")
+_T3_GROUP = regex(r"\s*(?:server|client|shared)\s*:\s*\{")
+_ZOD_DEFAULT = regex(r"\.default\(")
+_ZOD_OPTIONAL = regex(r"\.(?:optional|nullish|default)\(")
+_WRAPPER = regex(
     r"(?:function\s+(?P<f1>\w+)\s*\(\s*(?P<p1>\w+)"
     r"|(?:const|let|var)\s+(?P<f2>\w+)\s*(?::[^=]+)?=\s*(?:async\s+)?"
     r"(?:\(\s*(?P<p2>\w+)[^)]*\)|(?P<p3>\w+))\s*(?::\s*[\w<>\[\]| ]+)?=>)"
 )
-_DOTENV_SAFE = re.compile(
+_DOTENV_SAFE = regex(
     r"""(?:require\(\s*|from\s+|import\s+)['"]dotenv-safe(?:/config)?['"]"""
 )
-_EXAMPLE_OPTION = re.compile(r"""example\s*:[^,}\n]*?['"](?P<path>[^'"]+)['"]""")
+_EXAMPLE_OPTION = regex(r"""example\s*:[^,}\n]*?['"](?P<path>[^'"]+)['"]""")
 
 
 def scan(text: str) -> Iterator[EnvRead]:
@@ -92,7 +91,7 @@ def scan(text: str) -> Iterator[EnvRead]:
     if "process.env" in code and "{" in code:
         yield from _scan_destructuring(code, lines)
     if "Deno.env" in code:
-        for match in _DENO.finditer(code):
+        for match in _DENO().finditer(code):
             name = resolve_name(match, consts)
             if name:
                 yield EnvRead(
@@ -117,9 +116,9 @@ def _scan_env_module_reads(code: str, lines: LineMap) -> Iterator[EnvRead]:
     presets (``extends: [vercel()]``) add names no schema in the repository
     lists, so the reads themselves are the evidence.
     """
-    if _ENV_MODULE_IMPORT.search(code) is None:
+    if _ENV_MODULE_IMPORT().search(code) is None:
         return
-    for match in _ENV_MODULE_READ.finditer(code):
+    for match in _ENV_MODULE_READ().finditer(code):
         yield EnvRead(
             match["name"], *lines.span(match.start(), match.end()), "js.env_module"
         )
@@ -133,21 +132,21 @@ def dotenv_safe_example(text: str) -> tuple[int, str] | None:
     if "dotenv-safe" not in text:
         return None
     code = blank_comments(text, "c")
-    match = _DOTENV_SAFE.search(code)
+    match = _DOTENV_SAFE().search(code)
     if match is None:
         return None
     line = LineMap(code).line(match.start())
-    option = _EXAMPLE_OPTION.search(code, match.end(), match.end() + 800)
+    option = _EXAMPLE_OPTION().search(code, match.end(), match.end() + 800)
     return line, option["path"] if option else ".env.example"
 
 
 def _scan_members(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
-    for match in _MEMBER.finditer(code):
+    for match in _MEMBER().finditer(code):
         is_vite = "meta" in (match.group("obj") or match.group("obj2") or "")
         name = match.group("name") or resolve_name(match, consts)
         if not name or (is_vite and name in VITE_BUILTINS):
             continue
-        after = _AFTER.match(code, match.end())
+        after = _AFTER().match(code, match.end())
         op = after.group("op") if after else None
         if op == "=":
             continue  # an assignment, not a read
@@ -166,7 +165,7 @@ def _scan_members(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvR
 
 
 def _scan_destructuring(code: str, lines: LineMap) -> Iterator[EnvRead]:
-    for match in _DESTRUCTURE.finditer(code):
+    for match in _DESTRUCTURE().finditer(code):
         body = match.group("body")
         offset = match.start("body")
         for part in re.finditer(r"[^,]+", body):
@@ -191,8 +190,8 @@ def _scan_destructuring(code: str, lines: LineMap) -> Iterator[EnvRead]:
 
 
 def _scan_env_var(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
-    variables = {m.group("a") or m.group("b") for m in _ENV_VAR_IMPORT.finditer(code)}
-    for match in _ENV_VAR_GET.finditer(code):
+    variables = {m.group("a") or m.group("b") for m in _ENV_VAR_IMPORT().finditer(code)}
+    for match in _ENV_VAR_GET().finditer(code):
         if match.group("var") not in variables:
             continue
         name = resolve_name(match, consts)
@@ -201,7 +200,7 @@ def _scan_env_var(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvR
         required: bool | None = None
         default: str | None = None
         pos = match.end()
-        while call := _CHAIN_CALL.match(code, pos):
+        while call := _CHAIN_CALL().match(code, pos):
             close = closing_paren(code, call.end() - 1)
             method = call.group("method")
             argument = code[call.end() : close - 1].strip()
@@ -218,12 +217,12 @@ def _scan_env_var(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvR
 
 
 def _scan_envalid(code: str, lines: LineMap) -> Iterator[EnvRead]:
-    for match in _CLEAN_ENV.finditer(code):
+    for match in _CLEAN_ENV().finditer(code):
         open_pos = match.end() - 1
         close = closing_paren(code, open_pos)
         pos = open_pos + 1
         while pos < close - 1:
-            key = _ENVALID_KEY.search(code, pos, close)
+            key = _ENVALID_KEY().search(code, pos, close)
             if key is None:
                 break
             validator_end = closing_paren(code, key.end() - 1)
@@ -250,7 +249,7 @@ def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
     ``const env = (key, fallback) => process.env[key] ?? fallback`` makes
     ``env('API_URL')`` a read of API_URL; a second argument is a default.
     """
-    for match in _WRAPPER.finditer(code):
+    for match in _WRAPPER().finditer(code):
         func = match["f1"] or match["f2"]
         param = match["p1"] or match["p2"] or match["p3"]
         body = _function_body(code, match.end())
@@ -294,11 +293,11 @@ def _scan_schemas(code: str, lines: LineMap) -> Iterator[EnvRead]:
     """
     if "process.env" not in code and "createEnv(" not in code:
         return
-    for call in _SCHEMA_CALL.finditer(code):
+    for call in _SCHEMA_CALL().finditer(code):
         open_pos = call.end() - 1
         if call["lib"] == "createEnv":
             for start, end in _entries(code, open_pos):
-                group = _T3_GROUP.match(code, start, end)
+                group = _T3_GROUP().match(code, start, end)
                 if group:
                     yield from _schema_keys(code, group.end() - 1, lines, "zod")
         else:
@@ -310,17 +309,17 @@ def _schema_keys(
     code: str, open_pos: int, lines: LineMap, lib: str
 ) -> Iterator[EnvRead]:
     for start, end in _entries(code, open_pos):
-        key = _SCHEMA_KEY.match(code, start, end)
+        key = _SCHEMA_KEY().match(code, start, end)
         if key is None:
             continue
         value = code[key.end() : end]
         default = None
-        found = _ZOD_DEFAULT.search(value)
+        found = _ZOD_DEFAULT().search(value)
         if found:
             literal = literal_at(value, found.end())
             default = literal[0] if literal else None
         if lib == "zod":
-            required: bool | None = _ZOD_OPTIONAL.search(value) is None
+            required: bool | None = _ZOD_OPTIONAL().search(value) is None
         elif ".required()" in value:
             required = True
         else:

@@ -12,6 +12,7 @@ and, in configuration files, ``${X}``. Prisma schemas: ``env("X")``.
 import re
 from collections.abc import Iterator
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors.envvars_common import (
     NAME_ARG,
     EnvRead,
@@ -49,25 +50,21 @@ ENTRYPOINT_PRECHECK = register("$")
 _SPRING_FILE = re.compile(
     r"^(?:application|bootstrap)(?:-[\w.-]+)?\.(?:properties|ya?ml)$"
 )
-_SPRING = re.compile(r"\$\{(?P<name>[A-Z][A-Z0-9_]*)(?::(?P<default>[^}\n]*))?\}")
-_GETENV = re.compile(rf"\bSystem\.getenv\(\s*{NAME_ARG}\s*\)")
-_GETENV_MAP = re.compile(
+_SPRING = regex(r"\$\{(?P<name>[A-Z][A-Z0-9_]*)(?::(?P<default>[^}\n]*))?\}")
+_GETENV = regex(rf"\bSystem\.getenv\(\s*{NAME_ARG}\s*\)")
+_GETENV_MAP = regex(
     rf"\bSystem\.getenv\(\s*\)\s*\.\s*(?P<m>get|getOrDefault)\(\s*{NAME_ARG}\s*(?P<more>[,)])"
 )
-_KOTLIN_ELVIS = re.compile(r"\s*\?:\s*")
-_PRISMA_ENV = re.compile(r"\benv\(\s*\"(?P<name>[A-Za-z_]\w*)\"\s*\)")
-_SHELL = re.compile(
-    r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?])(?P<word>[^}\n]*)\}"
-)
-_SHELL_BARE = re.compile(r"(?<!\\)\$\{?(?P<name>[A-Z][A-Z0-9_]*)\b(?![:?-])")
-_SHELL_ASSIGNED = re.compile(
+_KOTLIN_ELVIS = regex(r"\s*\?:\s*")
+_PRISMA_ENV = regex(r"\benv\(\s*\"(?P<name>[A-Za-z_]\w*)\"\s*\)")
+_SHELL = regex(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?])(?P<word>[^}\n]*)\}")
+_SHELL_BARE = regex(r"(?<!\\)\$\{?(?P<name>[A-Z][A-Z0-9_]*)\b(?![:?-])")
+_SHELL_ASSIGNED = regex(
     r"(?m)(?:^\s*(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)?)?"
     r"(?P<name>[A-Z][A-Z0-9_]*)=|\bfor\s+(?P<loop>[A-Z][A-Z0-9_]*)\s+in\b"
     r"|\bread\s+(?:-\w+\s+)*(?P<read>[A-Z][A-Z0-9_]*))"
 )
-_CONFIG = re.compile(
-    r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:(?P<op>:?[-?])(?P<word>[^}\n]*))?\}"
-)
+_CONFIG = regex(r"\$\{(?P<name>[A-Z_][A-Z0-9_]*)(?:(?P<op>:?[-?])(?P<word>[^}\n]*))?\}")
 
 
 def is_shell_template(path: str) -> bool:
@@ -91,7 +88,7 @@ def scan_spring_config(text: str) -> Iterator[EnvRead]:
         return
     code = _blank_hash_comment_lines(text)
     lines = LineMap(code)
-    for match in _SPRING.finditer(code):
+    for match in _SPRING().finditer(code):
         default = match["default"]
         yield _placeholder(
             match, lines, "spring.placeholder", default, required=default is None
@@ -104,7 +101,7 @@ def scan_prisma(text: str) -> Iterator[EnvRead]:
         return
     code = blank_comments(text, "c")
     lines = LineMap(code)
-    for match in _PRISMA_ENV.finditer(code):
+    for match in _PRISMA_ENV().finditer(code):
         yield EnvRead(
             match["name"], *lines.span(match.start(), match.end()), "prisma.env", True
         )
@@ -118,11 +115,11 @@ def scan_jvm(text: str) -> Iterator[EnvRead]:
     consts = constants(code)
     lines = LineMap(code)
 
-    for match in _GETENV.finditer(code):
+    for match in _GETENV().finditer(code):
         name = resolve_name(match, consts)
         if not name:
             continue
-        elvis = _KOTLIN_ELVIS.match(code, match.end())
+        elvis = _KOTLIN_ELVIS().match(code, match.end())
         found = literal_at(code, elvis.end()) if elvis else None
         yield EnvRead(
             name,
@@ -131,7 +128,7 @@ def scan_jvm(text: str) -> Iterator[EnvRead]:
             False if elvis else None,
             found[0] if found else None,
         )
-    for match in _GETENV_MAP.finditer(code):
+    for match in _GETENV_MAP().finditer(code):
         name = resolve_name(match, consts)
         if not name:
             continue
@@ -145,7 +142,7 @@ def scan_jvm(text: str) -> Iterator[EnvRead]:
         )
     if "@Value" in code:
         for value in re.finditer(r"@Value\(\s*\"(?P<body>[^\"\n]*)\"", code):
-            for match in _SPRING.finditer(value["body"]):
+            for match in _SPRING().finditer(value["body"]):
                 line = lines.line(value.start())
                 default = match["default"]
                 yield EnvRead(
@@ -168,7 +165,7 @@ def scan_shell(text: str) -> Iterator[EnvRead]:
         return
     code = blank_comments(text, "hash")
     lines = LineMap(code)
-    for match in _SHELL.finditer(code):
+    for match in _SHELL().finditer(code):
         name = match["name"]
         assigned = re.search(
             rf"(?m)^\s*(?:export\s+|local\s+|readonly\s+)?{name}=",
@@ -198,10 +195,12 @@ def scan_entrypoint(text: str) -> Iterator[EnvRead]:
     if "$" not in text:
         return
     code = blank_comments(text, "hash")
-    own = {m["name"] or m["loop"] or m["read"] for m in _SHELL_ASSIGNED.finditer(code)}
+    own = {
+        m["name"] or m["loop"] or m["read"] for m in _SHELL_ASSIGNED().finditer(code)
+    }
     seen = own | {read.name for read in found}
     lines = LineMap(code)
-    for match in _SHELL_BARE.finditer(code):
+    for match in _SHELL_BARE().finditer(code):
         name = match["name"]
         if name not in seen:
             seen.add(name)
@@ -214,7 +213,7 @@ def scan_config(text: str) -> Iterator[EnvRead]:
         return
     code = _blank_hash_comment_lines(text)
     lines = LineMap(code)
-    for match in _CONFIG.finditer(code):
+    for match in _CONFIG().finditer(code):
         yield _shell_read(match, lines, "config.placeholder")
 
 

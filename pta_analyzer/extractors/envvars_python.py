@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Iterator
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors.envvars_common import (
     NAME,
     NAME_ARG,
@@ -57,7 +58,7 @@ _PARAM_READS = (
     re.compile(r"getenv\(\s*(?=(?P<name>\w+)\b)"),
 )
 _INDENTED_LINE = re.compile(r"(?m)^([ \t]*)\S")
-_FROM_ENVVAR = re.compile(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_FROM_ENVVAR = regex(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 # ``NAME_ARG`` whose name starts no later than the first letter of a word: a
 # match from a later letter reads the same rest of the word as its name and
 # the same text after it, so it matches only where the first letter did (and
@@ -68,14 +69,14 @@ _MEMBERSHIP = re.compile(rf"{_NAME_ARG_AT_WORD}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?
 # ``[^\S\n]*`` rather than ``\s*`` after ``^``: from a blank line ``\s*`` would
 # run on to the next line's name, the same match with an earlier start (not
 # used), after a pass over every blank line that follows.
-_DJANGO_ENV_VAR = re.compile(r"(?m)^[^\S\n]*(\w+)\s*=\s*(?:environ\.)?Env\(")
-_DJANGO_SCHEME = re.compile(r"(?P<name>[A-Za-z_]\w*)\s*=\s*\(\s*\w+\s*,")
-_DECOUPLE = re.compile(
+_DJANGO_ENV_VAR = regex(r"(?m)^[^\S\n]*(\w+)\s*=\s*(?:environ\.)?Env\(")
+_DJANGO_SCHEME = regex(r"(?P<name>[A-Za-z_]\w*)\s*=\s*\(\s*\w+\s*,")
+_DECOUPLE = regex(
     rf"{word_not_after('config', _NAME_CHAR)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
 )
 # A settings class names BaseSettings as a whole identifier among its bases:
 # ``BaseSettingsPanel`` alone is no reason to parse the file.
-_BASE_SETTINGS = re.compile(r"\bBaseSettings\b")
+_BASE_SETTINGS = regex(r"\bBaseSettings\b")
 _DEFAULT_KW = re.compile(r"\bdefault\s*=")
 _NONE = re.compile(r"\s*None\s*[,)]")
 _KEYWORD_ARGUMENT = re.compile(r"\s*\w+\s*=")
@@ -109,7 +110,7 @@ def scan(text: str) -> Iterator[EnvRead]:
         yield from _scan_wrappers(code, lines)
     if "from_envvar" in code:
         yield from _scan_flask(code, consts, lines)
-    if "BaseSettings" in code and _BASE_SETTINGS.search(code):
+    if "BaseSettings" in code and _BASE_SETTINGS().search(code):
         yield from _scan_pydantic(text)
 
 
@@ -143,8 +144,8 @@ def _scan_os(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
         if name:
             yield _read(name, lines, match, "python.os_environ", True)
 
-    for regex, rule in ((_GET, "python.environ_get"), (_GETENV, "python.getenv")):
-        for match in regex.finditer(code):
+    for pattern, rule in ((_GET, "python.environ_get"), (_GETENV, "python.getenv")):
+        for match in pattern.finditer(code):
             name = resolve_name(match, consts)
             if name:
                 yield _call_read(code, name, lines, match, rule)
@@ -257,7 +258,7 @@ def _reads_parameter(body: str, param: str) -> bool:
 
 def _scan_flask(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
     """``app.config.from_envvar("X")``: X names a configuration file."""
-    for match in _FROM_ENVVAR.finditer(code):
+    for match in _FROM_ENVVAR().finditer(code):
         name = resolve_name(match, consts)
         if not name:
             continue
@@ -275,12 +276,12 @@ def _scan_flask(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRea
 def _scan_django_environ(
     code: str, consts: Constants, lines: LineMap
 ) -> Iterator[EnvRead]:
-    variables = {m.group(1) for m in _DJANGO_ENV_VAR.finditer(code)}
+    variables = {m.group(1) for m in _DJANGO_ENV_VAR().finditer(code)}
     defaults: set[str] = set()
-    for match in _DJANGO_ENV_VAR.finditer(code):
+    for match in _DJANGO_ENV_VAR().finditer(code):
         open_pos = match.end() - 1
         scheme = code[open_pos : closing_paren(code, open_pos)]
-        defaults.update(m["name"] for m in _DJANGO_SCHEME.finditer(scheme))
+        defaults.update(m["name"] for m in _DJANGO_SCHEME().finditer(scheme))
 
     for variable in sorted(variables):
         call = re.compile(
@@ -300,7 +301,7 @@ def _scan_django_environ(
 
 
 def _scan_decouple(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
-    for match in _DECOUPLE.finditer(code):
+    for match in _DECOUPLE().finditer(code):
         name = resolve_name(match, consts)
         if name:
             read = _call_read(code, name, lines, match, "python.decouple")

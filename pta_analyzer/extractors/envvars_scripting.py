@@ -10,6 +10,7 @@ data) and Laravel's ``env('X', d)``. Elixir: ``System.get_env``,
 import re
 from collections.abc import Iterator
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors.envvars_common import (
     NAME_ARG,
     NO_CONSTANTS,
@@ -29,25 +30,23 @@ RUBY_PRECHECK = register("ENV")
 PHP_PRECHECK = register("getenv", "$_ENV", "$_SERVER", "env(")
 ELIXIR_PRECHECK = register("System.", "Mix.env", "config_env()")
 
-_RUBY_INDEX = re.compile(rf"\bENV\[\s*{NAME_ARG}\s*\]")
-_RUBY_FETCH = re.compile(rf"\bENV\.fetch\(\s*{NAME_ARG}\s*(?P<more>[,)])")
-_RUBY_KEY = re.compile(rf"\bENV\.(?:key\?|has_key\?|include\?)\(\s*{NAME_ARG}\s*\)")
-_RUBY_AFTER = re.compile(r"\s*(?P<op>\|\|=|\|\||=(?![=~>]))?")
-_ERB = re.compile(r"<%=?(?P<body>[\s\S]*?)%>")
-_NOT_NEWLINE = re.compile(r"[^\n]")
-_BLOCK = re.compile(r"\s*(?:\{|do\b)")
+_RUBY_INDEX = regex(rf"\bENV\[\s*{NAME_ARG}\s*\]")
+_RUBY_FETCH = regex(rf"\bENV\.fetch\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_RUBY_KEY = regex(rf"\bENV\.(?:key\?|has_key\?|include\?)\(\s*{NAME_ARG}\s*\)")
+_RUBY_AFTER = regex(r"\s*(?P<op>\|\|=|\|\||=(?![=~>]))?")
+_ERB = regex(r"<%=?(?P<body>[\s\S]*?)%>")
+_NOT_NEWLINE = regex(r"[^\n]")
+_BLOCK = regex(r"\s*(?:\{|do\b)")
 
 _PHP_NAME_CHAR = r"[\w>$:]"  # before a function called by its own name
-_PHP_GETENV = re.compile(
-    rf"{word_not_after('getenv', _PHP_NAME_CHAR)}\(\s*{NAME_ARG}\s*\)"
-)
-_PHP_SUPERGLOBAL = re.compile(
+_PHP_GETENV = regex(rf"{word_not_after('getenv', _PHP_NAME_CHAR)}\(\s*{NAME_ARG}\s*\)")
+_PHP_SUPERGLOBAL = regex(
     r"""\$_(?P<which>ENV|SERVER)\[\s*['"](?P<name>[A-Za-z_][A-Za-z0-9_]*)['"]\s*\]"""
 )
-_PHP_LARAVEL = re.compile(
+_PHP_LARAVEL = regex(
     rf"{word_not_after('env', _PHP_NAME_CHAR)}\(\s*{NAME_ARG}\s*(?P<more>[,)])"
 )
-_PHP_AFTER = re.compile(r"\s*(?P<op>\?:|\?\?)")
+_PHP_AFTER = regex(r"\s*(?P<op>\?:|\?\?)")
 # $_SERVER keys the web server sets for each request, not configuration.
 _PHP_REQUEST_PREFIXES = (
     "HTTP_", "REQUEST_", "SERVER_", "REMOTE_", "SCRIPT_", "PHP_", "PATH_",
@@ -55,10 +54,10 @@ _PHP_REQUEST_PREFIXES = (
     "ARGC", "ORIG_",
 )  # fmt: skip
 
-_EX_GET = re.compile(rf"\bSystem\.get_env\(\s*{NAME_ARG}\s*(?P<more>[,)])")
-_EX_FETCH = re.compile(rf"\bSystem\.fetch_env(?P<bang>!?)\(\s*{NAME_ARG}\s*\)")
-_EX_MIX_ENV = re.compile(r"\bMix\.env\(\)|\bconfig_env\(\)")
-_EX_AFTER = re.compile(r"\s*\|\|\s*(?P<raise>raise\b)?")
+_EX_GET = regex(rf"\bSystem\.get_env\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_EX_FETCH = regex(rf"\bSystem\.fetch_env(?P<bang>!?)\(\s*{NAME_ARG}\s*\)")
+_EX_MIX_ENV = regex(r"\bMix\.env\(\)|\bconfig_env\(\)")
+_EX_AFTER = regex(r"\s*\|\|\s*(?P<raise>raise\b)?")
 
 
 def scan_ruby(text: str, erb_only: bool = False) -> Iterator[EnvRead]:
@@ -71,9 +70,9 @@ def scan_ruby(text: str, erb_only: bool = False) -> Iterator[EnvRead]:
     consts = constants(code)
     lines = LineMap(code)
 
-    for match in _RUBY_INDEX.finditer(code):
+    for match in _RUBY_INDEX().finditer(code):
         name = resolve_name(match, consts)
-        after = _RUBY_AFTER.match(code, match.end())
+        after = _RUBY_AFTER().match(code, match.end())
         op = after["op"] if after else None
         if not name or op == "=":
             continue
@@ -89,12 +88,12 @@ def scan_ruby(text: str, erb_only: bool = False) -> Iterator[EnvRead]:
             name, *lines.span(match.start(), end), "ruby.env", required, default
         )
 
-    for match in _RUBY_FETCH.finditer(code):
+    for match in _RUBY_FETCH().finditer(code):
         name = resolve_name(match, consts)
         if name:
             yield _ruby_fetch(code, name, match, lines)
 
-    for match in _RUBY_KEY.finditer(code):
+    for match in _RUBY_KEY().finditer(code):
         name = resolve_name(match, consts)
         if name:
             yield EnvRead(
@@ -110,18 +109,18 @@ def scan_php(text: str) -> Iterator[EnvRead]:
     consts = constants(code)
     lines = LineMap(code)
 
-    for match in _PHP_GETENV.finditer(code):
+    for match in _PHP_GETENV().finditer(code):
         name = resolve_name(match, consts)
         if name:
             yield _php_read(code, name, match, match.end(), lines, "php.getenv")
-    for match in _PHP_SUPERGLOBAL.finditer(code):
+    for match in _PHP_SUPERGLOBAL().finditer(code):
         name = match["name"]
         if match["which"] == "SERVER" and (
             name.startswith(_PHP_REQUEST_PREFIXES) or not name.isupper()
         ):
             continue  # $_SERVER also holds the request; only $_ENV is all env
         yield _php_read(code, name, match, match.end(), lines, "php.superglobal")
-    for match in _PHP_LARAVEL.finditer(code):
+    for match in _PHP_LARAVEL().finditer(code):
         name = resolve_name(match, consts)
         if not name:
             continue
@@ -146,7 +145,7 @@ def scan_elixir(text: str) -> Iterator[EnvRead]:
     code = blank_comments(text, "hash")
     lines = LineMap(code)
 
-    mix = _EX_MIX_ENV.search(code)
+    mix = _EX_MIX_ENV().search(code)
     if mix:
         yield EnvRead(
             "MIX_ENV",
@@ -157,7 +156,7 @@ def scan_elixir(text: str) -> Iterator[EnvRead]:
             "Mix takes the build environment from MIX_ENV",
         )
 
-    for match in _EX_GET.finditer(code):
+    for match in _EX_GET().finditer(code):
         name = resolve_name(match, NO_CONSTANTS)
         if not name:
             continue
@@ -168,7 +167,7 @@ def scan_elixir(text: str) -> Iterator[EnvRead]:
             required = False
             found = literal_at(code, match.end())
             default = found[0] if found else None
-        elif after := _EX_AFTER.match(code, close):
+        elif after := _EX_AFTER().match(code, close):
             required = after["raise"] is not None
             found = literal_at(code, after.end())
             if found and not required:
@@ -176,7 +175,7 @@ def scan_elixir(text: str) -> Iterator[EnvRead]:
         yield EnvRead(
             name, *lines.span(match.start(), close), "elixir.get_env", required, default
         )
-    for match in _EX_FETCH.finditer(code):
+    for match in _EX_FETCH().finditer(code):
         name = resolve_name(match, NO_CONSTANTS)
         if name:
             yield EnvRead(
@@ -195,14 +194,14 @@ def _erb_code(text: str) -> str:
     """
     parts: list[str] = []
     pos = 0
-    for match in _ERB.finditer(text):
+    for match in _ERB().finditer(text):
         line_start = text.rfind("\n", 0, match.start()) + 1
         if text[line_start : match.start()].lstrip().startswith("#"):
             continue
-        parts.append(_NOT_NEWLINE.sub(" ", text[pos : match.start("body")]))
+        parts.append(_NOT_NEWLINE().sub(" ", text[pos : match.start("body")]))
         parts.append(match["body"])
         pos = match.end("body")
-    parts.append(_NOT_NEWLINE.sub(" ", text[pos:]))
+    parts.append(_NOT_NEWLINE().sub(" ", text[pos:]))
     return "".join(parts)
 
 
@@ -216,7 +215,7 @@ def _ruby_fetch(
         return EnvRead(
             name, *lines.span(match.start(), close), "ruby.env_fetch", False, default
         )
-    block = _BLOCK.match(code, close)
+    block = _BLOCK().match(code, close)
     if block:
         found = literal_at(code, block.end())
         end = found[1] if found else block.end()
@@ -233,7 +232,7 @@ def _ruby_fetch(
 def _php_read(
     code: str, name: str, match: "re.Match[str]", end: int, lines: LineMap, rule: str
 ) -> EnvRead:
-    after = _PHP_AFTER.match(code, end)
+    after = _PHP_AFTER().match(code, end)
     if after is None:
         return EnvRead(name, *lines.span(match.start(), end), rule)
     found = literal_at(code, after.end())

@@ -9,9 +9,9 @@ frameworks, services and Spring Boot run commands (``./gradlew :api:bootRun``).
 
 import logging
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -31,6 +31,9 @@ from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.scope import Scope
 from pta_analyzer.services import service_of_dependency
 from pta_analyzer.yamlmap import YNode, load_yaml
+
+if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +132,10 @@ def _gradle_root(directory: str, settings: list[str]) -> str:
 
 
 def _parse_pom(source: SourceText) -> Project | None:
+    # Imported here: ElementTree compiles its path patterns when imported,
+    # and most trees hold no such file.
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(source.text.lstrip("\ufeff"))  # noqa: S314
     except ET.ParseError as error:
@@ -190,7 +197,7 @@ def _parse_pom(source: SourceText) -> Project | None:
     return project
 
 
-def _strip_namespaces(root: ET.Element) -> None:
+def _strip_namespaces(root: "ET.Element") -> None:
     for element in root.iter():
         if isinstance(element.tag, str) and "}" in element.tag:
             element.tag = element.tag.split("}", 1)[1]

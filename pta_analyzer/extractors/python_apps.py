@@ -11,6 +11,7 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._python_common import (
     directory_of,
@@ -70,17 +71,17 @@ _MARKERS = register(
     "make_app(",
 )
 _DJANGO = register("django")
-_WSGI_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
-_FACTORY = re.compile(r"^def (create_app|make_app)\(")
+_WSGI_APP = regex(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
+_FACTORY = regex(r"^def (create_app|make_app)\(")
 _FACTORY_CALL = re.compile(
     r"^(app|application)\s*=\s*(?:\w+\.)?(?:create_app|make_app)\("
 )
-_ASGI_APP = re.compile(
+_ASGI_APP = regex(
     r"^(\w+)\s*(?::[^=]+)?=\s*(?:fastapi\.|starlette\.applications\.)?"
     r"(FastAPI|Starlette)\("
 )
 _CELERY_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:celery\.)?Celery\(")
-_WSGI_SETTING = re.compile(r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)["']""")
+_WSGI_SETTING = regex(r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)["']""")
 # Searched in the whole text, one line at a time: ``[^\S\n]`` is the ``\s`` of
 # a single line (``SourceText.text`` separates lines with "\n" alone).
 _IMPORTS = {
@@ -108,7 +109,7 @@ def _scan_file(context: "Context", apps: Apps, source: SourceText) -> None:
     path = source.path
     owner = owner_project(path, context.projects)
     if source.holds("WSGI_APPLICATION"):
-        for number, match in source.find_lines(_WSGI_SETTING):
+        for number, match in source.find_lines(_WSGI_SETTING()):
             apps.wsgi_settings.append((match.group(1), source.evidence(number)))
     name = path.rpartition("/")[2]
     if context.index.scope(path) is Scope.TEST or name in ("tests.py", "test.py"):
@@ -202,12 +203,12 @@ def _flask(
     module: str,
     main: tuple[Evidence, str] | None,
 ) -> None:
-    found = next(source.find_lines(_WSGI_APP), None)
+    found = next(source.find_lines(_WSGI_APP()), None)
     if found is not None:
         name = found[1].group(1)
         _flask_app(context, apps, source, root, module, main, name, found[0])
         return
-    factory = next(source.find_lines(_FACTORY), None)
+    factory = next(source.find_lines(_FACTORY()), None)
     if factory is not None:
         name, number = factory[1].group(1), factory[0]
         _flask_app(context, apps, source, root, module, main, "app", number, name)
@@ -287,7 +288,7 @@ def _asgi(
     module: str,
     main: tuple[Evidence, str] | None,
 ) -> None:
-    found = next(source.find_lines(_ASGI_APP), None)
+    found = next(source.find_lines(_ASGI_APP()), None)
     if found is not None and module:
         name = found[1].group(1)
         _asgi_app(context, apps, source, root, module, main, name, found[0])

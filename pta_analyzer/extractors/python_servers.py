@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors._python_common import (
     directory_of,
@@ -51,13 +52,13 @@ _CALL_DEFAULTS = (
     (r"\.launch\(", 7860),
     (r"\bserve\(", 8080),
 )
-_PORT_KWARG = re.compile(r"\bport\s*=\s*(\d{2,5})\b")
-_PORT_ENV_DEFAULT = re.compile(
+_PORT_KWARG = regex(r"\bport\s*=\s*(\d{2,5})\b")
+_PORT_ENV_DEFAULT = regex(
     r"\bport\s*=\s*(?:int\()?\s*(?:os\.)?(?:environ\.get|getenv)\(\s*"
     r"""["'][A-Z_]+["']\s*,\s*["']?(\d{2,5})"""
 )
-_PORT_NAME = re.compile(r"\bport\s*=\s*([A-Za-z_]\w*)\s*[,)]")
-_LISTEN = re.compile(r"\.listen\(\s*(\d{2,5})\b")
+_PORT_NAME = regex(r"\bport\s*=\s*([A-Za-z_]\w*)\s*[,)]")
+_LISTEN = regex(r"\.listen\(\s*(\d{2,5})\b")
 
 
 @dataclass(frozen=True)
@@ -281,7 +282,7 @@ def _starts_server(line: str, text: str) -> bool:
         return True
     if "gradio" in text and re.search(r"\.launch\(", code):
         return True
-    return "tornado" in text and bool(_LISTEN.search(code))
+    return "tornado" in text and bool(_LISTEN().search(code))
 
 
 def _default_port_of(call: str, text: str) -> int | None:
@@ -311,14 +312,14 @@ def _explicit_ports(
     source: SourceText, call: str, evidence: Evidence
 ) -> list[tuple[int, Evidence, str]]:
     for pattern, note in (
-        (_PORT_KWARG, "the server call names its port"),
-        (_PORT_ENV_DEFAULT, "the port when the variable is unset"),
-        (_LISTEN, "the server listens on this port"),
+        (_PORT_KWARG(), "the server call names its port"),
+        (_PORT_ENV_DEFAULT(), "the port when the variable is unset"),
+        (_LISTEN(), "the server listens on this port"),
     ):
         match = pattern.search(call)
         if match:
             return [(int(match.group(1)), evidence, note)]
-    name = _PORT_NAME.search(call)
+    name = _PORT_NAME().search(call)
     if name:
         assigned = (
             rf"^\s*{re.escape(name.group(1))}\s*=\s*(?:.*?[,(]\s*)?[\"']?(\d{{2,5}})\b"

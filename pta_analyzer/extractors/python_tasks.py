@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._python_common import key_line, load_toml, table
 from pta_analyzer.facts import WEIGHT_MANIFEST, Fact, FactKind
 from pta_analyzer.index import SourceText
@@ -27,7 +28,7 @@ TASK_KINDS: dict[str, FactKind] = {
     "migrate": FactKind.MIGRATE, "upgrade": FactKind.MIGRATE,
     "install": FactKind.INSTALL, "build": FactKind.BUILD,
 }  # fmt: skip
-_PORT_OPTION = re.compile(
+_PORT_OPTION = regex(
     r"(?:--port[= ]|-p |--bind[= ]\S*:|-b \S*:|runserver \S*:)(\d{2,5})\b"
 )
 
@@ -86,7 +87,7 @@ def _tasks(
             note=f"runs: {text}"[:160],
             attrs={"via": prefix.split()[0]},
         )
-        port = _PORT_OPTION.search(text)
+        port = _PORT_OPTION().search(text)
         if port and kind in (FactKind.PROD, FactKind.DEV):
             yield Fact(
                 FactKind.PORT,

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._python_common import (
     directory_of,
     is_under,
@@ -48,8 +49,8 @@ GUNICORN_CONFIGS = (
     "gunicorn.config.py",
     "gunicorn_cfg.py",
 )
-_BIND = re.compile(r"""^bind\s*=.*?:(\d{2,5})\b""")
-_GUNICORN_APP = re.compile(r"""^wsgi_app\s*=\s*["']([\w.:]+)["']""")
+_BIND = regex(r"""^bind\s*=.*?:(\d{2,5})\b""")
+_GUNICORN_APP = regex(r"""^wsgi_app\s*=\s*["']([\w.:]+)["']""")
 _DEFINES_A_TEST = register("def test")
 _TEST_MODULE = re.compile(r"tests?\.py|test_\w+\.py|\w+_tests?\.py")
 
@@ -112,7 +113,7 @@ def _gunicorn_config(context: "Context", apps: Apps, path: str) -> None:
         return
     scope = context.index.scope(path)
     directory = directory_of(path)
-    for number, match in source.find_lines(_BIND):
+    for number, match in source.find_lines(_BIND()):
         apps.facts.append(
             Fact(
                 FactKind.PORT,
@@ -125,7 +126,7 @@ def _gunicorn_config(context: "Context", apps: Apps, path: str) -> None:
                 attrs={"role": "bind"},
             )
         )
-    for number, _match in source.find_lines(_GUNICORN_APP):
+    for number, _match in source.find_lines(_GUNICORN_APP()):
         name = relative_to(path, directory)
         apps.facts.append(
             Fact(

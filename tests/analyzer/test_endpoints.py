@@ -480,7 +480,7 @@ def test_candidate_lines_are_the_lines_a_rule_matches(chosen: list[str]) -> None
     text = "\n".join(chosen)
     source = SourceText(path="app.py", encoding="utf-8", file_sha256="", text=text)
     for rules in (_routes_python._PY_CANDIDATE, _routes_python._DJANGO_CANDIDATE):
-        numbers = {n for rule in rules for n in match_lines(text, rule.pattern)}
+        numbers = {n for rule in rules for n in match_lines(text, rule.pattern())}
         expected = [(n, source.lines[n - 1]) for n in sorted(numbers)]
 
         assert _routes_python._candidate_lines(source, rules) == expected
