@@ -44,6 +44,7 @@ CACHE_MAX_CHARS = (
     96_000_000  # decoded text (lines + joined copy) kept across extractors
 )
 HASH_CHUNK_BYTES = 1_048_576
+READ_CHUNK_BYTES = 16 * HASH_CHUNK_BYTES  # largest single read of a file
 
 # What ``str.splitlines`` splits at besides "\n" (and "\r\n").
 _OTHER_LINE_BREAKS = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e")
@@ -461,13 +462,26 @@ class _RegularFile:
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes (all of the file when negative)."""
-        wanted = self._size + 1 if size < 0 else size
+        if size < 0:
+            return self._read_all()
+
         chunks = []
-        while wanted > 0:
-            chunk = os.read(self._fd, min(wanted, HASH_CHUNK_BYTES * 16))
+        while size > 0:
+            chunk = os.read(self._fd, min(size, READ_CHUNK_BYTES))
             if not chunk:
                 break
             chunks.append(chunk)
-            if size >= 0:
-                wanted -= len(chunk)
+            size -= len(chunk)
+        return b"".join(chunks)
+
+    def _read_all(self) -> bytes:
+        # Asked for a byte more than its size, a file that gives back its size
+        # has ended: no second read (a system call per file) to learn it.
+        first = os.read(self._fd, min(self._size + 1, READ_CHUNK_BYTES))
+        if len(first) == self._size:
+            return first
+
+        chunks = [first]
+        while chunk := os.read(self._fd, READ_CHUNK_BYTES):
+            chunks.append(chunk)
         return b"".join(chunks)
