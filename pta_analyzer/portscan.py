@@ -8,8 +8,10 @@ the command's own evidence.
 
 import re
 
+from pta_analyzer.deferred import regex
+
 _OPTION_PORT = re.compile(r"(?:--port|--http-port|--listen-port)(?:=|\s+)(\d{2,5})\b")
-_SHORT_PORT = re.compile(r"(?:^|\s)-p\s*(\d{2,5})(?=\s|$)")
+_SHORT_PORT = regex(r"(?:^|\s)-p\s*(\d{2,5})(?=\s|$)")
 _PUBLISH = re.compile(
     r"(?:^|\s)(?:-p|--publish)(?:=|\s+)(?:[\d.]+:)?(\d{2,5}):(\d{2,5})\b"
 )
@@ -35,11 +37,11 @@ def ports_from_command(command: str) -> list[tuple[int, str]]:
     for match in _PUBLISH.finditer(command):
         found.append((int(match.group(1)), "publish"))
         found.append((int(match.group(2)), "bind"))
-    for regex in (_OPTION_PORT, _BIND, _HOST_PORT, _PORT_ASSIGNMENT):
-        found.extend((int(m.group(1)), "bind") for m in regex.finditer(command))
+    for pattern in (_OPTION_PORT, _BIND, _HOST_PORT, _PORT_ASSIGNMENT):
+        found.extend((int(m.group(1)), "bind") for m in pattern.finditer(command))
     found.extend((int(m.group(1)), "default") for m in _PORT_DEFAULT.finditer(command))
     if _tool_of(command).startswith(_SHORT_PORT_TOOLS) and "docker" not in command:
-        found.extend((int(m.group(1)), "bind") for m in _SHORT_PORT.finditer(command))
+        found.extend((int(m.group(1)), "bind") for m in _SHORT_PORT().finditer(command))
 
     unique: dict[int, str] = {}
     for port, role in found:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from pta_analyzer import shelltools_langs, shelltools_node
+from pta_analyzer.deferred import regex
 from pta_analyzer.services import service_of_image
 from pta_analyzer.shelltools_base import (
     TEST_RUNNERS,
@@ -52,7 +53,7 @@ _PYTHON_TOOL_PACKAGES = frozenset(
     }
 )  # fmt: skip
 # "runtests", "test_all", "e2e-tests"; not "latest" or "contest".
-_TEST_STEM = re.compile(r"(?:^|[-_.]|run)test(?:s|ing)?(?:$|[-_.])")
+_TEST_STEM = regex(r"(?:^|[-_.]|run)test(?:s|ing)?(?:$|[-_.])")
 
 
 def classify(command: str) -> Role | None:
@@ -135,7 +136,7 @@ def _python(args: Sequence[str]) -> Role | None:
         return _classify_manage_py(args[1:])
     if stem == "setup":
         return _classify_setup_py(args[1:])
-    if _TEST_STEM.search(stem) or script.startswith("tests/"):
+    if _TEST_STEM().search(stem) or script.startswith("tests/"):
         return Role.TEST
     if "migrat" in stem:
         return Role.MIGRATE

@@ -6,7 +6,6 @@ name starts with an underscore so the extractor registry skips it.
 """
 
 import fnmatch
-import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import PurePosixPath
@@ -27,7 +26,7 @@ from pta_analyzer.scope import Scope
 # search instead of a pass over every file (manifests can number hundreds).
 _SORTED_PATHS: "WeakKeyDictionary[RepoIndex, list[str]]" = WeakKeyDictionary()
 _PATH_END = "\U0010ffff"
-_WILDCARD = re.compile(r"[*?\[]")
+_WILDCARDS = frozenset("*?[")
 
 
 def glob_in(index: RepoIndex, directory: str, *patterns: str) -> list[str]:
@@ -44,7 +43,7 @@ def glob_in(index: RepoIndex, directory: str, *patterns: str) -> list[str]:
     for pattern in patterns:
         parts = pattern.split("/")
         literal = 0
-        while literal < len(parts) - 1 and not _WILDCARD.search(parts[literal]):
+        while literal < len(parts) - 1 and _WILDCARDS.isdisjoint(parts[literal]):
             literal += 1
         base = "/".join([directory, *parts[:literal]] if directory else parts[:literal])
         rest = "/".join(parts[literal:])

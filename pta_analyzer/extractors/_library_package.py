@@ -12,6 +12,7 @@ import logging
 import re
 from typing import Any
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._python_common import load_toml, normalise_name, table
 from pta_analyzer.extractors.node_frameworks import FRAMEWORKS as NODE_FRAMEWORKS
 from pta_analyzer.extractors.node_frameworks import SERVER_FRAMEWORKS
@@ -22,7 +23,7 @@ from pta_analyzer.scope import Scope
 
 logger = logging.getLogger(__name__)
 
-_SETUP_NAME = re.compile(r"^name\s*=\s*(\S+)\s*$", re.M)
+_SETUP_NAME = regex(r"^name\s*=\s*(\S+)\s*$", re.M)
 _NODE_ENTRY_FILES = frozenset({"server.js", "server.ts", "app.js", "app.ts"})
 
 
@@ -74,7 +75,7 @@ def _python_names(index: RepoIndex, pyproject: dict[str, Any] | None) -> list[st
             names.append(normalise_name(name))
     setup_cfg = index.read("setup.cfg") if index.exists("setup.cfg") else None
     if setup_cfg is not None and "[metadata]" in setup_cfg.text:
-        found = _SETUP_NAME.search(setup_cfg.text)
+        found = _SETUP_NAME().search(setup_cfg.text)
         if found:
             names.append(normalise_name(found.group(1)))
     return names

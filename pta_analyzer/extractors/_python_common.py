@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.index import RepoIndex, SourceText
 from pta_analyzer.yamlmap import load_yaml
@@ -41,9 +42,9 @@ PROJECT_MARKERS = (
 
 _REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 _EGG = re.compile(r"#egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
-_INCLUDE = re.compile(r"^(?:-r|--requirement)\s*=?\s*(\S+)")
+_INCLUDE = regex(r"^(?:-r|--requirement)\s*=?\s*(\S+)")
 _TOML_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_QUOTED = re.compile(r"""["']([^"']+)["']""")
+_QUOTED = regex(r"""["']([^"']+)["']""")
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def requirement_deps(
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
             continue
-        include = _INCLUDE.match(line)
+        include = _INCLUDE().match(line)
         if include:
             target = _resolve_include(directory_of(path), include.group(1))
             if target is not None:
@@ -325,7 +326,7 @@ def setup_py_deps(source: SourceText) -> Iterator[Dep]:
         for number in range(start, min(len(source.lines), start + 200) + 1):
             line = source.lines[number - 1]
             segment = line.split("[", 1)[1] if number == start else line
-            for value in _QUOTED.findall(segment.split("]", 1)[0]):
+            for value in _QUOTED().findall(segment.split("]", 1)[0]):
                 parsed = parse_requirement(value)
                 if parsed:
                     yield Dep(parsed[0], parsed[1], source.evidence(number), optional)

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from pta_analyzer.deferred import regex
+
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\.?([\w+-]*)")
 ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 SETEXT = re.compile(r"^\s{0,3}(={2,}|-{2,})\s*$")
@@ -35,7 +37,7 @@ _FILE_NAME = re.compile(
     re.I,
 )
 RST_ADORNMENT = re.compile(r"^([=\-~^*#\"'`:.+_])\1{2,}\s*$")
-_RST_CODE = re.compile(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
+_RST_CODE = regex(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
 
 
 @dataclass(frozen=True)
@@ -206,7 +208,7 @@ def rst_snippets(lines: Sequence[str]) -> Iterator[Snippet]:
             headings.append((style, line.strip()))
             index += 2
             continue
-        directive = _RST_CODE.match(line)
+        directive = _RST_CODE().match(line)
         if directive or line.rstrip().endswith("::"):
             expect_literal = True
             language = directive.group(1).lower() if directive else ""

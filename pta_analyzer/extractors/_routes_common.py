@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.facts import Status
 from pta_analyzer.index import SourceText
@@ -11,8 +12,8 @@ from pta_analyzer.index import SourceText
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 CALL_LINES_MAX = 8  # a route call is read over at most this many lines
 
-_SLASHES = re.compile(r"/{2,}")
-_METHODS_ARG = re.compile(r"\bmethods\s*=\s*[\[(]([^\])]*)[\])]")
+_SLASHES = regex(r"/{2,}")
+_METHODS_ARG = regex(r"\bmethods\s*=\s*[\[(]([^\])]*)[\])]")
 
 
 @dataclass
@@ -67,7 +68,7 @@ def join_path(prefix: str, path: str) -> str:
         joined = prefix.rstrip("/") + "/" + path.lstrip("/")
     if not joined.startswith("/"):
         joined = "/" + joined
-    return _SLASHES.sub("/", joined) if "//" in joined else joined
+    return _SLASHES().sub("/", joined) if "//" in joined else joined
 
 
 def add_route(found: Routes, path: str, route: Route) -> None:
@@ -87,7 +88,7 @@ def call_text(lines: tuple[str, ...], start: int) -> str:
 
 
 def methods_of(text: str) -> list[str]:
-    listed = _METHODS_ARG.search(text)
+    listed = _METHODS_ARG().search(text)
     if listed is None:
         return []
     names = re.findall(r"['\"](\w+)['\"]", listed.group(1))

@@ -161,7 +161,7 @@ _API_KEY_HEADER = _header_read("x[-_]api[-_]key")
 _PASSPORT_USE = regex(
     r"passport\.use\(\s*(?:['\"]([\w-]+)['\"]|new\s+(\w+?)Strategy\b)"
 )
-_JWT_CALL = re.compile(
+_JWT_CALL = regex(
     r"\bjwt\.(?:sign|verify|encode|decode)\(|\bJwts\.(?:builder|parser)"
     r"|\bjwt\.(?:Parse|NewWithClaims)\("
 )
@@ -171,32 +171,33 @@ _ANY = _CODE_SUFFIXES
 # (word that must be in the file, key or "" to decide, pattern, file kinds,
 # words one of which every line the pattern matches holds)
 _CODE_RULES: tuple[
-    tuple[str, str, "re.Pattern[str]", frozenset[str], tuple[str, ...]], ...
+    tuple[str, str, Callable[[], "re.Pattern[str]"], frozenset[str], tuple[str, ...]],
+    ...,
 ] = (
-    ("HTTPBasicAuth", "basic", re.compile(r"=\s*HTTPBasicAuth\(\s*\)"), _PY, ()),
-    ("HTTPTokenAuth", "bearer", re.compile(r"=\s*HTTPTokenAuth\("), _PY, ()),
-    ("HTTPBasic", "basic", re.compile(r"=\s*HTTPBasic\(\s*\)"), _PY, ()),
-    ("OAuth2PasswordBearer", "bearer", re.compile(r"OAuth2PasswordBearer\("), _PY, ()),
-    ("APIKey", "api-key", re.compile(r"APIKey(?:Header|Query|Cookie)\("), _PY, ()),
+    ("HTTPBasicAuth", "basic", regex(r"=\s*HTTPBasicAuth\(\s*\)"), _PY, ()),
+    ("HTTPTokenAuth", "bearer", regex(r"=\s*HTTPTokenAuth\("), _PY, ()),
+    ("HTTPBasic", "basic", regex(r"=\s*HTTPBasic\(\s*\)"), _PY, ()),
+    ("OAuth2PasswordBearer", "bearer", regex(r"OAuth2PasswordBearer\("), _PY, ()),
+    ("APIKey", "api-key", regex(r"APIKey(?:Header|Query|Cookie)\("), _PY, ()),
     (
         "EnableWebSecurity",
         "spring-security",
-        re.compile(r"^\s*@EnableWebSecurity\b"),
+        regex(r"^\s*@EnableWebSecurity\b"),
         _JVM,
         (),
     ),
     (
         "SecurityFilterChain",
         "spring-security",
-        re.compile(r"\bSecurityFilterChain\s+\w+\s*\("),
+        regex(r"\bSecurityFilterChain\s+\w+\s*\("),
         _JVM,
         (),
     ),
-    ("devise", "devise", re.compile(r"^\s*devise\s+:\w+"), frozenset({".rb"}), ()),
+    ("devise", "devise", regex(r"^\s*devise\s+:\w+"), frozenset({".rb"}), ()),
     (
         "INSTALLED_APPS",
         "django-auth",
-        re.compile(r"^\s*['\"]django\.contrib\.auth['\"]"),
+        regex(r"^\s*['\"]django\.contrib\.auth['\"]"),
         _PY,
         ("django.contrib.auth",),
     ),
@@ -205,7 +206,7 @@ _CODE_RULES: tuple[
     (
         "login_required",
         "",
-        re.compile(r"^\s*@(?:\w+\.)?login_required\b"),
+        regex(r"^\s*@(?:\w+\.)?login_required\b"),
         _PY,
         (),
     ),
@@ -454,7 +455,7 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
     for word, key, pattern, suffixes, line_words in _CODE_RULES:
         if suffix in suffixes and source.holds(word):
             candidates = numbered_lines_with(source.text, line_words or (word,))
-            number = _first_match(pattern, candidates)
+            number = _first_match(pattern(), candidates)
             if number is not None:
                 yield key or _login_required_key(source), number, word
 

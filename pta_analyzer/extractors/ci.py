@@ -16,6 +16,7 @@ from bisect import bisect_left
 from collections.abc import Iterator, Sequence
 from pathlib import PurePosixPath
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.extractors._ci_jobs import (
     Job,
     at_root,
@@ -77,7 +78,7 @@ GITLAB_RESERVED = frozenset(
     }
 )  # fmt: skip
 _DEPLOY_NAME = re.compile(r"(?i)\bdeploy(?:ing|ment)?\b(?!\s*key)")
-_JENKINS_SH = re.compile(r"^\s*sh\s*\(?\s*(['\"])(?P<command>[^'\"]+)\1\s*\)?\s*$")
+_JENKINS_SH = regex(r"^\s*sh\s*\(?\s*(['\"])(?P<command>[^'\"]+)\1\s*\)?\s*$")
 # Step shells whose text shellcmd can read; pwsh, cmd and python steps are not.
 POSIX_SHELLS = frozenset({"bash", "sh", "bash {0}", "sh {0}", "bash -e {0}"})
 TRAVIS_PHASES = ("before_install", "install", "before_script", "script")
@@ -341,7 +342,7 @@ def _bitbucket_steps(node: YNode | None) -> Iterator[YNode]:
 def _jenkins(source: SourceText) -> Iterator[Fact]:
     """Single-line ``sh '...'`` steps of a declarative or scripted Jenkinsfile."""
     context = Job(source, "jenkins", "", "")
-    for number, match in source.find_lines(_JENKINS_SH):
+    for number, match in source.find_lines(_JENKINS_SH()):
         yield from commands_of(context, [(number, match.group("command"))])
 
 

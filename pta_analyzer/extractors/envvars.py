@@ -20,6 +20,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence, is_secret_name
 from pta_analyzer.extractors import (
     envvars_go,
@@ -95,7 +96,7 @@ EXAMPLE_FILES = (
     ".env.example", ".env.sample", ".env.template", ".env.dist", "example.env",
     "sample.env", "env.example", ".env.local.example",
 )  # fmt: skip
-_AGENT_IMPORT = re.compile(
+_AGENT_IMPORT = regex(
     r"""(?:require\(\s*['"]|from\s+['"]|import\s+['"]|^\s*import\s+|^\s*from\s+)"""
     r"""(?P<module>elastic-apm-node|elasticapm|newrelic|dd-trace|ddtrace"""
     r"""|@opentelemetry/|opentelemetry|@sentry/|sentry_sdk)"""
@@ -324,7 +325,7 @@ def _apply_dotenv_safe(
 
 def _agent_imports(source: SourceText) -> Iterator[tuple[SourceText, int, str]]:
     """``(file, line, module)`` for each agent the file imports."""
-    for number, match in source.find_lines(_AGENT_IMPORT):
+    for number, match in source.find_lines(_AGENT_IMPORT()):
         yield source, number, match["module"]
 
 
