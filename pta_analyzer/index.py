@@ -376,8 +376,11 @@ def _glob_regex(patterns: tuple[str, ...]) -> "re.Pattern[str]":
 
 def _breaks_only_at_newlines(text: str) -> bool:
     """True when ``str.splitlines`` would split ``text`` at ``"\\n"`` alone."""
-    if any(mark in text for mark in _OTHER_LINE_BREAKS):
-        return False
+    # A plain loop: asked of every file read, a generator costs more than the
+    # searches of a short file.
+    for mark in _OTHER_LINE_BREAKS:
+        if mark in text:
+            return False
     return text.isascii() or not any(mark in text for mark in _UNICODE_LINE_BREAKS)
 
 

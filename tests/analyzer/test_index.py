@@ -65,7 +65,8 @@ def test_one_line_evidence_hashes_and_shows_like_any_range(
 @pytest.mark.parametrize(
     "text",
     ["", "\n", "a", "a\n", "a\n\n", "\n\na", "a\r\nb", "a\rb\n", "a\x0bb",
-     "a\x1cb\n", "\u00e9\u2028x\n", "\u00e9\x85x", "\u00e9\nx\n"],
+     "a\x0cb", "a\x1cb\n", "a\x1db\x1ec", "\u00e9\u2028x\n", "\u00e9\u2029x",
+     "\u00e9\x85x", "\u00e9\nx\n"],
 )  # fmt: skip
 def test_lines_and_text_are_those_of_splitlines(make_repo: MakeRepo, text: str) -> None:
     source = make_repo({"f.txt": text.encode()}).read("f.txt")
