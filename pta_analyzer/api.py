@@ -8,6 +8,7 @@ name and renamed, so a dossier directory never holds half a file.
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from pta_analyzer import tool_version
 from pta_analyzer.assemble import assemble
@@ -36,6 +39,9 @@ from pta_analyzer.walk import WalkLimits
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+# orjson and json spell a float alike from here up (json writes 1e-05 below).
+SAME_SPELLING_MIN_FLOAT = 1e-4
 
 
 @dataclass(frozen=True)
@@ -137,11 +143,43 @@ def _write_outputs(out_dir: Path, documents: dict[str, Any], dossier: str) -> No
         for name, document in documents.items():
             _write_atomically(
                 out_dir / name,
-                json.dumps(document, indent=2, ensure_ascii=False) + "\n",
+                json_text(document),
             )
         _write_atomically(out_dir / "DOSSIER.md", dossier)
     except OSError as error:
         raise OutputUnwritable(f"{out_dir}: {error.strerror or error}") from error
+
+
+def json_text(document: Any) -> str:
+    """``document`` as the dossier holds it: indented by two spaces, non-ASCII
+    characters as they are, and a newline at the end.
+
+    The text is ``json.dumps(document, indent=2, ensure_ascii=False)``'s.
+    orjson writes it (json's indenting encoder is pure Python) unless the
+    document holds what orjson spells otherwise (a float below 1e-4 or not
+    finite, a value of a type json does not know) or refuses (an integer
+    past 64 bits, a key that is not a string, a lone surrogate).
+    """
+    if _spelled_alike(document):
+        try:
+            return orjson.dumps(
+                document, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+            ).decode()
+        except orjson.JSONEncodeError:
+            logger.debug("document left to json")
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _spelled_alike(node: Any) -> bool:
+    """True when json and orjson write every value in ``node`` the same way."""
+    if isinstance(node, dict):
+        node = node.values()
+    elif not isinstance(node, (list, tuple)):
+        if isinstance(node, float):
+            return node == 0.0 or SAME_SPELLING_MIN_FLOAT <= abs(node) < math.inf
+        return node is None or isinstance(node, (str, int))
+    # Plain strings, most of the values, are passed over without a call.
+    return all(_spelled_alike(value) for value in node if type(value) is not str)
 
 
 def _write_atomically(path: Path, text: str) -> None:
