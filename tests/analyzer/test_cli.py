@@ -1,5 +1,6 @@
 """The command line: targets, refs, JSON summary, and every bad input's exit code."""
 
+import gc
 import importlib.metadata
 import json
 import subprocess
@@ -237,3 +238,14 @@ def test_name_and_url_label_a_checkout_made_elsewhere(
     assert operate["target"]["name"] == "shop"
     assert operate["target"]["url"] == url
     assert json.loads(out)["target"]["name"] == "shop"
+
+
+def test_analyze_leaves_the_garbage_collector_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = write_tree(tmp_path / "repo", APP)
+
+    status, _out, err = run(capsys, "analyze", str(repo), "-o", str(tmp_path / "o"))
+
+    assert status == 0, err
+    assert gc.isenabled()
