@@ -8,6 +8,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.facts import WEIGHT_CI, Fact, FactKind
@@ -27,47 +28,58 @@ from pta_analyzer.yamlmap import YNode
 # the application is run.
 CI_ROLES = frozenset({Role.INSTALL, Role.BUILD, Role.TEST, Role.MIGRATE})
 
-# Commands that ship the project somewhere, to the deploy target they name
-# (patterns compiled on first use: most commands are no candidate).
-DEPLOY_COMMANDS: tuple[tuple[Callable[[], re.Pattern[str]], str], ...] = tuple(
-    (regex(pattern), target)
-    for pattern, target in (
-        (r"^(?:docker|podman) (?:image )?push\b|buildx build\b.*--push", "registry"),
-        (r"^kubectl (?:apply|set image|rollout|create|replace)\b", "kubernetes"),
-        (r"^helm (?:upgrade|install)\b", "helm"),
-        (r"^(?:fly|flyctl) deploy\b", "fly"),
-        (r"^heroku\b|^git push\b.*\bheroku\b", "heroku"),
-        (r"^(?:npx )?vercel\b", "vercel"),
-        (r"^(?:npx )?netlify deploy\b", "netlify"),
-        (r"^gcloud run deploy\b", "cloud-run"),
-        (r"^gcloud app deploy\b", "app-engine"),
-        (r"^gcloud functions deploy\b", "cloud-functions"),
-        (r"^aws ecs (?:update-service|deploy)\b", "aws-ecs"),
-        (r"^eb deploy\b", "elastic-beanstalk"),
-        (r"^(?:sam|cdk) deploy\b", "aws"),
-        (r"^(?:npx )?(?:serverless|sls) deploy\b", "serverless"),
-        (r"^(?:npx )?firebase deploy\b", "firebase"),
-        (r"^(?:npx )?wrangler (?:deploy|publish)\b", "cloudflare"),
-        (r"^railway up\b", "railway"),
-        (r"^az (?:webapp|containerapp)\b.*\b(?:deploy|up|update)\b", "azure"),
-        (r"^(?:python -m )?twine upload\b|^(?:uv|poetry|pdm|hatch) publish\b", "pypi"),
-        (r"^(?:npm|yarn|pnpm) publish\b", "npm"),
-        (r"^cargo publish\b", "crates.io"),
-        (r"^gem push\b", "rubygems"),
-    )
-)  # fmt: skip
 
-# The word every command DEPLOY_COMMANDS matches starts with (its first run
-# of lower-case letters), but for "buildx build", which may come anywhere.
-_DEPLOY_PROGRAMS = frozenset(
-    {
-        "docker", "podman", "kubectl", "helm", "fly", "flyctl", "heroku", "git",
-        "npx", "vercel", "netlify", "gcloud", "aws", "eb", "sam", "cdk",
-        "serverless", "sls", "firebase", "wrangler", "railway", "az", "python",
-        "twine", "uv", "poetry", "pdm", "hatch", "npm", "yarn", "pnpm", "cargo",
-        "gem",
-    }
+class DeployCommand(NamedTuple):
+    """A command that ships the project somewhere, and the deploy target.
+
+    Every command ``pattern`` matches starts with one of ``programs`` (its
+    first run of lower-case letters) or holds ``anywhere``, so the pattern is
+    compiled and run only for such commands.
+    """
+
+    pattern: Callable[[], re.Pattern[str]]
+    target: str
+    programs: frozenset[str]
+    anywhere: str = ""
+
+
+# (pattern, target, programs) of the rules after the first
+_DEPLOY_RULES = (
+    (r"^kubectl (?:apply|set image|rollout|create|replace)\b", "kubernetes", "kubectl"),
+    (r"^helm (?:upgrade|install)\b", "helm", "helm"),
+    (r"^(?:fly|flyctl) deploy\b", "fly", "fly flyctl"),
+    (r"^heroku\b|^git push\b.*\bheroku\b", "heroku", "heroku git"),
+    (r"^(?:npx )?vercel\b", "vercel", "npx vercel"),
+    (r"^(?:npx )?netlify deploy\b", "netlify", "npx netlify"),
+    (r"^gcloud run deploy\b", "cloud-run", "gcloud"),
+    (r"^gcloud app deploy\b", "app-engine", "gcloud"),
+    (r"^gcloud functions deploy\b", "cloud-functions", "gcloud"),
+    (r"^aws ecs (?:update-service|deploy)\b", "aws-ecs", "aws"),
+    (r"^eb deploy\b", "elastic-beanstalk", "eb"),
+    (r"^(?:sam|cdk) deploy\b", "aws", "sam cdk"),
+    (r"^(?:npx )?(?:serverless|sls) deploy\b", "serverless", "npx serverless sls"),
+    (r"^(?:npx )?firebase deploy\b", "firebase", "npx firebase"),
+    (r"^(?:npx )?wrangler (?:deploy|publish)\b", "cloudflare", "npx wrangler"),
+    (r"^railway up\b", "railway", "railway"),
+    (r"^az (?:webapp|containerapp)\b.*\b(?:deploy|up|update)\b", "azure", "az"),
+    (r"^(?:python -m )?twine upload\b|^(?:uv|poetry|pdm|hatch) publish\b",
+     "pypi", "python twine uv poetry pdm hatch"),
+    (r"^(?:npm|yarn|pnpm) publish\b", "npm", "npm yarn pnpm"),
+    (r"^cargo publish\b", "crates.io", "cargo"),
+    (r"^gem push\b", "rubygems", "gem"),
 )  # fmt: skip
+DEPLOY_COMMANDS = (
+    DeployCommand(
+        regex(r"^(?:docker|podman) (?:image )?push\b|buildx build\b.*--push"),
+        "registry",
+        frozenset({"docker", "podman"}),
+        anywhere="buildx build",
+    ),
+    *(
+        DeployCommand(regex(pattern), target, frozenset(programs.split()))
+        for pattern, target, programs in _DEPLOY_RULES
+    ),
+)
 _LEADING_WORD = re.compile(r"[a-z]+")
 _FOLDED = re.compile(r"(?::|-)\s*>[-+0-9]*\s*(?:#.*)?$")
 
@@ -172,20 +184,22 @@ def at_root(index: RepoIndex, name: str) -> list[str]:
 
 
 def _deploy_target(command: str) -> str:
-    if not _may_deploy(command):
-        return ""
-    for pattern, target in DEPLOY_COMMANDS:
-        if pattern().search(command):
-            return target
+    leading = _LEADING_WORD.match(command)
+    program = leading.group() if leading is not None else ""
+    for deploy in DEPLOY_COMMANDS:
+        if _may_match(deploy, command, program) and deploy.pattern().search(command):
+            return deploy.target
     return ""
 
 
-def _may_deploy(command: str) -> bool:
-    """False for a command no pattern of DEPLOY_COMMANDS can match."""
-    leading = _LEADING_WORD.match(command)
-    if leading is not None and leading.group() in _DEPLOY_PROGRAMS:
+def _may_match(deploy: DeployCommand, command: str, program: str) -> bool:
+    """False for a command ``deploy.pattern`` cannot match.
+
+    ``program`` is the command's first run of lower-case letters, or "".
+    """
+    if program in deploy.programs:
         return True
-    return "buildx build" in command
+    return bool(deploy.anywhere) and deploy.anywhere in command
 
 
 def _command_fact(job: Job, command: ShellCommand, role: Role) -> Fact:

@@ -1,5 +1,7 @@
 """The CI extractor: commands CI runs, services it starts, deploys it makes."""
 
+import re
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -409,14 +411,25 @@ def test_ci_installs_of_named_tools_are_not_the_project_install(
     assert_evidence_verifies(index, facts)
 
 
-DEPLOY_PATTERNS = [pattern() for pattern, _ in _ci_jobs.DEPLOY_COMMANDS]
+def _deploy_commands() -> st.SearchStrategy[tuple[_ci_jobs.DeployCommand, str]]:
+    """A deploy rule and a command its pattern finds."""
+    return st.sampled_from(_ci_jobs.DEPLOY_COMMANDS).flatmap(
+        lambda deploy: st.tuples(st.just(deploy), st.from_regex(deploy.pattern()))
+    )
 
 
-@given(st.sampled_from(DEPLOY_PATTERNS).flatmap(st.from_regex))
-def test_every_deploy_command_passes_the_cheap_test_first(command: str) -> None:
-    assert _ci_jobs._may_deploy(command)
+@given(_deploy_commands())
+def test_every_deploy_command_passes_its_rules_cheap_test_first(
+    deploy_and_command: tuple[_ci_jobs.DeployCommand, str],
+) -> None:
+    deploy, command = deploy_and_command
+    leading = re.match(r"[a-z]+", command)
+    program = leading.group() if leading else ""
+
+    assert _ci_jobs._may_match(deploy, command, program)
 
 
 def test_commands_of_other_programs_are_not_deploys() -> None:
-    assert not _ci_jobs._may_deploy("pytest -q tests/")
-    assert not _ci_jobs._may_deploy("Docker push x")
+    for deploy in _ci_jobs.DEPLOY_COMMANDS:
+        assert not _ci_jobs._may_match(deploy, "pytest -q tests/", "pytest")
+        assert not _ci_jobs._may_match(deploy, "Docker push x", "")
