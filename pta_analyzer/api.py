@@ -11,6 +11,7 @@ import logging
 import math
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -189,9 +190,6 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _random_run_id() -> str:
-    # Imported here: uuid imports platform, which a run given its id never needs.
-    import uuid
-
     return uuid.uuid4().hex
 
 
