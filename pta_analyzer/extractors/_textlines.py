@@ -55,22 +55,6 @@ def match_lines(text: str, pattern: "re.Pattern[str]") -> list[int]:
     return numbers
 
 
-def candidate_lines(
-    text: str, rules: "tuple[tuple[str, re.Pattern[str]], ...]"
-) -> list[int]:
-    """Sorted 1-based numbers of the lines matching any rule's pattern.
-
-    A rule is ``(word, pattern)``: its pattern is only run when ``word`` is
-    in the text. Patterns that begin with a literal are searched fast, which
-    one alternation of them all is not.
-    """
-    found: set[int] = set()
-    for word, pattern in rules:
-        if word in text:
-            found.update(match_lines(text, pattern))
-    return sorted(found)
-
-
 def numbered_lines_with(text: str, words: tuple[str, ...]) -> list[tuple[int, str]]:
     """``(number, line)`` of the lines ``lines_with`` numbers, in order.
 

@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from pta_analyzer.extractors import _textlines
 from pta_analyzer.extractors._textlines import (
-    candidate_lines,
     caseless_lines,
     line_at,
     lines_at,
@@ -31,14 +30,6 @@ def test_lines_with_numbers_each_line_once_from_first_to_last() -> None:
 def test_match_lines_numbers_the_line_a_match_starts_on() -> None:
     assert match_lines(TEXT, re.compile(r"\w\.get\(")) == [1, 3]
     assert match_lines("a\nb(\nc)", re.compile(r"b\(\s*c")) == [2]
-
-
-def test_candidate_lines_run_only_patterns_whose_word_is_present() -> None:
-    rules = (
-        ("listen", re.compile(r"listen\(")),
-        ("post", re.compile(r".")),  # would match every line, but no "post"
-    )
-    assert candidate_lines(TEXT, rules) == [5]
 
 
 def test_numbered_lines_with_cut_the_lines_out_of_the_text() -> None:
