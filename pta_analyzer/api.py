@@ -43,6 +43,8 @@ Progress = Callable[[str], None]
 
 # orjson and json spell a float alike from here up (json writes 1e-05 below).
 SAME_SPELLING_MIN_FLOAT = 1e-4
+# Most values of a document: written alike by both, checked by type alone.
+_PLAIN_LEAVES = frozenset({str, int, bool, type(None)})
 
 
 @dataclass(frozen=True)
@@ -171,16 +173,26 @@ def json_text(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _spelled_alike(node: Any) -> bool:
-    """True when json and orjson write every value in ``node`` the same way."""
-    if isinstance(node, dict):
-        node = node.values()
-    elif not isinstance(node, (list, tuple)):
-        if isinstance(node, float):
-            return node == 0.0 or SAME_SPELLING_MIN_FLOAT <= abs(node) < math.inf
-        return node is None or isinstance(node, (str, int))
-    # Plain strings, most of the values, are passed over without a call.
-    return all(_spelled_alike(value) for value in node if type(value) is not str)
+def _spelled_alike(document: Any) -> bool:
+    """True when json and orjson write every value in ``document`` the same way."""
+    pending = [document]
+    while pending:
+        node = pending.pop()
+        if type(node) in _PLAIN_LEAVES:
+            continue
+        if isinstance(node, dict):
+            pending.extend(node.values())
+        elif isinstance(node, list | tuple):
+            pending.extend(node)
+        elif not _leaf_spelled_alike(node):
+            return False
+    return True
+
+
+def _leaf_spelled_alike(value: Any) -> bool:
+    if isinstance(value, float):
+        return value == 0.0 or SAME_SPELLING_MIN_FLOAT <= abs(value) < math.inf
+    return isinstance(value, str | int)  # StrEnum and IntEnum members among them
 
 
 def _write_atomically(path: Path, text: str) -> None:
