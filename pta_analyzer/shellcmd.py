@@ -10,8 +10,8 @@ their text.
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from pta_analyzer.facts import FactKind
 from pta_analyzer.shelltools import ASSIGNMENT, Role, classify, words_of
@@ -32,8 +32,7 @@ MAX_COMMAND_CHARS = 400  # longer "commands" are scripts or prose, not pasteable
 MAX_CWD_DEPTH = 32  # deeper `cd` chains are not a real project's layout
 
 
-@dataclass(frozen=True)
-class ShellCommand:
+class ShellCommand(NamedTuple):
     """One command of some shell text and the input lines it came from."""
 
     text: str

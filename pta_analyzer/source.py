@@ -10,13 +10,11 @@ network I/O, and only the command line uses it.
 import logging
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from pta_analyzer.errors import (
@@ -36,8 +34,7 @@ _SCP_LIKE = re.compile(r"^[\w.-]+@[\w.-]+:[^/].*$")
 _COMMIT = re.compile(r"^[0-9a-fA-F]{7,40}$")
 
 
-@dataclass(frozen=True)
-class Checkout:
+class Checkout(NamedTuple):
     """A directory ready to analyze and what it was made from."""
 
     root: Path
@@ -95,6 +92,12 @@ def _validated_url(text: str) -> str:
 
 @contextmanager
 def _cloned(url: str, ref: str | None) -> Iterator[tuple[Path, str | None]]:
+    # Only here: most runs analyze a local directory and never clone, and
+    # tempfile and shutil (with the compression modules it imports) take
+    # milliseconds to load.
+    import shutil
+    import tempfile
+
     workdir = Path(tempfile.mkdtemp(prefix="pta-clone-"))
     try:
         root = workdir / "repo"

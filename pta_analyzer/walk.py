@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # imported when a tree without git is walked
     import pathspec
@@ -58,16 +58,14 @@ class SkipReason(StrEnum):
     MISSING = "missing"
 
 
-@dataclass(frozen=True, order=True)
-class FileEntry:
+class FileEntry(NamedTuple):
     """A regular file of the tree that the analyzer may read."""
 
     path: str
     size: int
 
 
-@dataclass(frozen=True, order=True)
-class SkippedEntry:
+class SkippedEntry(NamedTuple):
     """A file or directory that was not read, and why."""
 
     path: str

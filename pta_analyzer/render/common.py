@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pta_analyzer.evidence import Evidence
 
@@ -28,8 +28,7 @@ class Target:
         }
 
 
-@dataclass(frozen=True)
-class Header:
+class Header(NamedTuple):
     """The fields at the top of every JSON output."""
 
     tool_version: str
@@ -38,8 +37,7 @@ class Header:
     target: Target
 
 
-@dataclass(frozen=True)
-class LanguageShare:
+class LanguageShare(NamedTuple):
     """One language's share of the project's source bytes."""
 
     name: str
