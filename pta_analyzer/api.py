@@ -13,10 +13,9 @@ import os
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -47,8 +46,7 @@ SAME_SPELLING_MIN_FLOAT = 1e-4
 _PLAIN_LEAVES = frozenset({str, int, bool, type(None)})
 
 
-@dataclass(frozen=True)
-class AnalysisResult:
+class AnalysisResult(NamedTuple):
     """Where the dossier is, and the summary printed by the command line."""
 
     out_dir: Path

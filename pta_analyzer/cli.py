@@ -8,7 +8,6 @@ code per error (see ``pta_analyzer.errors.EXIT_CODES`` and the README).
 """
 
 import argparse
-import dataclasses
 import gc
 import json
 import logging
@@ -147,8 +146,7 @@ def _run_analyze(args: argparse.Namespace) -> int:
     _check_output_dir(args.out)
     show = _progress_printer(sys.stderr, enabled=not args.quiet and sys.stderr.isatty())
     with _collector_paused(), checkout(args.target, args.ref) as source:
-        target = dataclasses.replace(
-            source.target,
+        target = source.target._replace(
             name=args.name or source.target.name,
             url=args.url or source.target.url,
         )

@@ -17,7 +17,7 @@ instructions it needs) every word is.
 import logging
 import threading
 from collections.abc import Collection
-from dataclasses import dataclass
+from typing import NamedTuple
 
 logger = logging.getLogger(__name__)
 
@@ -37,8 +37,7 @@ def register(*words: str) -> tuple[str, ...]:
     return words
 
 
-@dataclass(frozen=True)
-class WordsFound:
+class WordsFound(NamedTuple):
     """The registered words one text holds, and which words were looked for."""
 
     found: frozenset[str]

@@ -13,14 +13,12 @@ give the same trees, line numbers included, so which one ran never shows.
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pta_analyzer.index import SourceText
 
 
-@dataclass(frozen=True)
-class YNode:
+class YNode(NamedTuple):
     """One YAML value and the lines (1-based, inclusive) it spans."""
 
     value: Any

@@ -7,7 +7,7 @@ turn a job's script into command, deploy and service facts in CI scope.
 import fnmatch
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
@@ -84,8 +84,7 @@ _LEADING_WORD = re.compile(r"[a-z]+")
 _FOLDED = re.compile(r"(?::|-)\s*>[-+0-9]*\s*(?:#.*)?$")
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     """Where a job's commands come from: its file, name and directory."""
 
     source: SourceText

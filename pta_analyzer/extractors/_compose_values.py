@@ -6,8 +6,8 @@ service's ``ports``, ``environment`` and ``env_file`` entries into facts.
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -24,8 +24,7 @@ _PORT_SPEC = regex(
 _INTERPOLATION = regex(r"\$\{(\w+)(?::?-([^}]*))?\}")
 
 
-@dataclass(frozen=True)
-class ComposeFile:
+class ComposeFile(NamedTuple):
     """One compose file and what the extractor knows about it."""
 
     source: SourceText

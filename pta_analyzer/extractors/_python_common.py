@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -47,8 +47,7 @@ _TOML_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _QUOTED = regex(r"""["']([^"']+)["']""")
 
 
-@dataclass(frozen=True)
-class Dep:
+class Dep(NamedTuple):
     """One declared dependency and the line that declares it."""
 
     name: str  # normalised: lowercase, "-" for "_" and "."

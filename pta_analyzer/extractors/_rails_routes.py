@@ -12,7 +12,7 @@ their lines are skipped rather than guessed.
 
 import re
 from collections.abc import Generator, Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 
@@ -58,8 +58,7 @@ _TARGET = regex(r"(?:=>|\bto:)\s*['\"]([\w/]+#\w+)['\"]")
 _VIA = regex(rf"(?::via\s*=>|\bvia:)\s*{_ACTION_LIST}")
 
 
-@dataclass(frozen=True)
-class _Frame:
+class _Frame(NamedTuple):
     """What a ``do`` block adds to the routes inside it."""
 
     prefix: str  # routes declared directly in the block (nested resources)

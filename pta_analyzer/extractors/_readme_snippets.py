@@ -6,7 +6,7 @@ prose, each with the headings it sits under, for ``readme`` to judge.
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 
@@ -40,8 +40,7 @@ RST_ADORNMENT = re.compile(r"^([=\-~^*#\"'`:.+_])\1{2,}\s*$")
 _RST_CODE = regex(r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(\w*)")
 
 
-@dataclass(frozen=True)
-class Snippet:
+class Snippet(NamedTuple):
     """Shell-looking text of a document and the headings it is under."""
 
     lines: tuple[tuple[int, str], ...]

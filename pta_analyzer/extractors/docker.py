@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -52,8 +53,7 @@ _PUBLISH_FLAG = regex(
 _PORT = regex(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp|sctp))?$")
 
 
-@dataclass(frozen=True)
-class Instruction:
+class Instruction(NamedTuple):
     """One Dockerfile instruction, continuation lines joined."""
 
     keyword: str  # upper case
@@ -72,8 +72,7 @@ class Stage:
     instructions: list[Instruction] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
     source: SourceText
     scope: Scope
     cwd: str

@@ -7,7 +7,8 @@
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.extractors.envvars_common import (
@@ -46,8 +47,7 @@ _VIPER_DEFAULT = regex(
 )
 
 
-@dataclass(frozen=True)
-class Viper:
+class Viper(NamedTuple):
     """Viper's environment settings for the whole module.
 
     ``AutomaticEnv()`` and ``SetEnvPrefix`` are usually called once (in the
@@ -57,7 +57,7 @@ class Viper:
     automatic: bool = False
     prefix: str = ""
     replaces_dots: bool = False
-    defaults: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, str] = MappingProxyType({})  # read-only: one is shared
 
 
 def viper_settings(texts: Iterable[str]) -> Viper:

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -66,8 +67,7 @@ class GoModule:
     requires: list[tuple[str, int, bool]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class MainPackage:
+class MainPackage(NamedTuple):
     """A directory holding ``package main`` with ``func main()``."""
 
     directory: str  # relative to the module's directory ("" = the module root)

@@ -10,8 +10,8 @@ still knows what it does.
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.extractors import _runlines
@@ -76,8 +76,7 @@ _JUST_RECIPE = regex(r"^@?([A-Za-z_][\w-]*)((?:\s+[^:]+?)?)\s*:(?!=)(.*)$")
 _JUST_PARAMETER = regex(r"([*+$]?)([A-Za-z_]\w*)(?:=('[^']*'|\"[^\"]*\"|\S+))?")
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One target or recipe: its name, its lines and its commands."""
 
     name: str

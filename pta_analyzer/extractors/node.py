@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors.node_config import config_ports
@@ -72,8 +72,7 @@ DEPENDENCY_SECTIONS = ("dependencies", "devDependencies")
 VERSION_MAX_CHARS = 40  # a longer first line of .nvmrc is not a version
 
 
-@dataclass(frozen=True)
-class _Manager:
+class _Manager(NamedTuple):
     """The package manager that runs a package's scripts."""
 
     name: str

@@ -7,9 +7,8 @@ span of every key, so that each fact can cite exactly the entry it comes from.
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors.node_json import Span, key_spans
@@ -21,8 +20,7 @@ logger = logging.getLogger(__name__)
 PACKAGE_JSON_MAX_CHARS = 2_000_000  # larger files are generated, not manifests
 
 
-@dataclass(frozen=True)
-class Package:
+class Package(NamedTuple):
     """One parsed package.json with the lines of its keys."""
 
     path: str

@@ -11,8 +11,8 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.extractors.node_json import key_spans
@@ -25,8 +25,7 @@ logger = logging.getLogger(__name__)
 LERNA_DEFAULT_PACKAGES = ("packages/*",)
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """A workspace package: its directory and what declares it a member."""
 
     directory: str  # relative to the repository root, never ""
@@ -35,8 +34,7 @@ class Member:
     evidence: Evidence
 
 
-@dataclass(frozen=True)
-class _Declaration:
+class _Declaration(NamedTuple):
     root: str
     tool: str
     patterns: tuple[tuple[str, Evidence], ...]  # (glob, evidence); "!" negates

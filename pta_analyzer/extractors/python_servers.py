@@ -9,7 +9,7 @@ with the port it is given or the server's default.
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -61,8 +61,7 @@ _PORT_NAME = regex(r"\bport\s*=\s*([A-Za-z_]\w*)\s*[,)]")
 _LISTEN = regex(r"\.listen\(\s*(\d{2,5})\b")
 
 
-@dataclass(frozen=True)
-class FlaskApp:
+class FlaskApp(NamedTuple):
     """A Flask application: where its commands run and how to name it."""
 
     cwd: str

@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -60,8 +61,7 @@ _LOCK_RAILS = regex(r"^    (rails|railties) \((\d+)[\d.]*\)")
 _ADAPTER = regex(r"^\s*adapter:\s*[\"']?([\w-]+)")
 
 
-@dataclass(frozen=True)
-class Gem:
+class Gem(NamedTuple):
     """One ``gem`` line of a Gemfile."""
 
     name: str
@@ -210,8 +210,7 @@ def _rails_major(
     return (int(constraint[1]) if constraint else None), ()
 
 
-@dataclass(frozen=True)
-class _Rails:
+class _Rails(NamedTuple):
     """What the Rails commands of one application depend on."""
 
     cwd: str

@@ -1,7 +1,6 @@
 """Pieces every output file shares: the header, evidence, unknown items."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from pta_analyzer.evidence import Evidence
@@ -9,8 +8,7 @@ from pta_analyzer.evidence import Evidence
 SCHEMA_VERSION = "1.0.0"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """What was analyzed: a name, and where it came from when known."""
 
     name: str
