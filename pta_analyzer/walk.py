@@ -74,8 +74,7 @@ class SkippedEntry(NamedTuple):
     files: int | None = None  # for a skipped directory: how many files inside
 
 
-@dataclass
-class WalkLimits:
+class WalkLimits(NamedTuple):
     """Bounds of one walk."""
 
     max_file_bytes: int = MAX_FILE_BYTES

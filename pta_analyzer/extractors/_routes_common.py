@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pta_analyzer.deferred import regex
 from pta_analyzer.evidence import Evidence
@@ -30,8 +31,7 @@ class Route:
     note: str = ""
 
 
-@dataclass
-class Mount:
+class Mount(NamedTuple):
     """A prefix that one file gives to the routes of another router."""
 
     prefix: str

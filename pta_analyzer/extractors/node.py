@@ -11,7 +11,6 @@ description, project-kind hints, and workspace components.
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, NamedTuple
 
@@ -81,8 +80,7 @@ class _Manager(NamedTuple):
     evidence: dict[str, tuple[Evidence, ...]]  # manager -> what shows it
 
 
-@dataclass
-class _Summary:
+class _Summary(NamedTuple):
     """What the component and monorepo facts need to know of a package."""
 
     package: Package
