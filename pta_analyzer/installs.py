@@ -8,9 +8,9 @@ project, never the checkout's own dependencies. ``named_packages`` tells the
 two apart; it is a pure function of the command text.
 """
 
-import re
 from collections.abc import Sequence
 
+from pta_analyzer.deferred import regex
 from pta_analyzer.shelltools import ASSIGNMENT, words_of
 from pta_analyzer.shellwords import path_name
 
@@ -32,7 +32,7 @@ _CARGO_VALUE_OPTIONS = frozenset(
     {"--version", "--git", "--branch", "--tag", "--rev", "--root", "--features"}
 )
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "command"})
-_SPECIFIER = re.compile(r"[\[<>=!~;@ ].*$")
+_SPECIFIER = regex(r"[\[<>=!~;@ ].*$")
 
 
 def named_packages(command: str) -> list[str]:
@@ -100,7 +100,7 @@ def _names(args: Sequence[str], value_options: frozenset[str]) -> list[str]:
             continue
         if _is_local(arg):
             return []
-        names.append(_SPECIFIER.sub("", arg).lower())
+        names.append(_SPECIFIER().sub("", arg).lower())
     return [name for name in names if name]
 
 

@@ -29,7 +29,7 @@ from pta_analyzer.shellwords import path_name, path_stem, split_words
 
 __all__ = ["ASSIGNMENT", "Role", "classify", "words_of"]
 
-_TEMPLATE_WORD = re.compile(r"example|sample|template|\.dist\b|\.default")
+_TEMPLATE_WORD = regex(r"example|sample|template|\.dist\b|\.default")
 ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _WRAPPERS = frozenset({"sudo", "env", "time", "exec", "nohup", "cross-env", "command"})
 _PYTHONS = frozenset({"python", "python3", "python2", "py", "pypy3"})
@@ -362,7 +362,7 @@ def _cp(args: Sequence[str]) -> Role | None:
     if len(positional) != 2:
         return None
     source, target = (path_name(p).lower() for p in positional)
-    if _TEMPLATE_WORD.search(source) and not _TEMPLATE_WORD.search(target):
+    if _TEMPLATE_WORD().search(source) and not _TEMPLATE_WORD().search(target):
         return Role.INSTALL
     return None
 

@@ -43,7 +43,7 @@ PROJECT_MARKERS = (
 _REQUIREMENT_NAME = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
 _EGG = re.compile(r"#egg=([A-Za-z0-9][A-Za-z0-9._-]*)")
 _INCLUDE = regex(r"^(?:-r|--requirement)\s*=?\s*(\S+)")
-_TOML_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
+_TOML_HEADER = regex(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 _QUOTED = regex(r"""["']([^"']+)["']""")
 
 
@@ -155,7 +155,7 @@ def module_name(path: str, root: str) -> str:
 def toml_tables(source: SourceText) -> dict[str, tuple[int, int]]:
     """Each TOML table header to the 1-based line range of its table."""
     headers: list[tuple[str, int]] = []
-    for number, match in source.find_lines(_TOML_HEADER):
+    for number, match in source.find_lines(_TOML_HEADER()):
         name = re.sub(r"\s*\.\s*", ".", match.group(1)).replace('"', "")
         headers.append((name, number))
     tables: dict[str, tuple[int, int]] = {}

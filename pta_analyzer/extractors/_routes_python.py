@@ -31,7 +31,7 @@ from pta_analyzer.needles import register
 ROUTE_DEFAULT_METHOD = "GET"
 
 
-_PY_DECORATOR = re.compile(
+_PY_DECORATOR = regex(
     r"^\s*@(\w+)\.(route|get|post|put|patch|delete|head|options|api_route|"
     r"websocket)\(\s*(?:path\s*=\s*)?[rf]?['\"](/[^'\"]*|)['\"]"
 )
@@ -52,7 +52,7 @@ _PY_AIOHTTP_TABLE = regex(
 _PY_STARLETTE_ROUTE = regex(
     r"\bRoute\(\s*['\"](/[^'\"]*)['\"]\s*,\s*(?:endpoint\s*=\s*)?([\w.]+)"
 )
-_PY_ROUTER_PREFIX = re.compile(
+_PY_ROUTER_PREFIX = regex(
     r"^\s*(\w+)\s*(?::\s*\w+\s*)?=\s*(?:\w+\.)?(APIRouter|Blueprint)\((.*)"
 )
 _PY_PREFIX_ARG = regex(r"\b(?:url_)?prefix\s*=\s*['\"]([^'\"]*)['\"]")
@@ -60,10 +60,10 @@ _PY_INCLUDE = regex(r"\.(include_router|register_blueprint)\(\s*([\w.]+)\s*(.*)"
 _PY_DEF = regex(r"^\s*(?:async\s+)?def\s+(\w+)")
 _PY_FROM_IMPORT = regex(r"^\s*from\s+([\w.]+)\s+import\s+(.+)")
 
-_DJANGO_PATH = re.compile(r"\b(path|re_path|url)\(\s*r?['\"]([^'\"]*)['\"]\s*,\s*(.+)")
+_DJANGO_PATH = regex(r"\b(path|re_path|url)\(\s*r?['\"]([^'\"]*)['\"]\s*,\s*(.+)")
 _DRF_REGISTER = regex(r"\b(\w+)\.register\(\s*r?['\"]\^?([^'\"]*)['\"]\s*,\s*([\w.]+)")
-_DRF_INCLUDE = re.compile(r"^include\(\s*(\w+)\.urls\s*\)")
-_DJANGO_INCLUDE = re.compile(r"^include\(\s*['\"]([\w.]+)['\"]")
+_DRF_INCLUDE = regex(r"^include\(\s*(\w+)\.urls\s*\)")
+_DJANGO_INCLUDE = regex(r"^include\(\s*['\"]([\w.]+)['\"]")
 
 
 class _Rule(NamedTuple):
@@ -246,7 +246,7 @@ def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
             pending = []
         if not code.is_code(number):
             continue
-        router_def = _PY_ROUTER_PREFIX.match(line)
+        router_def = _PY_ROUTER_PREFIX().match(line)
         if router_def:
             prefix = _PY_PREFIX_ARG().search(call_text(lines, number))
             if prefix:
@@ -255,7 +255,7 @@ def scan_python(source: SourceText, found: Routes, _paths: Set[str]) -> None:
                     source.evidence(number),
                 )
 
-        decorator = _PY_DECORATOR.match(line)
+        decorator = _PY_DECORATOR().match(line)
         if decorator:
             receiver, kind, path = decorator.groups()
             if not pending:
@@ -308,8 +308,8 @@ def _may_declare(line: str) -> bool:
     them would add nothing.
     """
     return bool(
-        _PY_DECORATOR.match(line)
-        or _PY_ROUTER_PREFIX.match(line)
+        _PY_DECORATOR().match(line)
+        or _PY_ROUTER_PREFIX().match(line)
         or any(word in line for word in _PY_CALL_WORDS)
     )
 
@@ -450,19 +450,19 @@ def scan_django(source: SourceText, found: Routes, _paths: Set[str]) -> None:
             continue
         if ".register(" in line:
             _drf_register(source, found, number, line)
-        match = _DJANGO_PATH.search(line)
+        match = _DJANGO_PATH().search(line)
         if match is None:
             continue
         kind, route, rest = match.groups()
         if kind != "path":
             route = route.removeprefix("^").removesuffix("$")
-        include = _DJANGO_INCLUDE.match(rest.strip())
+        include = _DJANGO_INCLUDE().match(rest.strip())
         if include:
             found.django_includes.append(
                 (source.path, include.group(1), source.evidence(number), route)
             )
             continue
-        router_urls = _DRF_INCLUDE.match(rest.strip())
+        router_urls = _DRF_INCLUDE().match(rest.strip())
         if router_urls:
             evidence = source.evidence(number)
             found.mounts.append(

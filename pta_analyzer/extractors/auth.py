@@ -145,9 +145,9 @@ _CODE_SUFFIXES = frozenset(
 )
 
 
-def _header_read(name: str) -> "re.Pattern[str]":
+def _header_read(name: str) -> Callable[[], "re.Pattern[str]"]:
     """A server reading request header ``name`` (not a client setting it)."""
-    return re.compile(
+    return regex(
         r"\b(?:req|request|ctx|context|r|c)\.(?:request\.)?"
         r"(?:headers?(?:\.get\(|\[|\(|\.)|get\(|getHeader\(|GetHeader\(|"
         rf"Header\.Get\(|META\[)\s*['\"]?(?:HTTP_)?{name}\b"
@@ -461,14 +461,14 @@ def _code_uses(source: SourceText) -> Iterator[tuple[str, int, str]]:
 
     if source.holds(*_AUTH_HEADER_GATE):
         header = _first_header_read(
-            source, _AUTH_HEADER, _AUTH_HEADER_WORD(), _AUTH_HEADER_CASES
+            source, _AUTH_HEADER(), _AUTH_HEADER_WORD(), _AUTH_HEADER_CASES
         )
         if header is not None:
             bearer = source.holds("Bearer", "bearer")
             yield "bearer" if bearer else "authorization-header", header, "header"
     if source.holds(*_API_KEY_HEADER_GATE):
         api_key = _first_header_read(
-            source, _API_KEY_HEADER, _API_KEY_HEADER_WORD(), _API_KEY_HEADER_CASES
+            source, _API_KEY_HEADER(), _API_KEY_HEADER_WORD(), _API_KEY_HEADER_CASES
         )
         if api_key is not None:
             yield "api-key", api_key, "x-api-key"

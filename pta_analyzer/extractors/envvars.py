@@ -114,7 +114,7 @@ _YAML_PRECHECK = (
     *envvars_scripting.RUBY_PRECHECK,
     *envvars_placeholders.PLACEHOLDER_PRECHECK,
 )
-_EXAMPLE_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+_EXAMPLE_LINE = regex(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
 _NOTE_DOTENV = "the file loads a .env file (python-dotenv)"
 
 
@@ -293,7 +293,7 @@ def _apply_dotenv_safe(
         if example is None:
             continue
         loader_evidence = source.evidence(line)
-        for number, match in example.find_lines(_EXAMPLE_LINE):
+        for number, match in example.find_lines(_EXAMPLE_LINE()):
             name = match.group(1)
             if not keep_app_names([EnvRead(name, number, number, "")]):
                 continue
@@ -333,7 +333,7 @@ def _has_agent_settings(index: RepoIndex) -> bool:
     """True when some example file names a variable with an agent's prefix."""
     prefixes = tuple(set(AGENT_PREFIXES.values()))
     for example in index.texts(index.named(*EXAMPLE_FILES)):
-        for _number, match in example.find_lines(_EXAMPLE_LINE):
+        for _number, match in example.find_lines(_EXAMPLE_LINE()):
             if match.group(1).startswith(prefixes):
                 return True
     return False
@@ -350,7 +350,7 @@ def _agent_settings(
             example = _find_example(index, source.path, name)
             if example is None:
                 continue
-            for number, match in example.find_lines(_EXAMPLE_LINE):
+            for number, match in example.find_lines(_EXAMPLE_LINE()):
                 key = match.group(1)
                 if not key.startswith(prefix) or key in read or key in done:
                     continue

@@ -81,7 +81,7 @@ _LITERAL = re.compile(
 # then either a run of ``[\w&'<>]`` (spaces inside) or only blanks
 # holding a space. The same names and values, ending at the same places.
 _ANNOTATION = r"(?::(?:\s*[\w&'<>](?: *[\w&'<>])*\s*|[^\S ]* \s*))?"
-_CONSTANT = re.compile(
+_CONSTANT = regex(
     r"""(?m)^[^\S\n]*(?:export\s+)?(?:(?:pub|public|private|protected|static"""
     r"""|final|const|let|var|val|readonly)\s+)*(?:String\s+)?"""
     rf"""(?P<ident>[A-Za-z_]\w*)\s*{_ANNOTATION}:?="""
@@ -140,7 +140,7 @@ _NOISE = {
         rf"//[^\n]*|\#[^\n]*|{_BLOCK_COMMENT}",
     ),
 }
-_BRACKET_EVENT = re.compile(r"""[()\[\]{}"'`\\]""")
+_BRACKET_EVENT = regex(r"""[()\[\]{}"'`\\]""")
 # A bracketed span holding no bracket, backslash or open quote outside its
 # quoted strings, and no backslash inside them: where ``closing_paren`` finds
 # its end in one match. (Possessive: a run is never split on the way back.)
@@ -253,7 +253,7 @@ class Constants:
             if _binding(name).search(self._text) is None:
                 return None  # no constant of that name: the rest can wait
             self._found = {
-                m["ident"]: m["value"] for m in _CONSTANT.finditer(self._text)
+                m["ident"]: m["value"] for m in _CONSTANT().finditer(self._text)
             }
         return self._found.get(name)
 
@@ -309,9 +309,10 @@ def _closing_bracket_by_events(text: str, open_pos: int, limit: int) -> int:
     quote = ""
     end = min(len(text), open_pos + limit)
     pos = open_pos + 1
+    bracket_event = _BRACKET_EVENT()
     while pos < end:
         # Jump to the next bracket, quote or backslash: nothing else counts.
-        event = _BRACKET_EVENT.search(text, pos, end)
+        event = bracket_event.search(text, pos, end)
         if event is None:
             break
         pos = event.start()

@@ -44,20 +44,20 @@ _ENVIRON = r"(?<![\w.])(?:os\.)?environ"
 # name rather than at ``os.``, on the same line.
 _ENVIRON_AT = r"environ(?:(?<![\w.]environ)|(?<=(?<![\w.])os\.environ))"
 _GETENV_AT = r"getenv(?:(?<![\w.]getenv)|(?<=(?<![\w.])os\.getenv))"
-_SUBSCRIPT = re.compile(rf"{_ENVIRON_AT}\[\s*{NAME_ARG}\s*\](?!\s*=[^=])")
-_GET = re.compile(rf"{_ENVIRON_AT}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
-_GETENV = re.compile(rf"{_GETENV_AT}\(\s*{NAME_ARG}\s*(?P<more>[,)])")
-_SETDEFAULT = re.compile(rf"{_ENVIRON_AT}\.setdefault\(\s*{NAME_ARG}\s*,")
-_DEF = re.compile(r"(?m)^(?P<indent>[ \t]*)def\s+(?P<func>\w+)\(\s*(?P<param>\w+)")
+_SUBSCRIPT = regex(rf"{_ENVIRON_AT}\[\s*{NAME_ARG}\s*\](?!\s*=[^=])")
+_GET = regex(rf"{_ENVIRON_AT}\.get\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_GETENV = regex(rf"{_GETENV_AT}\(\s*{NAME_ARG}\s*(?P<more>[,)])")
+_SETDEFAULT = regex(rf"{_ENVIRON_AT}\.setdefault\(\s*{NAME_ARG}\s*,")
+_DEF = regex(r"(?m)^(?P<indent>[ \t]*)def\s+(?P<func>\w+)\(\s*(?P<param>\w+)")
 # Names that ``_reads_parameter`` may find read, each pattern starting with a
 # literal: the names are look-aheads, consumed by no match, so no read hides
 # inside another's match.
 _PARAM_READS = (
-    re.compile(r"environ(?:\.get|\.setdefault)\(\s*(?=(?P<name>\w+)\b)"),
-    re.compile(r"environ\[\s*(?=(?P<name>\w+)\s*\])"),
-    re.compile(r"getenv\(\s*(?=(?P<name>\w+)\b)"),
+    regex(r"environ(?:\.get|\.setdefault)\(\s*(?=(?P<name>\w+)\b)"),
+    regex(r"environ\[\s*(?=(?P<name>\w+)\s*\])"),
+    regex(r"getenv\(\s*(?=(?P<name>\w+)\b)"),
 )
-_INDENTED_LINE = re.compile(r"(?m)^([ \t]*)\S")
+_INDENTED_LINE = regex(r"(?m)^([ \t]*)\S")
 _FROM_ENVVAR = regex(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 # ``NAME_ARG`` whose name starts no later than the first letter of a word: a
 # match from a later letter reads the same rest of the word as its name and
@@ -65,7 +65,7 @@ _FROM_ENVVAR = regex(rf"\.from_envvar\(\s*{NAME_ARG}\s*(?P<more>[,)])")
 # finditer, going left to right, took that one). Skipping those letters
 # spares a pass over the rest of the word from every one of them.
 _NAME_ARG_AT_WORD = NAME_ARG.replace("(?P<ident>", "(?<![A-Za-z_])(?P<ident>")
-_MEMBERSHIP = re.compile(rf"{_NAME_ARG_AT_WORD}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?!\.)")
+_MEMBERSHIP = regex(rf"{_NAME_ARG_AT_WORD}\s+(?:not\s+)?in\s+{_ENVIRON}\b(?!\.)")
 # ``[^\S\n]*`` rather than ``\s*`` after ``^``: from a blank line ``\s*`` would
 # run on to the next line's name, the same match with an earlier start (not
 # used), after a pass over every blank line that follows.
@@ -77,9 +77,9 @@ _DECOUPLE = regex(
 # A settings class names BaseSettings as a whole identifier among its bases:
 # ``BaseSettingsPanel`` alone is no reason to parse the file.
 _BASE_SETTINGS = regex(r"\bBaseSettings\b")
-_DEFAULT_KW = re.compile(r"\bdefault\s*=")
-_NONE = re.compile(r"\s*None\s*[,)]")
-_KEYWORD_ARGUMENT = re.compile(r"\s*\w+\s*=")
+_DEFAULT_KW = regex(r"\bdefault\s*=")
+_NONE = regex(r"\s*None\s*[,)]")
+_KEYWORD_ARGUMENT = regex(r"\s*\w+\s*=")
 # django-environ's url helpers read a fixed name when given none.
 _DJANGO_URL_DEFAULTS = {
     "db": "DATABASE_URL",
@@ -139,18 +139,18 @@ def loads_dotenv(text: str) -> bool:
 
 
 def _scan_os(code: str, consts: Constants, lines: LineMap) -> Iterator[EnvRead]:
-    for match in _SUBSCRIPT.finditer(code):
+    for match in _SUBSCRIPT().finditer(code):
         name = resolve_name(match, consts)
         if name:
             yield _read(name, lines, match, "python.os_environ", True)
 
     for pattern, rule in ((_GET, "python.environ_get"), (_GETENV, "python.getenv")):
-        for match in pattern.finditer(code):
+        for match in pattern().finditer(code):
             name = resolve_name(match, consts)
             if name:
                 yield _call_read(code, name, lines, match, rule)
 
-    for match in _SETDEFAULT.finditer(code):
+    for match in _SETDEFAULT().finditer(code):
         name = resolve_name(match, consts)
         if name:
             end = closing_paren(code, code.index("(", match.start()))
@@ -195,8 +195,9 @@ def _memberships(code: str) -> Iterator["re.Match[str]"]:
         windows.append((start, end))
         word = code.find("environ", word + 1)
 
+    membership = _MEMBERSHIP()
     for start, end in windows:
-        yield from _MEMBERSHIP.finditer(code, start, end)
+        yield from membership.finditer(code, start, end)
 
 
 def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
@@ -209,12 +210,12 @@ def _scan_wrappers(code: str, lines: LineMap) -> Iterator[EnvRead]:
     # A helper reads its parameter with one of the calls of ``_PARAM_READS``:
     # a function whose parameter no such call names anywhere in the file is
     # not one, and its body is not cut out and searched.
-    named = {m["name"] for pattern in _PARAM_READS for m in pattern.finditer(code)}
+    named = {m["name"] for pattern in _PARAM_READS for m in pattern().finditer(code)}
     if not named - {"self", "cls"}:
         return  # no function here can be one (the usual case)
     wrappers = [
         match["func"]
-        for match in _DEF.finditer(code)
+        for match in _DEF().finditer(code)
         if match["param"] in named
         and match["param"] not in ("self", "cls")
         and _reads_parameter(_body(code, match), match["param"])
@@ -237,7 +238,7 @@ def _body(code: str, match: "re.Match[str]") -> str:
     if start == -1:
         return ""
     end = len(code)
-    for line in _INDENTED_LINE.finditer(code, start + 1):
+    for line in _INDENTED_LINE().finditer(code, start + 1):
         if len(line.group(1)) <= indent:
             end = line.start()
             break
@@ -453,11 +454,11 @@ def _call_read(
     default: str | None = None
     if match.group("more") == ",":
         rest = code[match.end() : end]
-        keyword = _DEFAULT_KW.search(rest)
-        positional = _KEYWORD_ARGUMENT.match(rest) is None
+        keyword = _DEFAULT_KW().search(rest)
+        positional = _KEYWORD_ARGUMENT().match(rest) is None
         if keyword or positional:
             start = match.end() + (keyword.end() if keyword else 0)
-            if not _NONE.match(code, start):
+            if not _NONE().match(code, start):
                 required = False
                 found = literal_at(code, start)
                 default = found[0] if found else None

@@ -73,14 +73,12 @@ _MARKERS = register(
 _DJANGO = register("django")
 _WSGI_APP = regex(r"^(\w+)\s*(?::[^=]+)?=\s*(?:flask\.)?(Flask|Quart)\(")
 _FACTORY = regex(r"^def (create_app|make_app)\(")
-_FACTORY_CALL = re.compile(
-    r"^(app|application)\s*=\s*(?:\w+\.)?(?:create_app|make_app)\("
-)
+_FACTORY_CALL = regex(r"^(app|application)\s*=\s*(?:\w+\.)?(?:create_app|make_app)\(")
 _ASGI_APP = regex(
     r"^(\w+)\s*(?::[^=]+)?=\s*(?:fastapi\.|starlette\.applications\.)?"
     r"(FastAPI|Starlette)\("
 )
-_CELERY_APP = re.compile(r"^(\w+)\s*(?::[^=]+)?=\s*(?:celery\.)?Celery\(")
+_CELERY_APP = regex(r"^(\w+)\s*(?::[^=]+)?=\s*(?:celery\.)?Celery\(")
 _WSGI_SETTING = regex(r"""^WSGI_APPLICATION\s*=\s*["']([\w.]+)["']""")
 # Searched in the whole text, one line at a time: ``[^\S\n]`` is the ``\s`` of
 # a single line (``SourceText.text`` separates lines with "\n" alone).
@@ -88,7 +86,7 @@ _IMPORTS = {
     marker: re.compile(rf"(?m)^[^\S\n]*(?:import|from)[^\S\n]+{marker}\b")
     for marker in ("pytest", "unittest")
 }
-_TEST_FUNCTION = re.compile(r"(?m)^[^\S\n]*(?:async[^\S\n]+)?def test_\w*\(")
+_TEST_FUNCTION = regex(r"(?m)^[^\S\n]*(?:async[^\S\n]+)?def test_\w*\(")
 
 
 def scan(context: "Context") -> Apps:
@@ -269,7 +267,7 @@ def _factory_entry(
     main: tuple[Evidence, str] | None,
 ) -> None:
     """A module that builds its application by calling a factory at top level."""
-    found = next(source.find_lines(_FACTORY_CALL), None)
+    found = next(source.find_lines(_FACTORY_CALL()), None)
     if found is None or not module or "." in module:
         return  # inside a package it is a helper (a worker's app context)
     directory = directory_of(source.path)
@@ -341,7 +339,7 @@ def _import_root(root: str, text: str) -> str:
 def _celery(
     context: "Context", apps: Apps, source: SourceText, root: str, module: str
 ) -> None:
-    found = next(source.find_lines(_CELERY_APP), None)
+    found = next(source.find_lines(_CELERY_APP()), None)
     if found is None or not module:
         return
     target = f"{module}.{found[1].group(1)}"
@@ -385,7 +383,7 @@ def _package_main(
     package = module.rsplit(".", 1)[0] if module.endswith(".__main__") else ""
     if not package or owner in context.helper_scripts:
         return
-    number = source.find_line(MAIN_BLOCK)
+    number = source.find_line(MAIN_BLOCK())
     evidence = source.evidence(number) if number else source.file_evidence()
     apps.facts.append(
         Fact(
@@ -413,7 +411,7 @@ def _note_test_file(apps: Apps, source: SourceText, owner: str) -> None:
     if owner in apps.plain_test_files or source.holds("unittest", *_DJANGO):
         return
     if source.holds("def test_"):
-        number = _first_line(source, _TEST_FUNCTION)
+        number = _first_line(source, _TEST_FUNCTION())
         if number:
             apps.plain_test_files[owner] = source.evidence(number)
 

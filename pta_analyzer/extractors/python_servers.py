@@ -39,9 +39,9 @@ FLASK_PORT = 5000
 GUNICORN_PORT = 8000
 SANIC_PORT = 8000
 MAIN_BLOCK_LINES = 200  # lines of a __main__ block searched for a server start
-MAIN_BLOCK = re.compile(r"""^(\s*)if\s+__name__\s*==\s*["']__main__["']\s*:""")
+MAIN_BLOCK = regex(r"""^(\s*)if\s+__name__\s*==\s*["']__main__["']\s*:""")
 
-_SERVER_CALL = re.compile(
+_SERVER_CALL = regex(
     r"\b(uvicorn\.run|web\.run_app|run_simple|serve_forever|\w+\.run_server|"
     r"(?:app|application|socketio|server|api)\.run)\("
 )
@@ -237,7 +237,7 @@ def server_start(source: SourceText, text: str) -> tuple[Evidence, str] | None:
     The call is looked for in the block, then in the body of a module-level
     function the block calls (``main()`` that starts the server).
     """
-    number = source.find_line(MAIN_BLOCK)
+    number = source.find_line(MAIN_BLOCK())
     if number is None:
         return None
     block = _block(source, number)
@@ -275,7 +275,7 @@ def _starts_server(line: str, text: str) -> bool:
     code = line.split("#", 1)[0]
     if "(" not in code:
         return False
-    if _SERVER_CALL.search(code):
+    if _SERVER_CALL().search(code):
         return True
     if "waitress" in text and re.search(r"\bserve\(", code):
         return True

@@ -8,7 +8,6 @@ application, the command itself.
 """
 
 import logging
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -52,7 +51,7 @@ GUNICORN_CONFIGS = (
 _BIND = regex(r"""^bind\s*=.*?:(\d{2,5})\b""")
 _GUNICORN_APP = regex(r"""^wsgi_app\s*=\s*["']([\w.:]+)["']""")
 _DEFINES_A_TEST = register("def test")
-_TEST_MODULE = re.compile(r"tests?\.py|test_\w+\.py|\w+_tests?\.py")
+_TEST_MODULE = regex(r"tests?\.py|test_\w+\.py|\w+_tests?\.py")
 
 
 def scan(context: "Context", apps: Apps) -> None:
@@ -193,7 +192,7 @@ def _python_files_under(index: RepoIndex, directory: str) -> list[str]:
 
 def _is_test_module(name: str) -> bool:
     """``tests.py``, ``test_x.py``, ``x_test.py``: every such name says test."""
-    return "test" in name and _TEST_MODULE.fullmatch(name) is not None
+    return "test" in name and _TEST_MODULE().fullmatch(name) is not None
 
 
 def _defines_a_test(index: RepoIndex, path: str) -> bool:

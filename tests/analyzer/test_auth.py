@@ -314,8 +314,12 @@ def test_first_header_read_is_the_first_line_the_pattern_matches(
         path="a.js", encoding="utf-8", file_sha256="", text="\n".join(chosen)
     )
     for header, word, cases in (
-        (auth._AUTH_HEADER, auth._AUTH_HEADER_WORD(), auth._AUTH_HEADER_CASES),
-        (auth._API_KEY_HEADER, auth._API_KEY_HEADER_WORD(), auth._API_KEY_HEADER_CASES),
+        (auth._AUTH_HEADER(), auth._AUTH_HEADER_WORD(), auth._AUTH_HEADER_CASES),
+        (
+            auth._API_KEY_HEADER(),
+            auth._API_KEY_HEADER_WORD(),
+            auth._API_KEY_HEADER_CASES,
+        ),
     ):
         lines = enumerate(source.lines, start=1)
         expected = next((n for n, line in lines if header.search(line)), None)

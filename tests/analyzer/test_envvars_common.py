@@ -91,7 +91,7 @@ def test_constants_are_the_plain_patterns_names_and_values(text: str) -> None:
     def found(pattern: "re.Pattern[str]") -> list[tuple[str, str, int]]:
         return [(m["ident"], m["value"], m.end()) for m in pattern.finditer(text)]
 
-    assert found(envvars_common._CONSTANT) == found(_PLAIN_CONSTANT)
+    assert found(envvars_common._CONSTANT()) == found(_PLAIN_CONSTANT)
 
 
 def test_a_constant_is_found_past_a_blanked_docstring() -> None:
