@@ -9,7 +9,6 @@ extractor registry skips it.
 
 import logging
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -184,6 +183,8 @@ def quoted_line(
 
 def load_toml(source: SourceText) -> dict[str, Any] | None:
     """The parsed TOML document, or None when it does not parse."""
+    import tomllib  # here: most repositories hold no TOML file this reads
+
     try:
         return tomllib.loads(source.text)
     except (tomllib.TOMLDecodeError, ValueError):

@@ -9,7 +9,6 @@ states are facts of their own, citing the lines that state them.
 import json
 import logging
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import PurePosixPath
@@ -384,6 +383,8 @@ def _env_fact(
 
 
 def _toml(source: SourceText) -> dict[str, object] | None:
+    import tomllib  # here: most repositories hold no TOML file this reads
+
     try:
         return tomllib.loads(source.text)
     except (tomllib.TOMLDecodeError, ValueError):

@@ -7,7 +7,6 @@ workspace contains. Members of a workspace contribute their binaries (run with
 
 import logging
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -126,6 +125,8 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
 
 
 def _parse(source: SourceText) -> Crate | None:
+    import tomllib  # here: most repositories hold no TOML file this reads
+
     try:
         data = tomllib.loads(source.text)
     except (tomllib.TOMLDecodeError, ValueError) as error:
