@@ -115,6 +115,8 @@ def shown_value(name: str, value: str | None) -> str | None:
     """A default value fit for the output: none for secrets, URLs redacted."""
     if value is None or secret_name(name):
         return None
+    if "://" not in value:  # no URL, no password: the pattern is not compiled
+        return value
     return _URL_PASSWORD().sub(r"\1***\3", value)
 
 

@@ -325,11 +325,13 @@ def _key_paths(text: str, numbers: list[int]) -> Iterator[tuple[int, list[str]]]
 def _is_config_module(path: str) -> bool:
     parts = path.lower().split("/")
     name = parts[-1]
-    if _TOOL_CONFIG().match(name) or name in ("package.json", "tsconfig.json"):
+    if not CONFIG_DIRS.intersection(parts[:-1]) and (
+        name.split(".")[0] not in CONFIG_STEMS
+    ):
         return False
-    return bool(CONFIG_DIRS.intersection(parts[:-1])) or (
-        name.split(".")[0] in CONFIG_STEMS
-    )
+    # Asked last: most files are in no configuration folder, and for them the
+    # tools' pattern is never compiled.
+    return not (_TOOL_CONFIG().match(name) or name in ("package.json", "tsconfig.json"))
 
 
 @functools.lru_cache(maxsize=1024)

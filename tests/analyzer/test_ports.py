@@ -1,6 +1,8 @@
 """Tests of the ports extractor: listens, fallbacks and configuration files."""
 
-from pta_analyzer.extractors.ports import extract
+import pytest
+
+from pta_analyzer.extractors.ports import _is_config_module, extract
 from pta_analyzer.facts import Fact, FactKind, Status
 from pta_analyzer.scope import Scope
 from tests.analyzer.conftest import MakeRepo, extract_verified
@@ -329,3 +331,22 @@ def test_port_constant_exported_by_a_config_module(make_repo: MakeRepo) -> None:
 
     assert set(found) == {"4000"}
     assert dict(found["4000"].attrs) == {"role": "config"}
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("config/default.json", True),
+        ("app/Settings/production.json", True),
+        ("env.json", True),
+        ("src/data.json", False),
+        ("config/webpack.dev.json", False),
+        ("conf/Karma-ci.json", False),
+        ("settings/package.json", False),
+        ("tsconfig.json", False),
+    ],
+)
+def test_config_modules_are_those_of_config_folders_or_stems_but_not_tools(
+    path: str, expected: bool
+) -> None:
+    assert _is_config_module(path) is expected
