@@ -2,17 +2,25 @@
 
 Extractors are pure functions of the repository, so they can run anywhere
 and their facts be put back in their canonical order: the dossier is the same
-byte for byte whatever ``jobs`` is. With ``jobs`` above one, the process
-forks ``jobs - 1`` workers after the walk; every process takes the next
-extractor not yet taken (the costly ones first) until none is left, and each
-worker sends back, extractor by extractor, its facts and which files it read.
-An extractor a worker took but never reported (the worker died) is run again
-here, so a lost worker costs time, never facts.
+byte for byte whatever ``jobs`` is. With ``jobs`` above one:
 
-Each process reads and decodes the files its extractors need into its own
-read cache (a share of one budget would make each process re-read files that
-its extractors scan one after another). Where ``os.fork`` does not exist,
-everything runs in this process.
+1. a worker is forked to run the extractors that read few files (CI, Docker,
+   manifests...), while this process runs the first of the ``SHARED_READERS``,
+   which reads and decodes nearly every source file into its read cache;
+2. then ``jobs - 1`` workers are forked, which share that cache with this
+   process (copy-on-write), and every one of these processes takes the next
+   shared reader not yet taken until none is left.
+
+Each worker sends back, extractor by extractor, its facts and which files it
+read. An extractor a worker took but never reported (the worker died) is run
+again here, so a lost worker costs time, never facts. Reading the shared files
+once before forking costs no more time than every process reading them for
+itself (they could not start sooner), and half the CPU with two processes.
+
+For a moment, one process more than ``jobs`` may run: the first worker, when
+it has not finished before the others are forked. Past the fork, each process
+reads the files only it needs into its own read cache. Where ``os.fork`` does
+not exist, everything runs in this process.
 """
 
 import logging
@@ -31,13 +39,17 @@ from pta_analyzer.walk import SkippedEntry
 logger = logging.getLogger(__name__)
 
 MAX_AUTO_JOBS = 4
-# Extractors that cost the most on most repositories go first, so that the
-# last one to start is a small one and the processes finish together.
-COSTLY_FIRST = ("secrets", "python", "auth", "envvars", "endpoints", "ci", "ports")
+# Extractors that read nearly every source file. The first (cheap once those
+# files are read) runs in this process before the workers that run the others
+# are forked, so they find the files read and decoded (shared copy-on-write)
+# instead of reading them again; the others follow, the costly ones first, so
+# that the last one to start is a small one and the processes finish together.
+SHARED_READERS = ("auth", "secrets", "python", "envvars", "endpoints", "ports")
 
 Extractor = Callable[[RepoIndex], Iterable[Fact]]
 Progress = Callable[[str], None]
 _FRAME = struct.Struct("!Q")  # length of each pickled report
+_TOKEN = struct.Struct("!H")  # position of a name in the order of runs
 
 
 @dataclass
@@ -96,32 +108,77 @@ def _run_forked(
     jobs: int,
     report: Progress,
 ) -> list[ExtractorRun]:
-    order = _costly_first([name for name, _ in extractors])
     by_name = dict(extractors)
-    import multiprocessing  # only here: most runs never fork
-
-    next_task = multiprocessing.get_context("fork").Value("i", 0)
-
-    def take() -> str | None:
-        with next_task.get_lock():
-            position = next_task.value
-            next_task.value += 1
-        return order[position] if position < len(order) else None
-
-    workers = [_Worker.fork(index, by_name, take) for _ in range(jobs - 1)]
+    shared = [name for name in SHARED_READERS if name in by_name]
+    others = [name for name in by_name if name not in shared]
     runs: dict[str, ExtractorRun] = {}
+    workers: list[_Worker] = []
+    if shared:  # the others first, in a worker, while this process reads
+        if others:
+            workers.append(_Worker.fork(index, by_name, _TaskPipe(others)))
+        first, *rest = shared
+        runs[first] = _run_one(index, first, by_name[first], report)
+    else:
+        rest = others
+
+    take = _TaskPipe(rest)
+    workers += [
+        _Worker.fork(index, by_name, take) for _ in range(min(jobs - 1, len(rest)))
+    ]
+    for worker in workers:
+        worker.start()
     while (name := take()) is not None:
         runs[name] = _run_one(index, name, by_name[name], report)
+    take.close()
 
-    for worker in workers:
-        for worker_run, read, skips in worker.wait():
-            runs[worker_run.name] = worker_run
-            index.merge_reads(read, skips)
-    for name in order:
+    _collect(index, workers, runs)
+    for name in by_name:
         if name not in runs:  # taken by a worker that died before reporting it
             logger.warning("extractor rerun", extra={"extractor": name})
             runs[name] = _run_one(index, name, by_name[name], report)
     return [runs[name] for name, _ in extractors]
+
+
+def _collect(
+    index: RepoIndex, workers: list["_Worker"], runs: dict[str, ExtractorRun]
+) -> None:
+    """Every worker's runs into ``runs``, and the files it read into ``index``."""
+    for worker in workers:
+        for worker_run, read, skips in worker.wait():
+            runs[worker_run.name] = worker_run
+            index.merge_reads(read, skips)
+
+
+class _TaskPipe:
+    """The names still to run, handed out one at a time to every process.
+
+    A pipe filled with one fixed-size token per name, its write end closed,
+    is read by the processes sharing it: a read of one token takes it from
+    every other reader, and an empty pipe reads as its end. Reads this small
+    from a pipe are atomic, so no lock is needed (``multiprocessing.Value``
+    would cost its import and a semaphore, about 25 ms).
+    """
+
+    def __init__(self, names: list[str]) -> None:
+        self._names = names
+        self._read_end, write_end = os.pipe()
+        # The tokens fit in the pipe's buffer (64 KiB on Linux, 16 KiB on
+        # macOS: thousands of names), so the write never waits for a reader.
+        tokens = b"".join(_TOKEN.pack(number) for number in range(len(names)))
+        os.write(write_end, tokens)
+        os.close(write_end)
+
+    def __call__(self) -> str | None:
+        """The next name nobody has taken, or None when all are taken."""
+        token = os.read(self._read_end, _TOKEN.size)
+        if len(token) != _TOKEN.size:
+            return None
+        number: int = _TOKEN.unpack(token)[0]
+        return self._names[number]
+
+    def close(self) -> None:
+        """Stop sharing the pipe (what is left in it stays for the others)."""
+        os.close(self._read_end)
 
 
 _Report = tuple[ExtractorRun, list[str], list[SkippedEntry]]
@@ -130,14 +187,21 @@ _Report = tuple[ExtractorRun, list[str], list[SkippedEntry]]
 class _Worker:
     """A forked process running extractors, and the thread reading its reports.
 
-    The thread drains the pipe as reports arrive, so a worker never waits on
-    a full pipe while this process is still extracting.
+    The thread starts once every worker is forked (a process forked while
+    another thread runs could inherit a lock that thread holds), then drains
+    the pipe as reports arrive, so a worker never waits on a full pipe while
+    this process is still extracting. Before, a worker whose reports fill the
+    pipe's buffer (64 KiB on Linux; the few-file extractors' reports on the
+    repositories tried are 4 to 29 KB) waits for that start.
     """
 
     def __init__(self, pid: int, pipe: IO[bytes]) -> None:
         self.pid = pid
         self.reports: list[_Report] = []
         self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+
+    def start(self) -> None:
+        """Start reading reports (once every worker is forked)."""
         self._thread.start()
 
     @classmethod
@@ -183,11 +247,6 @@ class _Worker:
                     return  # the worker died while writing: that run is redone
                 # Trusted: our own forked worker, over a private pipe.
                 self.reports.append(pickle.loads(data))  # noqa: S301
-
-
-def _costly_first(names: list[str]) -> list[str]:
-    costly = [name for name in COSTLY_FIRST if name in names]
-    return costly + [name for name in names if name not in costly]
 
 
 def _work(

@@ -10,6 +10,7 @@ import pytest
 
 from pta_analyzer.api import analyze_repository
 from pta_analyzer.extract import (
+    SHARED_READERS,
     Extractor,
     ExtractorRun,
     default_jobs,
@@ -129,6 +130,93 @@ def test_the_real_extractors_agree_across_processes(make_repo: MakeRepo) -> None
 
     assert _summary(forked) == _summary(single)
     assert [r.facts for r in forked] == [r.facts for r in single]
+
+
+def _first_line_fact(index: RepoIndex, path: str) -> list[Fact]:
+    source = index.read(path)
+    assert source is not None
+    return [
+        Fact(
+            kind=FactKind.ENV_VAR,
+            key=source.lines[0],
+            source="test",
+            evidence=(source.evidence(1),),
+        )
+    ]
+
+
+def test_shared_readers_find_the_files_the_first_one_read(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo({"app.py": "first\n", "ci.yml": "ci\n"})
+    first, *others = SHARED_READERS
+
+    def reads_then_rewrites(i: RepoIndex) -> Iterable[Fact]:
+        facts = _first_line_fact(i, "app.py")
+        (i.root / "app.py").write_text("rewritten\n")  # a re-read would show it
+        return facts
+
+    extractors: list[tuple[str, Extractor]] = [
+        (first, reads_then_rewrites),
+        *((name, lambda i: _first_line_fact(i, "app.py")) for name in others),
+        ("ci", lambda i: _first_line_fact(i, "ci.yml")),
+    ]
+
+    runs = run_extractors(index, extractors, jobs=3)
+
+    assert _summary(runs) == [
+        *((name, ["first"], None) for name in SHARED_READERS),
+        ("ci", ["ci"], None),
+    ]
+
+
+def test_few_file_extractors_run_in_a_worker_of_their_own(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo({"app.py": "import os\n"})
+    parent = os.getpid()
+
+    def where(i: RepoIndex) -> Iterable[Fact]:
+        return [_env_fact(i, "HERE" if os.getpid() == parent else "WORKER")]
+
+    def fails(_index: RepoIndex) -> Iterable[Fact]:
+        raise RuntimeError("broken rule")
+
+    extractors = [
+        ("ci", where),
+        ("auth", where),
+        ("docker", fails),
+        ("secrets", fails),
+        ("readme", where),
+    ]
+
+    runs = run_extractors(index, extractors, jobs=2)
+
+    assert _summary(runs) == [
+        ("ci", ["WORKER"], None),
+        ("auth", ["HERE"], None),  # the first shared reader: before any fork
+        ("docker", [], "RuntimeError: broken rule"),
+        ("secrets", [], "RuntimeError: broken rule"),
+        ("readme", ["WORKER"], None),
+    ]
+
+
+def test_a_few_file_extractor_whose_worker_dies_is_run_again_here(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo({"app.py": "import os\n"})
+    parent = os.getpid()
+
+    def dies_in_a_worker(i: RepoIndex) -> Iterable[Fact]:
+        if os.getpid() != parent:
+            os._exit(9)
+        return [_env_fact(i, "SURVIVED")]
+
+    extractors = [("ci", dies_in_a_worker), ("auth", dies_in_a_worker)]
+
+    runs = run_extractors(index, extractors, jobs=2)
+
+    assert _summary(runs) == [("ci", ["SURVIVED"], None), ("auth", ["SURVIVED"], None)]
 
 
 def test_default_jobs_is_within_bounds() -> None:
