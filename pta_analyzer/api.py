@@ -22,8 +22,7 @@ import orjson
 from pta_analyzer import tool_version
 from pta_analyzer.assemble import assemble
 from pta_analyzer.errors import OutputUnwritable, SchemaInvalid
-from pta_analyzer.extract import ExtractorRun, run_extractors
-from pta_analyzer.extractors import all_extractors
+from pta_analyzer.extract import ExtractorRun, run_all_extractors
 from pta_analyzer.index import RepoIndex
 from pta_analyzer.inventory import language_shares
 from pta_analyzer.judge import Gap, find_gaps, judge_kind
@@ -84,7 +83,7 @@ def analyze_repository(
     report("walk")
     index = RepoIndex(root, limits)
     report("extract")
-    runs = run_extractors(index, all_extractors(), jobs=jobs, progress=report)
+    runs = run_all_extractors(index, jobs=jobs, progress=report)
     facts = [fact for run in runs for fact in run.facts]
     report("assemble")
     assembly = assemble(facts)

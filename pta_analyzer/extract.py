@@ -6,7 +6,9 @@ byte for byte whatever ``jobs`` is. With ``jobs`` above one:
 
 1. a worker is forked to run the extractors that read few files (CI, Docker,
    manifests...), while this process runs the first of the ``SHARED_READERS``,
-   which reads and decodes nearly every source file into its read cache;
+   which reads and decodes nearly every source file into its read cache
+   (``run_all_extractors`` leaves that worker to import those extractors and
+   to list them all, so this process imports only the shared readers);
 2. then ``jobs - 1`` workers are forked, which share that cache with this
    process (copy-on-write), and every one of these processes takes the next
    shared reader not yet taken until none is left.
@@ -23,6 +25,7 @@ reads the files only it needs into its own read cache. Where ``os.fork`` does
 not exist, everything runs in this process.
 """
 
+import importlib
 import logging
 import os
 import pickle
@@ -30,8 +33,11 @@ import struct
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import IO, Any
 
+from pta_analyzer import extractors as extractors_package
+from pta_analyzer.extractors import all_extractors
 from pta_analyzer.facts import Fact
 from pta_analyzer.index import RepoIndex
 from pta_analyzer.walk import SkippedEntry
@@ -91,6 +97,21 @@ def run_extractors(
     return _run_forked(index, extractors, min(jobs, len(extractors)), report)
 
 
+def run_all_extractors(
+    index: RepoIndex, *, jobs: int = 1, progress: Progress | None = None
+) -> list[ExtractorRun]:
+    """``run_extractors(index, all_extractors(), ...)``, importing less here.
+
+    With ``jobs`` above one, this process imports only the shared readers:
+    the first worker imports the other extractors (and lists them all for
+    this process) while this process reads the shared files.
+    """
+    report = progress or (lambda _stage: None)
+    if jobs <= 1 or not hasattr(os, "fork"):
+        return run_extractors(index, all_extractors(), jobs=jobs, progress=report)
+    return _run_all_forked(index, jobs, report)
+
+
 def _run_one(
     index: RepoIndex, name: str, extract: Extractor, report: Progress
 ) -> ExtractorRun:
@@ -111,42 +132,110 @@ def _run_forked(
     by_name = dict(extractors)
     shared = [name for name in SHARED_READERS if name in by_name]
     others = [name for name in by_name if name not in shared]
-    runs: dict[str, ExtractorRun] = {}
-    workers: list[_Worker] = []
-    if shared:  # the others first, in a worker, while this process reads
-        if others:
-            workers.append(_Worker.fork(index, by_name, _TaskPipe(others)))
-        first, *rest = shared
-        runs[first] = _run_one(index, first, by_name[first], report)
-    else:
-        rest = others
+    if not shared:  # none known: the first given is read first all the same
+        shared, others = others, []
+    workers = []
+    if others:  # they run in a worker while this process runs the first reader
+        workers.append(_Worker.fork(partial(_work, index, by_name, _TaskPipe(others))))
+    runs = _after_first_reader(index, by_name, shared, workers, jobs, report)
 
-    take = _TaskPipe(rest)
-    workers += [
-        _Worker.fork(index, by_name, take) for _ in range(min(jobs - 1, len(rest)))
+    _rerun_missing(index, by_name, runs, report)
+    return [runs[name] for name, _ in extractors]
+
+
+def _run_all_forked(
+    index: RepoIndex, jobs: int, report: Progress
+) -> list[ExtractorRun]:
+    lister = _Worker.fork(partial(_list_and_run_others, index))
+    shared = _import_shared_readers()
+    runs = _after_first_reader(index, shared, list(shared), [lister], jobs, report)
+
+    names = lister.names
+    if names is None or not runs.keys() >= set(names):  # the lister died
+        by_name = dict(all_extractors())
+        _rerun_missing(index, by_name, runs, report)
+        names = list(by_name)
+    return [runs[name] for name in names]
+
+
+def _after_first_reader(
+    index: RepoIndex,
+    by_name: dict[str, Extractor],
+    shared: list[str],
+    workers: list["_Worker"],
+    jobs: int,
+    report: Progress,
+) -> dict[str, ExtractorRun]:
+    """The first shared reader here, then the others shared out, after it."""
+    runs: dict[str, ExtractorRun] = {}
+    if shared:
+        runs[shared[0]] = _run_one(index, shared[0], by_name[shared[0]], report)
+    runs.update(_share_out(index, by_name, shared[1:], workers, jobs, report))
+    return runs
+
+
+def _share_out(
+    index: RepoIndex,
+    by_name: dict[str, Extractor],
+    names: list[str],
+    workers: list["_Worker"],
+    jobs: int,
+    report: Progress,
+) -> dict[str, ExtractorRun]:
+    """Run ``names`` here and in ``jobs - 1`` new workers; collect ``workers``."""
+    take = _TaskPipe(names)
+    forks = min(jobs - 1, len(names))
+    workers = workers + [
+        _Worker.fork(partial(_work, index, by_name, take)) for _ in range(forks)
     ]
     for worker in workers:
         worker.start()
+    runs: dict[str, ExtractorRun] = {}
     while (name := take()) is not None:
         runs[name] = _run_one(index, name, by_name[name], report)
     take.close()
 
-    _collect(index, workers, runs)
-    for name in by_name:
-        if name not in runs:  # taken by a worker that died before reporting it
-            logger.warning("extractor rerun", extra={"extractor": name})
-            runs[name] = _run_one(index, name, by_name[name], report)
-    return [runs[name] for name, _ in extractors]
-
-
-def _collect(
-    index: RepoIndex, workers: list["_Worker"], runs: dict[str, ExtractorRun]
-) -> None:
-    """Every worker's runs into ``runs``, and the files it read into ``index``."""
     for worker in workers:
         for worker_run, read, skips in worker.wait():
             runs[worker_run.name] = worker_run
             index.merge_reads(read, skips)
+    return runs
+
+
+def _rerun_missing(
+    index: RepoIndex,
+    by_name: dict[str, Extractor],
+    runs: dict[str, ExtractorRun],
+    report: Progress,
+) -> None:
+    for name, extract in by_name.items():
+        if name not in runs:  # taken by a worker that died before reporting it
+            logger.warning("extractor rerun", extra={"extractor": name})
+            runs[name] = _run_one(index, name, extract, report)
+
+
+def _import_shared_readers() -> dict[str, Extractor]:
+    """The shared readers of ``pta_analyzer.extractors``, as ``all_extractors``
+    gives them (a module that fails to import raises its error when run).
+
+    All are imported before the first runs: the words they register with
+    ``needles`` are then found in the one pass the first makes over each file.
+    """
+    found: dict[str, Extractor] = {}
+    for name in SHARED_READERS:
+        try:
+            module = importlib.import_module(f"{extractors_package.__name__}.{name}")
+        except Exception as error:  # reported like any failure, as there
+            found[name] = partial(_raise, error)
+            continue
+        extract = getattr(module, "extract", None)
+        if callable(extract):
+            found[name] = extract
+    return found
+
+
+def _raise(error: Exception, _index: RepoIndex) -> Iterable[Fact]:
+    raise error
 
 
 class _TaskPipe:
@@ -198,6 +287,7 @@ class _Worker:
     def __init__(self, pid: int, pipe: IO[bytes]) -> None:
         self.pid = pid
         self.reports: list[_Report] = []
+        self.names: list[str] | None = None  # every extractor, when it lists them
         self._thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
 
     def start(self) -> None:
@@ -205,13 +295,8 @@ class _Worker:
         self._thread.start()
 
     @classmethod
-    def fork(
-        cls,
-        index: RepoIndex,
-        by_name: dict[str, Extractor],
-        take: Callable[[], str | None],
-    ) -> "_Worker":
-        """Fork a worker that runs extractors until none is left."""
+    def fork(cls, work: Callable[[IO[bytes]], None]) -> "_Worker":
+        """Fork a worker that runs ``work``, writing its reports to a pipe."""
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker: never returns
@@ -219,7 +304,7 @@ class _Worker:
             status = 1
             try:
                 with os.fdopen(write_end, "wb") as pipe:
-                    _work(index, by_name, take, pipe)
+                    work(pipe)
                 status = 0
             finally:
                 os._exit(status)
@@ -246,7 +331,11 @@ class _Worker:
                 if len(data) != size:
                     return  # the worker died while writing: that run is redone
                 # Trusted: our own forked worker, over a private pipe.
-                self.reports.append(pickle.loads(data))  # noqa: S301
+                message: _Report | list[str] = pickle.loads(data)  # noqa: S301
+                if isinstance(message, list):
+                    self.names = message
+                else:
+                    self.reports.append(message)
 
 
 def _work(
@@ -260,7 +349,21 @@ def _work(
     while (name := take()) is not None:
         run = _run_one(index, name, by_name[name], quiet)
         read, skips = index.take_new_reads()
-        data = pickle.dumps((run, read, skips), protocol=pickle.HIGHEST_PROTOCOL)
-        pipe.write(_FRAME.pack(len(data)))
-        pipe.write(data)
-        pipe.flush()
+        _send(pipe, (run, read, skips))
+
+
+def _list_and_run_others(index: RepoIndex, pipe: IO[bytes]) -> None:
+    """The first worker of ``run_all_extractors``: every extractor's name
+    (importing them all), then the runs of those that are not shared readers.
+    """
+    extractors = all_extractors()
+    _send(pipe, [name for name, _ in extractors])
+    others = iter([name for name, _ in extractors if name not in SHARED_READERS])
+    _work(index, dict(extractors), lambda: next(others, None), pipe)
+
+
+def _send(pipe: IO[bytes], message: "_Report | list[str]") -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(_FRAME.pack(len(data)))
+    pipe.write(data)
+    pipe.flush()

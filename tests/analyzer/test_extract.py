@@ -8,12 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from pta_analyzer import extract
 from pta_analyzer.api import analyze_repository
 from pta_analyzer.extract import (
     SHARED_READERS,
     Extractor,
     ExtractorRun,
     default_jobs,
+    run_all_extractors,
     run_extractors,
 )
 from pta_analyzer.extractors import all_extractors
@@ -217,6 +219,44 @@ def test_a_few_file_extractor_whose_worker_dies_is_run_again_here(
     runs = run_extractors(index, extractors, jobs=2)
 
     assert _summary(runs) == [("ci", ["SURVIVED"], None), ("auth", ["SURVIVED"], None)]
+
+
+def test_all_extractors_agree_when_imported_where_they_run(
+    make_repo: MakeRepo,
+) -> None:
+    index = make_repo(
+        {
+            "app.py": "import os\nPORT = int(os.environ['PORT'])\n",
+            "requirements.txt": "flask==3.0\n",
+            "Dockerfile": "FROM python:3.12\nEXPOSE 8000\n",
+        }
+    )
+
+    single = run_all_extractors(index, jobs=1)
+    forked = run_all_extractors(index, jobs=2)
+
+    assert [run.name for run in single] == [name for name, _ in all_extractors()]
+    assert _summary(forked) == _summary(single)
+    assert [r.facts for r in forked] == [r.facts for r in single]
+
+
+def test_all_extractors_are_listed_here_when_the_lister_dies(
+    make_repo: MakeRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = make_repo({"app.py": "import os\nPORT = int(os.environ['PORT'])\n"})
+    single = run_all_extractors(index, jobs=1)
+    parent = os.getpid()
+
+    def listed_here_only() -> list[tuple[str, Extractor]]:
+        if os.getpid() != parent:
+            os._exit(9)  # the worker that lists every extractor dies
+        return all_extractors()
+
+    monkeypatch.setattr(extract, "all_extractors", listed_here_only)
+
+    forked = run_all_extractors(index, jobs=2)
+
+    assert _summary(forked) == _summary(single)
 
 
 def test_default_jobs_is_within_bounds() -> None:
