@@ -136,7 +136,9 @@ def _run_forked(
         shared, others = others, []
     workers = []
     if others:  # they run in a worker while this process runs the first reader
-        workers.append(_Worker.fork(partial(_work, index, by_name, _TaskPipe(others))))
+        take_other = _TaskPipe(others)
+        workers.append(_Worker.fork(partial(_work, index, by_name, take_other)))
+        take_other.close()
     runs = _after_first_reader(index, by_name, shared, workers, jobs, report)
 
     _rerun_missing(index, by_name, runs, report)

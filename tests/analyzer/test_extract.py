@@ -259,5 +259,17 @@ def test_all_extractors_are_listed_here_when_the_lister_dies(
     assert _summary(forked) == _summary(single)
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc")
+def test_no_file_descriptor_is_left_open(make_repo: MakeRepo) -> None:
+    index = make_repo({"app.py": "import os\n"})
+    extractors = [(name, lambda i: [_env_fact(i, "A")]) for name in ("ci", "auth")]
+    open_before = len(os.listdir("/proc/self/fd"))
+
+    run_extractors(index, extractors, jobs=3)
+    run_all_extractors(index, jobs=3)
+
+    assert len(os.listdir("/proc/self/fd")) == open_before
+
+
 def test_default_jobs_is_within_bounds() -> None:
     assert 1 <= default_jobs() <= 4
