@@ -316,6 +316,47 @@ def test_pdm_and_hatch_scripts_become_commands(make_repo: MakeRepo) -> None:
     assert not [f for f in facts if f.key == "pdm run lint"]
 
 
+def test_poe_tasks_become_poe_commands_in_each_shape(make_repo: MakeRepo) -> None:
+    pyproject = (
+        '[project]\nname = "x"\n\n[tool.poe]\nenvfile = ".env"\n\n'
+        "[tool.poe.tasks]\n"
+        'start.help = "Start the development server"\n'
+        'start.cmd = "uvicorn app:app --reload --port 8002"\n'
+        'serve = {shell = "gunicorn app:app --bind 0.0.0.0:8003"}\n'
+        'build = ["python -m build"]\n'
+        'worker = "celery -A app worker"\n\n'
+        "[tool.poe.tasks.test]\n"
+        'sequence = [{cmd = "pytest -q"}, {cmd = "coverage report"}]\n'
+    )
+    facts = run(make_repo, {"pyproject.toml": pyproject})
+
+    start = one(facts, FactKind.DEV, "poe start")  # --reload: a dev server
+    assert start.evidence[0].line_start == 8
+    assert start.attrs["via"] == "poe"
+    assert "uvicorn app:app --reload" in start.note
+    assert one(facts, FactKind.PROD, "poe serve").evidence[0].line_start == 10
+    assert one(facts, FactKind.BUILD, "poe build").evidence[0].line_start == 11
+    test = one(facts, FactKind.TEST, "poe test")
+    assert test.evidence[0].line_start == 14  # its own table's header
+    assert "pytest -q && coverage report" in test.note
+    ports = {f.key for f in facts if f.kind is FactKind.PORT}
+    assert ports == {"8002", "8003"}
+    assert not [f for f in facts if f.key == "poe worker"]  # its name says nothing
+
+
+def test_a_serving_script_that_reloads_is_a_dev_command(make_repo: MakeRepo) -> None:
+    pipfile = (
+        '[scripts]\nstart = "uvicorn app:app --reload"\nserve = "uvicorn app:app"\n'
+    )
+    facts = run(make_repo, {"Pipfile": pipfile})
+
+    assert one(facts, FactKind.DEV, "pipenv run start").evidence[0].line_start == 2
+    assert one(facts, FactKind.PROD, "pipenv run serve").evidence[0].line_start == 3
+    assert not [
+        f for f in facts if f.key == "pipenv run start" and f.kind is FactKind.PROD
+    ]
+
+
 def test_pipfile_scripts_become_pipenv_run_commands(make_repo: MakeRepo) -> None:
     pipfile = (
         '[packages]\nflask = "*"\n\n[scripts]\n'
