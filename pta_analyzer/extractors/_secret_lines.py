@@ -2,8 +2,9 @@
 
 ``secrets`` matches its rules only on the lines ``candidate_lines`` returns.
 Each search here is a necessary condition, on the line it matches, of one or
-more of those rules, so the lines found hold every finding; none matches a
-newline, so any byte of a match gives its line.
+more of those rules (the search for unquoted values counts only outside
+program code, as that rule does), so the lines found hold every finding; none
+matches a newline, so any byte of a match gives its line.
 
 The searches run over a text's UTF-8 bytes, case-insensitive for ASCII letters
 only (as ``bytes.lower``): in one Hyperscan pass, or with ``re`` where
@@ -14,6 +15,7 @@ Hyperscan cannot load, finding the same lines. A text holding one of
 import logging
 import re
 import threading
+from collections.abc import Callable
 from functools import cache
 
 from pta_analyzer.index import SourceText
@@ -32,14 +34,44 @@ _ASCII_LETTERS = tuple(zip(FOLDS_TO_ASCII, "iisk", strict=True))
 
 # Written in the syntax that ``re`` and Hyperscan read alike.
 _SPACE = rb" \t\n\r\f\x0b"  # what ``\s`` matches in a bytes regex, spelled out
-_SEARCHES = (
+# What ``\s*`` matches in a line of text, in UTF-8 (or more): any byte of a
+# character outside ASCII, for the Unicode spaces.
+_GAP = rb"[\t\x0b\x0c\r\x1c-\x1f \x80-\xff]*"
+# A secret-looking name, ``=`` or ``:`` (or ``=>``, ``:=``) and the space
+# around them: the generic rule up to its value.
+_ASSIGNED = rb"(?:%s)[a-z0-9_.-]*[\"']?%s[=:][=>]?%s" % (
+    b"|".join(word.encode() for word in SECRET_WORDS),
+    _GAP,
+    _GAP,
+)
+# 16 characters of the generic rule's value: 16 bytes or more, none of them a
+# quote, a space or one of ``,;)`` (a character outside ASCII is bytes that
+# none of these are). Unquoted, it is reported only outside program code, and
+# only without brackets.
+_QUOTED_VALUE = rb"[^\"'`%s,;)]{16}" % _SPACE
+_UNQUOTED_CHAR = rb"[^\"'`%s,;)(\[\]<>{}]" % _SPACE
+_UNQUOTED_VALUE = _UNQUOTED_CHAR + rb"{16}"
+# Searches whose every match puts its line among the candidates.
+_LINE_SEARCHES = (
     rb"key-----",  # a private key's BEGIN line
-    # A secret-looking name followed on its line by ``=`` or ``:`` and 16 more
-    # characters: the generic rule, the AWS secret key.
-    *(word.encode() + rb"[^\n=:]*[=:][^\n]{16}" for word in SECRET_WORDS),
     # A URL with a password (no letter in it: the case does not matter).
     rb"://[^/%s:@'\"]+:[^@%s/'\"]+@[^%s/'\"]" % (_SPACE, _SPACE, _SPACE),
 )
+# Searches in two parts, ``(head, tail)``: the tail is matched where the head
+# ends. Hyperscan finds every end of the heads, and ``re`` matches the tails
+# there: counted repeats such as the tails' would make Hyperscan's compilation
+# several times slower.
+_SPLIT_SEARCHES = (
+    # The generic rule with a quoted value.
+    (_ASSIGNED + rb"[\"'`]", _QUOTED_VALUE),
+    # The AWS secret key: up to 6 characters between the name and ``=`` or
+    # ``:`` (4 bytes at most each), then 40 characters.
+    (rb"aws_?secret_?(?:access_?)?key", rb"[^\n]{0,24}[=:][^\n]{40}"),
+)
+# The generic rule with an unquoted value: the value may start at the last
+# byte of a match, where ``_UNQUOTED_VALUE`` is matched (only for the texts
+# outside program code).
+_UNQUOTED_HEAD = _ASSIGNED + _UNQUOTED_CHAR
 # The other token rules (all case-sensitive): ``(word, regex)``, the regex a
 # necessary condition of the rules named beside it, holding ``word``. Most
 # files hold none of the words (asked of ``needles``), and go no further.
@@ -58,16 +90,22 @@ _LOCAL = threading.local()  # a Hyperscan database is not shared by threads
 
 
 def candidate_lines(
-    source: SourceText, data: bytes, holds_tokens: bool
+    source: SourceText, data: bytes, holds_tokens: bool, quoted_only: Callable[[], bool]
 ) -> list[tuple[int, str]]:
     """``(offset, line)`` of the lines of ``source`` where a rule may match.
 
     In line order; ``data`` is the text in UTF-8, ``offset`` where the line
     starts in it; ``holds_tokens`` when the text holds one of
-    ``TOKEN_WORDS``. A text holding one of ``FOLDS_TO_ASCII`` is searched
-    ``folded_to_ascii``: its lines are then the folded ones.
+    ``TOKEN_WORDS``. ``quoted_only()`` is True when the text is program code,
+    where the generic rule takes quoted values only (asked only when a
+    secret-looking name is assigned something unquoted). A text holding one
+    of ``FOLDS_TO_ASCII`` is searched ``folded_to_ascii``: its lines are then
+    the folded ones.
     """
-    offsets = _search_offsets(data)
+    offsets, unquoted = _search_offsets(data)
+    if unquoted and not quoted_only():
+        value = _tail_regexes()[-1]
+        offsets.extend([at for at in unquoted if value.match(data, at) is not None])
     if holds_tokens:
         for word, regex in _token_regexes():
             if source.holds(word):
@@ -105,27 +143,42 @@ class LineCounter:
         return self._number
 
 
-def _search_offsets(data: bytes) -> list[int]:
-    """An offset in each line of ``data`` where one of ``_SEARCHES`` matches."""
+def _search_offsets(data: bytes) -> tuple[list[int], list[int]]:
+    """Offsets in the lines of ``data`` where the searches match, and where an
+    unquoted value may start (there if ``_UNQUOTED_VALUE`` matches)."""
     scanner = _search_scanner()
     if scanner is None:
         return _regex_offsets(data)
     return scanner.offsets(data)
 
 
-def _regex_offsets(data: bytes) -> list[int]:
-    """Offsets in ``data`` of the start of each match of ``_SEARCHES``."""
+def _regex_offsets(data: bytes) -> tuple[list[int], list[int]]:
+    """Offsets in ``data`` of the start of each match of the searches, and of
+    each unquoted value of the generic rule."""
     lowered = data.lower()
+    searches, unquoted_search = _search_regexes()
     offsets: list[int] = []
-    for regex in _search_regexes():
+    for regex in searches:
         offsets.extend([match.start() for match in regex.finditer(lowered)])
-    return offsets
+    unquoted = [match.start(1) for match in unquoted_search.finditer(lowered)]
+    return offsets, unquoted
 
 
 @cache
-def _search_regexes() -> tuple["re.Pattern[bytes]", ...]:
-    """``_SEARCHES`` for ``re``, on lower-cased bytes (compiled when first asked)."""
-    return tuple(re.compile(search) for search in _SEARCHES)
+def _search_regexes() -> tuple[tuple["re.Pattern[bytes]", ...], "re.Pattern[bytes]"]:
+    """The searches for ``re``, on lower-cased bytes (compiled when first asked):
+    the unquoted value is the unquoted search's group."""
+    searches = (*_LINE_SEARCHES, *(head + tail for head, tail in _SPLIT_SEARCHES))
+    unquoted = re.compile(b"%s(%s)" % (_ASSIGNED, _UNQUOTED_VALUE))
+    return tuple(re.compile(search) for search in searches), unquoted
+
+
+@cache
+def _tail_regexes() -> tuple["re.Pattern[bytes]", ...]:
+    """The tails of ``_SPLIT_SEARCHES``, then ``_UNQUOTED_VALUE`` (no letter
+    in them: the case does not matter)."""
+    tails = (*(tail for _head, tail in _SPLIT_SEARCHES), _UNQUOTED_VALUE)
+    return tuple(re.compile(tail) for tail in tails)
 
 
 @cache
@@ -135,37 +188,54 @@ def _token_regexes() -> tuple[tuple[str, "re.Pattern[bytes]"], ...]:
 
 
 class _SearchScanner:
-    """``_SEARCHES`` compiled for Hyperscan as one pattern.
+    """The searches compiled for Hyperscan.
 
-    The alternation is reported at the end of its line, so a line costs one
-    report however many names and colons it holds; and one pattern compiles
-    in a few milliseconds, several times faster than one per search.
+    ``_LINE_SEARCHES`` are one pattern reported at the end of its line, so a
+    line costs one report however many of them it holds; one pattern of
+    several searches compiles faster than one per search. The heads of
+    ``_SPLIT_SEARCHES`` and ``_UNQUOTED_HEAD`` are reported at each of their
+    ends, where the tails are matched: few lines hold them (in a large Python
+    project, one in 150).
     """
 
     def __init__(self) -> None:
         import hyperscan
 
+        expressions = (
+            b"(?:%s)[^\n]*$" % b"|".join(_LINE_SEARCHES),
+            *(head for head, _tail in _SPLIT_SEARCHES),
+            _UNQUOTED_HEAD,
+        )
         self._database = hyperscan.Database()
         self._database.compile(
-            expressions=[b"(?:%s)[^\n]*$" % b"|".join(_SEARCHES)],
-            ids=[0],
-            elements=1,
+            expressions=list(expressions),
+            ids=list(range(len(expressions))),
+            elements=len(expressions),
             flags=hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_MULTILINE,
         )
 
-    def offsets(self, data: bytes) -> list[int]:
-        """Offsets in ``data`` of the last byte of each line matched."""
+    def offsets(self, data: bytes) -> tuple[list[int], list[int]]:
+        """Offsets in the lines of ``data`` where the searches match, and
+        where an unquoted value may start."""
         offsets: list[int] = []
+        unquoted: list[int] = []
+        tails = _tail_regexes()
+        last = len(tails)  # the id of the unquoted head
 
-        def record(_pattern: int, _start: int, end: int, _f: int, _c: object) -> None:
-            offsets.append(end - 1)  # the line's last byte: no match is empty
+        def record(search: int, _start: int, end: int, _f: int, _c: object) -> None:
+            if search == 0:
+                offsets.append(end - 1)  # the line's last byte: no match is empty
+            elif search == last:
+                unquoted.append(end - 1)  # the head's last character
+            elif tails[search - 1].match(data, end) is not None:
+                offsets.append(end)  # the tail's first byte
 
         self._database.scan(data, record)
-        return offsets
+        return offsets, unquoted
 
 
 def _search_scanner() -> _SearchScanner | None:
-    """This thread's scanner of ``_SEARCHES``, None without Hyperscan."""
+    """This thread's scanner of the searches, None without Hyperscan."""
     scanner: _SearchScanner | None = getattr(_LOCAL, "scanner", None)
     if scanner is not None or getattr(_LOCAL, "unavailable", False):
         return scanner

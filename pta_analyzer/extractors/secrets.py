@@ -230,23 +230,31 @@ def _scan(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
     the token rules, the generic rule.
     """
     holds_tokens = source.holds(*TOKEN_WORDS)
-    lines, number_at = _candidates(source, holds_tokens)
+    quoted_only = partial(_is_quoted_only, index, source.path)
+    lines, number_at = _candidates(source, holds_tokens, quoted_only)
     if lines:
         yield from _findings(index, source, lines, number_at, holds_tokens)
 
 
+def _is_quoted_only(index: RepoIndex, path: str) -> bool:
+    """True for program code, where an unquoted value is not a literal."""
+    language = index.language(path)
+    return language is not None and language not in LITERAL_LANGUAGES
+
+
 def _candidates(
-    source: SourceText, holds_tokens: bool
+    source: SourceText, holds_tokens: bool, quoted_only: Callable[[], bool]
 ) -> tuple[list[tuple[int, str]], Callable[[int], int]]:
     """``(at, line)`` of the lines where a rule may match, and ``number_at``.
 
     ``number_at(at)`` is the line's number, asked in line order.
-    ``holds_tokens`` when the text holds one of ``TOKEN_WORDS``.
+    ``holds_tokens`` when the text holds one of ``TOKEN_WORDS``;
+    ``quoted_only()`` when the generic rule takes quoted values only.
     """
     text = source.text
     folds = not text.isascii() and any(char in text for char in FOLDS_TO_ASCII)
     data = (folded_to_ascii(text) if folds else text).encode("utf-8", "surrogatepass")
-    lines = candidate_lines(source, data, holds_tokens)
+    lines = candidate_lines(source, data, holds_tokens, quoted_only)
     if not lines:
         return lines, _same_number
 
@@ -266,8 +274,7 @@ def _findings(
 ) -> Iterator[Fact]:
     """Findings on ``lines``, ``(at, line)`` where ``number_at(at)`` numbers it."""
     rules = RULES if holds_tokens else _WORDLESS_RULES
-    language = index.language(source.path)
-    quoted_only = language is not None and language not in LITERAL_LANGUAGES
+    quoted_only = _is_quoted_only(index, source.path)
     for at, line in lines:
         found = _finding(source, line, rules, quoted_only, partial(number_at, at))
         if found is not None:

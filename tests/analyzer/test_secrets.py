@@ -10,6 +10,7 @@ import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from unittest.mock import patch
 
 import pytest
 from hypothesis import example, given, settings
@@ -222,6 +223,43 @@ def test_unquoted_value_counts_in_env_files(make_repo: MakeRepo) -> None:
     assert [f.key for f in facts] == ["generic-secret@.env.example:1"]
 
 
+def test_unquoted_value_counts_outside_program_code(make_repo: MakeRepo) -> None:
+    unquoted = f"JWT_SECRET={RANDOM}\n"
+    files: dict[str, str | bytes] = {
+        "app/settings.py": unquoted + f"API_TOKEN = {RANDOM}\n",
+        "app/quoted.py": f"API_TOKEN = `{RANDOM}`\n",
+        "deploy/run.sh": "# run\n" + unquoted,
+        "deploy/app.yml": f"api_token: {RANDOM}\nsigning_key: {RANDOM[:20]}(x)\n",
+        "deploy/Dockerfile": f"ENV API_TOKEN=\u00e9{RANDOM[:16]}\n",
+    }
+    facts = secrets_of(make_repo, files)
+
+    assert sorted(f.key for f in facts) == [
+        "generic-secret@app/quoted.py:1",
+        "generic-secret@deploy/Dockerfile:1",
+        "generic-secret@deploy/app.yml:1",
+        "generic-secret@deploy/run.sh:2",
+    ]
+
+
+def test_program_code_is_asked_about_only_for_unquoted_values() -> None:
+    """``quoted_only`` is asked of a text only when a secret-looking name is
+    assigned an unquoted value there (the language is looked up lazily)."""
+    quoted = f"API_TOKEN = '{RANDOM}'\nkey = 'x'\n"
+    asked: list[str] = []
+
+    def quoted_only() -> bool:
+        asked.append("asked")
+        return True
+
+    for text in (quoted, quoted + "key = make_key()\n"):
+        source = SourceText(path="a.py", encoding="utf-8", file_sha256="", text=text)
+        found = secret_lines.candidate_lines(source, text.encode(), False, quoted_only)
+        assert [line for _at, line in found] == [f"API_TOKEN = '{RANDOM}'"]
+    assert asked == ["asked"]  # for the second text only
+
+
+EMOJI = "\U0001f600"  # 4 bytes in UTF-8
 # Each token at the shortest length its rule accepts.
 SHORTEST_TOKENS = (
     AWS_ID, GITHUB, "github" + "_pat_" + RANDOM[:22], "xox" + "p-1234567890",
@@ -239,7 +277,8 @@ LINE_PIECES = (
     "-----END RSA " + "PRIVATE KEY-----", "AKIA", "eyJ", "_live_", "://", "u:",
     "p@h", "@", "/", "=", ":", "=>", ":=", " ", "\t", "\x0b", "\u3000", "\xa0",
     '"', "'", "`", ",", ")", "(", ".", "-", "_", RANDOM[:8], RANDOM[8:20], "1234",
-    "é", "\u0130", "\u0131", "\u017f", "\u212a", "\udc80", "\r", *SHORTEST_TOKENS,
+    "é", "\u0130", "\u0131", "\u017f", "\u212a", "\udc80", "\r", "\x85", "\u2192",
+    EMOJI, AWS_SECRET, "aws_secret_key", *SHORTEST_TOKENS,
 )  # fmt: skip
 SECRET_NAMES = (
     "secret", "SECRET", "password", "PassWd", "pwd", "token", "api_key", "api-key",
@@ -253,9 +292,15 @@ VALUES = (
     GOOGLE, JWT, SLACK_HOOK, f"postgres://app:{URL_PASSWORD}@db/x",
     *SHORTEST_TOKENS, "${SECRET_VALUE_0123456}", "os.environ['A_B_C_D_E_F']",
     "changeme-0123456789",
+    # Characters of several bytes: 16 characters are 16 bytes or more.
+    "\u00e9" + RANDOM[:16], "\u20ac" + RANDOM[:15], EMOJI + RANDOM[:17],
+    "\u00e9" * 3 + "0123456789ab", RANDOM[:15] + "\u00e9",
+    # Brackets, which an unquoted value may not hold, and ``,;)``.
+    RANDOM[:20] + "()", "[" + RANDOM + "]", RANDOM[:12] + "<x>" + RANDOM[12:24],
+    RANDOM[:10] + "," + RANDOM[10:30], RANDOM[:17] + ";", RANDOM[:18] + ")",
 )  # fmt: skip
 pieces = st.lists(st.sampled_from(LINE_PIECES), max_size=2).map("".join)
-spaces = st.sampled_from(("", " ", "\t", "\u3000", "  "))
+spaces = st.sampled_from(("", " ", "\t", "\u3000", "  ", "\x1f", "\x85", "\xa0 "))
 quotes = st.sampled_from(("", '"', "'", "`"))
 names = st.tuples(
     st.sampled_from(("", "api_", "x.", "my-", "\u212a", "\u0131", "db")),
@@ -264,11 +309,29 @@ names = st.tuples(
 ).map("".join)
 assignments = st.tuples(
     pieces, names, st.sampled_from(("", '"', "'")), spaces,
-    st.sampled_from(("=", ":", "=>", ":=", "==", " ")), spaces, quotes,
+    st.sampled_from(("=", ":", "=>", ":=", "==", " ", "\u2192=", "):")), spaces, quotes,
     st.sampled_from(VALUES), quotes, pieces,
 ).map("".join)  # fmt: skip
 lines_strategy = st.one_of(
     st.lists(st.sampled_from(LINE_PIECES), max_size=14).map("".join), assignments
+)
+GENERIC, AWS = "generic-secret", "aws-secret-access-key"
+# Lines at the edges of the narrowed searches, with the kind of what the rules
+# find there outside program code, then in program code.
+NARROW_EDGES = (
+    (f"password\x85=\xa0`{RANDOM}`", GENERIC, GENERIC),  # Unicode spaces
+    ("api_key: 0123456789abcdef", GENERIC, None),  # unquoted, 16 characters
+    ('api_key = "0123456789abcdef"', GENERIC, GENERIC),  # quoted, 16 characters
+    ("secret_key:\u3000\u00e9" + RANDOM[:16], GENERIC, None),  # two bytes first
+    # Two bytes inside: no run of 16 ASCII characters.
+    ("TOKEN=" + RANDOM[:8] + "\u00e9" + RANDOM[8:17], GENERIC, None),
+    (f"password = '{RANDOM[:8]}\u00e9{RANDOM[8:17]}'", GENERIC, GENERIC),
+    (f"private_key = {RANDOM[:20]}(x)", None, None),  # a bracket: code
+    # The AWS secret key 6 characters from ``=`` (of 4 bytes, of several
+    # kinds), then 7.
+    (f"aws_secret_access_key{EMOJI * 6}=> {AWS_SECRET}", AWS, AWS),
+    (f"AWS_SECRET_KEY ]}}\u2192\u2192):{AWS_SECRET}", AWS, AWS),
+    (f"aws_secret_access_key{EMOJI * 7}= {AWS_SECRET}", None, None),
 )
 # Lines at the edges of the rules, tried first by the tests below.
 EDGE_LINES = (
@@ -277,6 +340,7 @@ EDGE_LINES = (
     *(f"({token})" for token in SHORTEST_TOKENS),
     f"credentials = '{RANDOM}'",
     f"secret\u3000:\u3000'{RANDOM}'",
+    *(line for line, _kind, _kind_in_code in NARROW_EDGES),
 )
 FOLDING_LINE = f"token_\u017fecret = '{RANDOM}'"  # a long s: case-insensitively s
 FOLDING_LINES = (
@@ -287,9 +351,11 @@ FOLDING_LINES = (
 texts_strategy = st.lists(lines_strategy, min_size=1, max_size=6).map("\n".join)
 
 
-def candidate_numbers(source: SourceText, holds_tokens: bool) -> set[int]:
+def candidate_numbers(
+    source: SourceText, holds_tokens: bool, quoted_only: bool
+) -> set[int]:
     """Numbers of the lines ``_scan`` reads further, checked to be its lines."""
-    lines, number_at = secrets._candidates(source, holds_tokens)
+    lines, number_at = secrets._candidates(source, holds_tokens, lambda: quoted_only)
     numbers = [number_at(at) for at, _line in lines]
     assert [line for _at, line in lines] == [source.lines[n - 1] for n in numbers]
     return set(numbers)
@@ -302,12 +368,12 @@ def candidate_numbers(source: SourceText, holds_tokens: bool) -> set[int]:
 def test_every_finding_is_on_a_candidate_line(text: str) -> None:
     source = SourceText(path="a.env", encoding="utf-8", file_sha256="", text=text)
     holds_tokens = source.holds(*secret_lines.TOKEN_WORDS)
-    candidates = candidate_numbers(source, holds_tokens)
     rules = secrets.RULES if holds_tokens else secrets._WORDLESS_RULES
 
-    for number, line in enumerate(source.lines, start=1):
-        numbered = partial(int, number)
-        for quoted_only in (False, True):
+    for quoted_only in (False, True):
+        candidates = candidate_numbers(source, holds_tokens, quoted_only)
+        for number, line in enumerate(source.lines, start=1):
+            numbered = partial(int, number)
             found = secrets._finding(source, line, secrets.RULES, quoted_only, numbered)
             if found is not None:
                 assert number in candidates
@@ -316,18 +382,40 @@ def test_every_finding_is_on_a_candidate_line(text: str) -> None:
                 )
 
 
+@pytest.mark.parametrize(("line", "kind", "kind_in_code"), NARROW_EDGES)
+def test_findings_at_the_edges_are_on_candidate_lines(
+    line: str, kind: str | None, kind_in_code: str | None
+) -> None:
+    source = SourceText(path="a.env", encoding="utf-8", file_sha256="", text=line)
+
+    for quoted_only, expected in ((False, kind), (True, kind_in_code)):
+        found = secrets._finding(
+            source, line, secrets.RULES, quoted_only, partial(int, 1)
+        )
+        assert (found and found[2]) == expected
+        if found is not None:
+            assert candidate_numbers(source, False, quoted_only) == {1}
+
+
 @given(texts_strategy)
+@settings(max_examples=300)
+@example("\n".join(EDGE_LINES))
 def test_hyperscan_and_re_find_the_same_candidate_lines(text: str) -> None:
+    source = SourceText(path="a.env", encoding="utf-8", file_sha256="", text=text)
+    holds_tokens = source.holds(*secret_lines.TOKEN_WORDS)
     data = text.encode("utf-8", "surrogatepass")
-    scanner = secret_lines._search_scanner()
-    assert scanner is not None
+    assert secret_lines._search_scanner() is not None
 
-    found = secret_lines._lines_at(data, scanner.offsets(data))
+    for quoted_only in (False, True):
+        asked = partial(bool, quoted_only)
+        found = secret_lines.candidate_lines(source, data, holds_tokens, asked)
+        with patch.object(secret_lines, "_search_scanner", return_value=None):
+            by_re = secret_lines.candidate_lines(source, data, holds_tokens, asked)
 
-    assert found == secret_lines._lines_at(data, secret_lines._regex_offsets(data))
-    lines = text.split("\n")
-    for start, line in found:
-        assert line == lines[data.count(b"\n", 0, start)]
+        assert found == by_re
+        lines = text.split("\n")
+        for start, line in found:
+            assert line == lines[data.count(b"\n", 0, start)]
 
 
 def unanchored_generic_matches(line: str) -> list[tuple[str, str, str]]:
