@@ -145,7 +145,10 @@ def extract(index: RepoIndex) -> Iterator[Fact]:
         scanner, words = rules[source.path]
         if source.holds(*words):
             _add_reads(index, source, scanner, facts, seen)
-        if source.path.endswith(JS_SUFFIXES) and source.holds(*envvars_js.DOTENV_SAFE):
+        # Every path with a JS suffix has the JS rule: the suffixes are
+        # compared only for the few that do.
+        is_js = scanner is envvars_js.scan and source.path.endswith(JS_SUFFIXES)
+        if is_js and source.holds(*envvars_js.DOTENV_SAFE):
             loader = envvars_js.dotenv_safe_example(source.text)
             if loader is not None:
                 loaders.append((source, *loader))
@@ -199,6 +202,8 @@ def _add_reads(
 
 def _rule_for(path: str) -> "_Rule | None":
     """The scanner for ``path`` and the words it needs, or None."""
+    if path.endswith(".py"):
+        return _PYTHON_RULE  # most paths: what the suffix rule gives, sooner
     name = path.rpartition("/")[2]
     lowered = name.lower()
     if lowered.endswith((".min.js", ".d.ts")):
@@ -399,8 +404,9 @@ def _find_example(index: RepoIndex, loader: str, written: str) -> SourceText | N
 _Rule = tuple[Scanner, tuple[str, ...]]
 
 # Rules decided by the file's last suffix alone (lower-cased).
+_PYTHON_RULE: _Rule = (envvars_python.scan, envvars_python.PRECHECK)
 _SUFFIX_RULES: dict[str, _Rule] = {
-    "py": (envvars_python.scan, envvars_python.PRECHECK),
+    "py": _PYTHON_RULE,
     **{s[1:]: (envvars_js.scan, envvars_js.PRECHECK) for s in JS_SUFFIXES},
     "go": (envvars_go.scan, envvars_go.PRECHECK),
     "rs": (envvars_rust.scan, envvars_rust.PRECHECK),
