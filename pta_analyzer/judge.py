@@ -87,6 +87,8 @@ def judge_kind(assembly: Assembly) -> KindJudgment:
         )
 
     servers = [c for c in assembly.of(FactKind.FRAMEWORK) if c.key in SERVER_FRAMEWORKS]
+    if "library" in hints and "service" not in hints:
+        servers = []  # a package built on a framework (a CMS on Django) serves nothing
     binds = [c for c in assembly.of(FactKind.PORT) if c.status is Status.EVIDENCED]
     if "service" in hints or servers or (binds and _has_run(assembly)):
         return _kind(
@@ -96,9 +98,11 @@ def judge_kind(assembly: Assembly) -> KindJudgment:
         )
     for value, reason in (
         ("worker", "only background worker processes"),
-        ("static-site", "a front-end build with no server"),
         ("cli", "a command-line entry point and no server"),
+        # Before a front-end build: a package's own assets (a CMS's admin
+        # pages) or its documentation site do not make it a static site.
         ("library", "a package with no entry point to run"),
+        ("static-site", "a front-end build with no server"),
     ):
         if value in hints:
             return _kind(value, reason, [hints[value]])

@@ -143,6 +143,28 @@ def test_library_without_run_command_has_no_run_gap() -> None:
     assert find_gaps(assembly, kind) == []
 
 
+def test_a_package_built_on_a_server_framework_is_a_library() -> None:
+    assembly = assemble([fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
+                         fact(FactKind.FRAMEWORK, "django", "pyproject.toml"),
+                         fact(FactKind.PROJECT_KIND, "static-site", "package.json")])  # fmt: skip
+
+    assert judge_kind(assembly).value == "library"
+
+
+def test_a_library_hint_does_not_hide_an_application_beside_it() -> None:
+    assembly = assemble([fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
+                         fact(FactKind.PROJECT_KIND, "service", "app.py"),
+                         fact(FactKind.FRAMEWORK, "django", "pyproject.toml")])  # fmt: skip
+
+    assert judge_kind(assembly).value == "service"
+
+
+def test_a_front_end_build_alone_is_a_static_site() -> None:
+    assembly = assemble([fact(FactKind.PROJECT_KIND, "static-site", "package.json")])
+
+    assert judge_kind(assembly).value == "static-site"
+
+
 def test_service_without_any_command_reports_what_is_missing() -> None:
     assembly = assemble([fact(FactKind.FRAMEWORK, "flask", "requirements.txt")])
     kind = judge_kind(assembly)
