@@ -144,17 +144,21 @@ def test_library_without_run_command_has_no_run_gap() -> None:
 
 
 def test_a_package_built_on_a_server_framework_is_a_library() -> None:
-    assembly = assemble([fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
-                         fact(FactKind.FRAMEWORK, "django", "pyproject.toml"),
-                         fact(FactKind.PROJECT_KIND, "static-site", "package.json")])  # fmt: skip
+    assembly = assemble([
+        fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
+        fact(FactKind.FRAMEWORK, "django", "pyproject.toml"),
+        fact(FactKind.PROJECT_KIND, "static-site", "package.json"),
+    ])  # fmt: skip
 
     assert judge_kind(assembly).value == "library"
 
 
 def test_a_library_hint_does_not_hide_an_application_beside_it() -> None:
-    assembly = assemble([fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
-                         fact(FactKind.PROJECT_KIND, "service", "app.py"),
-                         fact(FactKind.FRAMEWORK, "django", "pyproject.toml")])  # fmt: skip
+    assembly = assemble([
+        fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
+        fact(FactKind.PROJECT_KIND, "service", "app.py"),
+        fact(FactKind.FRAMEWORK, "django", "pyproject.toml"),
+    ])  # fmt: skip
 
     assert judge_kind(assembly).value == "service"
 
