@@ -101,10 +101,13 @@ class Claim:
         return self.weight + bonus + self.bonus
 
     @property
-    def sort_key(self) -> tuple[int, int, int, int, str, str]:
-        """Best first: evidenced, weighty, application scope, near the root."""
+    def sort_key(self) -> tuple[int, bool, int, int, int, str, str]:
+        """Best first: evidenced, not in a hidden directory (a tool's own
+        folder: ``.devcontainer``, ``.semgrep``), weighty, application
+        scope, near the root."""
         return (
             STATUS_RANK[self.status],
+            self.cwd.startswith("."),
             -self.rank_weight,
             SCOPE_RANK[self.scope],
             self.cwd.count("/") + (1 if self.cwd else 0),

@@ -126,6 +126,19 @@ def test_backing_service_ports_are_not_the_applications() -> None:
     assert assembly.of(FactKind.PORT) == []
 
 
+def test_a_command_in_a_tools_hidden_directory_ranks_below_the_roots() -> None:
+    assembly = assemble([
+        fact(FactKind.TEST, "make test", ".semgrep/Makefile", cwd=".semgrep",
+             weight=90),
+        fact(FactKind.TEST, "pytest", "pyproject.toml", weight=50),
+        fact(FactKind.TEST, "npm test", "web/package.json", cwd="web", weight=50),
+    ])  # fmt: skip
+
+    assert [c.key for c in assembly.of(FactKind.TEST)] == [
+        "pytest", "npm test", "make test"
+    ]  # fmt: skip
+
+
 def test_kind_is_monorepo_with_two_deployable_directories() -> None:
     assembly = assemble([fact(FactKind.DEV, "npm run dev", cwd="client"),
                          fact(FactKind.DEV, "flask run", cwd="server")])  # fmt: skip
