@@ -171,11 +171,13 @@ def _kind(value: str, reason: str, claims: Iterable[Claim | None]) -> KindJudgme
 
 
 def _deployable_dirs(assembly: Assembly) -> list[str]:
+    """Directories other than the root with a run command of their own; a
+    hidden one (``.devcontainer``) is a tool's folder, not a part."""
     dirs = {
         c.cwd
         for kind in RUN_KINDS
         for c in assembly.of(kind)
-        if c.status is not Status.UNKNOWN and c.cwd
+        if c.status is not Status.UNKNOWN and c.cwd and not c.cwd.startswith(".")
     }
     components = {c.key for c in assembly.of(FactKind.COMPONENT)}
     return sorted(d for d in dirs if not components or d in components)

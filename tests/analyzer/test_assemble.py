@@ -146,6 +146,17 @@ def test_kind_is_monorepo_with_two_deployable_directories() -> None:
     assert judge_kind(assembly).value == "monorepo"
 
 
+def test_hidden_tool_folders_are_not_deployable_parts() -> None:
+    assembly = assemble([
+        fact(FactKind.DEV, "docker compose up", cwd=".devcontainer"),
+        fact(FactKind.DEV, "docker compose up", cwd=".worktree-container"),
+        fact(FactKind.PROD, "gunicorn app:app", "Dockerfile"),
+        fact(FactKind.FRAMEWORK, "django", "pyproject.toml"),
+    ])  # fmt: skip
+
+    assert judge_kind(assembly).value == "service"
+
+
 def test_library_without_run_command_has_no_run_gap() -> None:
     assembly = assemble([fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
                          fact(FactKind.INSTALL, "pip install -e .", "pyproject.toml"),
