@@ -259,6 +259,8 @@ def _merge_attrs(kind: FactKind, ordered: list[Fact]) -> dict[str, object]:
         )
     if kind is FactKind.PORT:
         merged["roles"] = sorted({str(f.attrs.get("role", "")) for f in ordered} - {""})
+    if any(f.attrs.get("for") != "ci" for f in ordered):
+        merged.pop("for", None)  # CI's only when no other file names it
     if kind not in DIRECTORY_KINDS:
         merged["dirs"] = sorted({f.cwd for f in ordered})
     return merged

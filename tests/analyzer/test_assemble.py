@@ -139,6 +139,20 @@ def test_a_command_in_a_tools_hidden_directory_ranks_below_the_roots() -> None:
     ]  # fmt: skip
 
 
+def test_a_service_only_ci_starts_is_kept_out_unless_the_app_names_it_too() -> None:
+    ci_redis = fact(FactKind.SERVICE, "redis", ".github/workflows/ci.yml",
+                    attrs={"for": "ci"})  # fmt: skip
+    ci_postgres = fact(FactKind.SERVICE, "postgres", ".github/workflows/ci.yml",
+                       attrs={"for": "ci"})  # fmt: skip
+    app_postgres = fact(FactKind.SERVICE, "postgres", "requirements.txt")
+
+    assembly = assemble([ci_redis, ci_postgres, app_postgres])
+
+    assert [c.key for c in assembly.of(FactKind.SERVICE)] == ["postgres"]
+    (redis,) = [c for c in assembly.claims if c.key == "redis"]
+    assert redis.excluded_reason == "started only by CI for the tests"
+
+
 def test_kind_is_monorepo_with_two_deployable_directories() -> None:
     assembly = assemble([fact(FactKind.DEV, "npm run dev", cwd="client"),
                          fact(FactKind.DEV, "flask run", cwd="server")])  # fmt: skip
