@@ -19,7 +19,7 @@ EXAMPLE_DIRS = frozenset(
     {
         "example", "examples", "sample", "samples", "demo", "demos",
         "tutorial", "tutorials", "playground", "benchmark", "benchmarks",
-        "bench", "cookbook", "recipes", "contrib",
+        "bench", "profiling", "cookbook", "recipes", "contrib",
     }
 )  # fmt: skip
 TEMPLATE_DIRS = frozenset(

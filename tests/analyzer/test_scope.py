@@ -16,6 +16,8 @@ from pta_analyzer.scope import Scope, classify_scope
         ("test_settings.py", Scope.TEST),
         ("examples/hello/app.py", Scope.EXAMPLE),
         ("Examples/Hello/app.py", Scope.EXAMPLE),
+        ("benchmarks/run.py", Scope.EXAMPLE),
+        ("extras/profiling/run.py", Scope.EXAMPLE),  # benchmarks by another name
         ("wagtail/project_template/Dockerfile", Scope.EXAMPLE),
         ("{{cookiecutter.slug}}/manage.py", Scope.EXAMPLE),
         ("docs/install.md", Scope.DOCS),
