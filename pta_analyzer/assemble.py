@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.facts import COMMAND_KINDS, Fact, FactKind, Status
 from pta_analyzer.portscan import ports_from_command
-from pta_analyzer.scope import Scope, classify_scope
+from pta_analyzer.scope import Scope, classify_scope, is_tool_folder
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +107,7 @@ class Claim:
         scope, near the root."""
         return (
             STATUS_RANK[self.status],
-            self.cwd.startswith("."),
+            is_tool_folder(self.cwd),
             -self.rank_weight,
             SCOPE_RANK[self.scope],
             self.cwd.count("/") + (1 if self.cwd else 0),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pta_analyzer.assemble import Assembly, Claim
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.facts import FactKind, Status
-from pta_analyzer.scope import Scope
+from pta_analyzer.scope import Scope, is_tool_folder
 
 SERVER_FRAMEWORKS = frozenset(
     {
@@ -177,7 +177,7 @@ def _deployable_dirs(assembly: Assembly) -> list[str]:
         c.cwd
         for kind in RUN_KINDS
         for c in assembly.of(kind)
-        if c.status is not Status.UNKNOWN and c.cwd and not c.cwd.startswith(".")
+        if c.status is not Status.UNKNOWN and c.cwd and not is_tool_folder(c.cwd)
     }
     components = {c.key for c in assembly.of(FactKind.COMPONENT)}
     return sorted(d for d in dirs if not components or d in components)

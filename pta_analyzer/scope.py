@@ -70,6 +70,12 @@ def classify_scope(path: str) -> Scope:
     return Scope.APP
 
 
+def is_tool_folder(directory: str) -> bool:
+    """True for a hidden top-level directory (``.devcontainer``, ``.semgrep``)
+    or one inside it: a tool's own folder, not a part of the application."""
+    return directory.startswith(".")
+
+
 def _is_template_dir(part: str) -> bool:
     """Project templates (``project_template``, cookiecutter ``{{...}}``)."""
     return "{{" in part or "cookiecutter" in part or part in TEMPLATE_DIRS

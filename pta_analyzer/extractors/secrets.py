@@ -233,7 +233,8 @@ def _scan(index: RepoIndex, source: SourceText) -> Iterator[Fact]:
     quoted_only = partial(_is_quoted_only, index, source.path)
     lines, number_at = _candidates(source, holds_tokens, quoted_only)
     if lines:
-        yield from _findings(index, source, lines, number_at, holds_tokens)
+        rules = RULES if holds_tokens else _WORDLESS_RULES
+        yield from _findings(index, source, lines, number_at, rules, quoted_only())
 
 
 def _is_quoted_only(index: RepoIndex, path: str) -> bool:
@@ -270,11 +271,11 @@ def _findings(
     source: SourceText,
     lines: list[tuple[int, str]],
     number_at: Callable[[int], int],
-    holds_tokens: bool,
+    rules: tuple[Rule, ...],
+    quoted_only: bool,
 ) -> Iterator[Fact]:
-    """Findings on ``lines``, ``(at, line)`` where ``number_at(at)`` numbers it."""
-    rules = RULES if holds_tokens else _WORDLESS_RULES
-    quoted_only = _is_quoted_only(index, source.path)
+    """Findings on ``lines``, ``(at, line)`` where ``number_at(at)`` numbers it;
+    ``quoted_only`` when the generic rule takes quoted values only."""
     for at, line in lines:
         found = _finding(source, line, rules, quoted_only, partial(number_at, at))
         if found is not None:

@@ -1,5 +1,7 @@
 """Assembling facts into claims: merging, scopes, declared-only names, defaults."""
 
+import pytest
+
 from pta_analyzer.assemble import assemble, claim_id
 from pta_analyzer.evidence import Evidence
 from pta_analyzer.facts import Fact, FactKind, Status
@@ -181,30 +183,29 @@ def test_library_without_run_command_has_no_run_gap() -> None:
     assert find_gaps(assembly, kind) == []
 
 
-def test_a_package_built_on_a_server_framework_is_a_library() -> None:
-    assembly = assemble([
-        fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
-        fact(FactKind.FRAMEWORK, "django", "pyproject.toml"),
-        fact(FactKind.PROJECT_KIND, "static-site", "package.json"),
-    ])  # fmt: skip
-
-    assert judge_kind(assembly).value == "library"
+_DJANGO = (FactKind.FRAMEWORK, "django", "pyproject.toml")
+_LIBRARY = (FactKind.PROJECT_KIND, "library", "pyproject.toml")
+_STATIC_SITE = (FactKind.PROJECT_KIND, "static-site", "package.json")
 
 
-def test_a_library_hint_does_not_hide_an_application_beside_it() -> None:
-    assembly = assemble([
-        fact(FactKind.PROJECT_KIND, "library", "pyproject.toml"),
-        fact(FactKind.PROJECT_KIND, "service", "app.py"),
-        fact(FactKind.FRAMEWORK, "django", "pyproject.toml"),
-    ])  # fmt: skip
+@pytest.mark.parametrize(
+    ("facts", "kind"),
+    [
+        # A package built on a server framework (a CMS on Django), with a
+        # front-end build for its own pages, is a library.
+        ([_LIBRARY, _DJANGO, _STATIC_SITE], "library"),
+        # A library hint does not hide an application beside it.
+        ([_LIBRARY, (FactKind.PROJECT_KIND, "service", "app.py"), _DJANGO], "service"),
+        # A front-end build alone is a static site.
+        ([_STATIC_SITE], "static-site"),
+    ],
+)
+def test_kind_from_project_hints_and_frameworks(
+    facts: list[tuple[FactKind, str, str]], kind: str
+) -> None:
+    assembly = assemble([fact(*given) for given in facts])
 
-    assert judge_kind(assembly).value == "service"
-
-
-def test_a_front_end_build_alone_is_a_static_site() -> None:
-    assembly = assemble([fact(FactKind.PROJECT_KIND, "static-site", "package.json")])
-
-    assert judge_kind(assembly).value == "static-site"
+    assert judge_kind(assembly).value == kind
 
 
 def test_service_without_any_command_reports_what_is_missing() -> None:
